@@ -1,0 +1,255 @@
+#include "errlist.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+void errlist_init(struct gw_errlist *l)
+{
+    memset(l, 0, sizeof(*l));
+}
+
+void errlist_free(struct gw_errlist *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].field);
+        free(l->items[i].message);
+        free(l->items[i].body);
+    }
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+static const char *errtype_words(enum gw_errtype t)
+{
+    switch (t) {
+    case GW_E_REQUIRED: return "Required value";
+    case GW_E_INVALID: return "Invalid value";
+    case GW_E_DUPLICATE: return "Duplicate value";
+    case GW_E_NOT_SUPPORTED: return "Unsupported value";
+    case GW_E_FORBIDDEN: return "Forbidden";
+    case GW_E_TOO_LONG: return "Too long";
+    case GW_E_TOO_MANY: return "Too many";
+    case GW_E_TYPE: return "Invalid value";
+    case GW_E_NOT_FOUND: return "Not found";
+    case GW_E_INTERNAL: return "Internal error";
+    case GW_E_NOTE: return "";
+    }
+    return "Invalid value";
+}
+
+const char *errtype_reason(enum gw_errtype t)
+{
+    switch (t) {
+    case GW_E_REQUIRED: return "FieldValueRequired";
+    case GW_E_INVALID: return "FieldValueInvalid";
+    case GW_E_DUPLICATE: return "FieldValueDuplicate";
+    case GW_E_NOT_SUPPORTED: return "FieldValueNotSupported";
+    case GW_E_FORBIDDEN: return "FieldValueForbidden";
+    case GW_E_TOO_LONG: return "FieldValueTooLong";
+    case GW_E_TOO_MANY: return "FieldValueTooMany";
+    case GW_E_TYPE: return "FieldValueTypeInvalid";
+    case GW_E_NOT_FOUND: return "FieldValueNotFound";
+    case GW_E_INTERNAL: return "InternalError";
+    case GW_E_NOTE: return "FieldValueInvalid";
+    }
+    return "FieldValueInvalid";
+}
+
+static int errlist_push(struct gw_errlist *l, struct gw_issue *it)
+{
+    if (l->n == l->alloc) {
+        size_t na = l->alloc ? l->alloc * 2 : 8;
+        struct gw_issue *p = realloc(l->items, na * sizeof(*p));
+        if (!p)
+            return -ENOMEM;
+        l->items = p;
+        l->alloc = na;
+    }
+    l->items[l->n++] = *it;
+    return 0;
+}
+
+int errlist_add(struct gw_errlist *l, enum gw_errtype t, const char *field,
+                const char *value, const char *detail)
+{
+    if (l->n >= GW_ERRLIST_MAX) {
+        l->dropped++;
+        return 0;
+    }
+    struct strbuf body, msg;
+    sb_init(&body, 64 << 10);
+    sb_init(&msg, 64 << 10);
+    sb_adds(&body, errtype_words(t));
+    if (value) {
+        sb_adds(&body, ": ");
+        sb_adds(&body, value);
+    }
+    if (detail && *detail) {
+        if (body.len)
+            sb_adds(&body, ": ");
+        sb_adds(&body, detail);
+    }
+    if (field && *field) {
+        sb_adds(&msg, field);
+        sb_adds(&msg, ": ");
+    }
+    sb_adds(&msg, sb_str(&body));
+    struct gw_issue it = { .type = t };
+    it.field = strdup(field ? field : "");
+    it.body = sb_detach(&body, NULL);
+    it.message = sb_detach(&msg, NULL);
+    if (!it.field || !it.body || !it.message || errlist_push(l, &it) < 0) {
+        free(it.field);
+        free(it.body);
+        free(it.message);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int errlist_addf(struct gw_errlist *l, enum gw_errtype t, const char *field,
+                 const char *value, const char *fmt, ...)
+{
+    struct strbuf d;
+    sb_init(&d, 64 << 10);
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&d, fmt, ap);
+    va_end(ap);
+    int r = errlist_add(l, t, field, value, sb_str(&d));
+    sb_release(&d);
+    return r;
+}
+
+/* Long values are cut so one hostile string cannot make every message huge. */
+#define ERR_VALUE_SHOW 256
+
+int err_invalid_str(struct gw_errlist *l, const char *field, const char *value,
+                    const char *detail)
+{
+    struct strbuf v;
+    sb_init(&v, 4096);
+    size_t n = strlen(value);
+    if (n > ERR_VALUE_SHOW) {
+        char *cut = strndup(value, ERR_VALUE_SHOW);
+        if (!cut)
+            return -ENOMEM;
+        sb_add_quoted(&v, cut);
+        sb_addf(&v, "...(%zu bytes)", n);
+        free(cut);
+    } else {
+        sb_add_quoted(&v, value);
+    }
+    int r = errlist_add(l, GW_E_INVALID, field, sb_str(&v), detail);
+    sb_release(&v);
+    return r;
+}
+
+int err_invalid_int(struct gw_errlist *l, const char *field, int64_t value,
+                    const char *detail)
+{
+    char v[32];
+    snprintf(v, sizeof(v), "%" PRId64, value);
+    return errlist_add(l, GW_E_INVALID, field, v, detail);
+}
+
+int err_required(struct gw_errlist *l, const char *field, const char *detail)
+{
+    return errlist_add(l, GW_E_REQUIRED, field, NULL, detail);
+}
+
+int err_forbidden(struct gw_errlist *l, const char *field, const char *detail)
+{
+    return errlist_add(l, GW_E_FORBIDDEN, field, NULL, detail);
+}
+
+int err_duplicate(struct gw_errlist *l, const char *field, const char *value)
+{
+    struct strbuf v;
+    sb_init(&v, 4096);
+    sb_add_quoted(&v, value);
+    int r = errlist_add(l, GW_E_DUPLICATE, field, sb_str(&v), NULL);
+    sb_release(&v);
+    return r;
+}
+
+int err_not_supported(struct gw_errlist *l, const char *field, const char *value,
+                      const char *const *supported)
+{
+    struct strbuf v, d;
+    sb_init(&v, 4096);
+    sb_init(&d, 4096);
+    sb_add_quoted(&v, value);
+    sb_adds(&d, "supported values: ");
+    for (size_t i = 0; supported[i]; i++) {
+        if (i)
+            sb_adds(&d, ", ");
+        sb_add_quoted(&d, supported[i]);
+    }
+    int r = errlist_add(l, GW_E_NOT_SUPPORTED, field, sb_str(&v), sb_str(&d));
+    sb_release(&v);
+    sb_release(&d);
+    return r;
+}
+
+int err_type(struct gw_errlist *l, const char *field, const char *got,
+             const char *want)
+{
+    struct strbuf v, d;
+    sb_init(&v, 256);
+    sb_init(&d, 256);
+    sb_add_quoted(&v, got);
+    sb_addf(&d, "must be of type %s", want);
+    int r = errlist_add(l, GW_E_TYPE, field, sb_str(&v), sb_str(&d));
+    sb_release(&v);
+    sb_release(&d);
+    return r;
+}
+
+int errlist_concat(struct gw_errlist *dst, struct gw_errlist *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        if (dst->n >= GW_ERRLIST_MAX) {
+            dst->dropped++;
+            free(src->items[i].field);
+            free(src->items[i].body);
+            free(src->items[i].message);
+            continue;
+        }
+        if (errlist_push(dst, &src->items[i]) < 0)
+            return -ENOMEM;
+    }
+    dst->dropped += src->dropped;
+    free(src->items);
+    memset(src, 0, sizeof(*src));
+    return 0;
+}
+
+int errlist_contains(const struct gw_errlist *l, const char *msg)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->items[i].message, msg) == 0)
+            return 1;
+    return 0;
+}
+
+static int issue_cmp(const void *a, const void *b)
+{
+    const struct gw_issue *x = a, *y = b;
+    int c = strcmp(x->field, y->field);
+    return c ? c : strcmp(x->message, y->message);
+}
+
+void errlist_sort(struct gw_errlist *l)
+{
+    if (l->n > 1)
+        qsort(l->items, l->n, sizeof(*l->items), issue_cmp);
+}

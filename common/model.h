@@ -1,0 +1,202 @@
+/* model: the typed view of our custom resources (runtime.agentic-layer.ai).
+ *
+ * gw_object_parse() checks an object the way the CRD schema would (types,
+ * required fields, enums, ranges, patterns, unknown fields) and fills the
+ * typed struct. Strings in the structs are borrowed from the json-c tree the
+ * object keeps a reference to, so they live exactly as long as the object.
+ * Semantic rules a schema cannot express live in validate.h. */
+#ifndef GW_MODEL_H
+#define GW_MODEL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errlist.h"
+
+#define GW_GROUP "runtime.agentic-layer.ai"
+#define GW_V1ALPHA1 GW_GROUP "/v1alpha1"
+
+#define GW_AIGW_CLASS_DEFAULT_ANNOTATION "aigatewayclass.kubernetes.io/is-default-class"
+#define GW_TOOLGW_CLASS_DEFAULT_ANNOTATION "toolgatewayclass.kubernetes.io/is-default-class"
+#define GW_CONFIG_PATCH_ANNOTATION "ai-gateway-litellm.agentic-layer.ai/config-patch"
+#define GW_AI_CONTROLLER_NAME "aigateway.agentic-layer.ai/ai-gateway-litellm-controller"
+#define GW_TOOL_CONTROLLER_NAME "litellm.agentic-layer.ai/tool-gateway-litellm-controller"
+#define GW_CLASS_NAME "litellm"
+
+enum gw_kind {
+    GW_KIND_UNKNOWN = 0,
+    GW_KIND_AIGATEWAY,
+    GW_KIND_TOOLGATEWAY,
+    GW_KIND_TOOLROUTE,
+    GW_KIND_AIGATEWAYCLASS,
+    GW_KIND_TOOLGATEWAYCLASS,
+    GW_KIND_GUARD,
+    GW_KIND_GUARDRAILPROVIDER,
+    GW_KIND_TOOLSERVER,
+    GW_KIND_SECRET,          /* read for the secret hash: metadata only */
+    GW_KIND__MAX,
+};
+
+const char *gw_kind_name(enum gw_kind k);
+/* Kind from apiVersion + kind; GW_KIND_UNKNOWN when it is not ours. */
+enum gw_kind gw_kind_of(const char *api_version, const char *kind);
+bool gw_kind_namespaced(enum gw_kind k);
+
+struct gw_meta {
+    const char *name;
+    const char *ns;              /* NULL when absent (defaulted by caller) */
+    const char *uid;
+    const char *resource_version;
+    const char *creation_timestamp;
+    int64_t generation;
+    json_object *labels;         /* borrowed; may be NULL */
+    json_object *annotations;    /* borrowed; may be NULL */
+};
+
+/* core/v1 ObjectReference as the contract uses it. */
+struct gw_ref {
+    bool set;
+    const char *api_version;
+    const char *kind;
+    const char *name;
+    const char *ns;              /* NULL = the referrer's namespace */
+};
+
+/* core/v1 SecretKeySelector. */
+struct gw_secret_key_ref {
+    bool set;
+    const char *name;
+    const char *key;
+    bool optional;
+};
+
+struct gw_extra_metadata {
+    json_object *labels;         /* string->string, borrowed */
+    json_object *annotations;
+};
+
+struct gw_ai_model {
+    const char *name;
+    const char *provider;
+};
+
+struct gw_aigateway {
+    const char *class_name;
+    int64_t port;                /* 80 when absent */
+    bool port_set;
+    struct gw_ai_model *models;
+    size_t n_models;
+    json_object *env;            /* array of core EnvVar, borrowed */
+    json_object *env_from;       /* array of core EnvFromSource */
+    struct gw_ref *guardrails;
+    size_t n_guardrails;
+    struct gw_extra_metadata common;
+    struct gw_extra_metadata pod;
+    const char *config_patch;    /* annotation text or NULL */
+};
+
+struct gw_toolgateway {
+    const char *class_name;
+    json_object *env;
+    json_object *env_from;
+    struct gw_ref *guardrails;
+    size_t n_guardrails;
+    struct gw_extra_metadata common;
+    struct gw_extra_metadata pod;
+};
+
+struct gw_toolroute {
+    struct gw_ref gateway;       /* .set false = attach to the default */
+    struct gw_ref server;        /* upstream.toolServerRef */
+    const char *external_url;    /* upstream.external.url */
+    const char **allow;
+    size_t n_allow;
+    const char **deny;
+    size_t n_deny;
+};
+
+struct gw_class {
+    const char *controller;
+    bool is_default;
+};
+
+enum gw_guard_mode {
+    GW_MODE_PRE_CALL = 1 << 0,
+    GW_MODE_DURING_CALL = 1 << 1,
+    GW_MODE_POST_CALL = 1 << 2,
+};
+
+enum gw_guard_type {
+    GW_GUARD_NONE = 0,
+    GW_GUARD_OPENAI_MODERATION,
+    GW_GUARD_BEDROCK,
+    GW_GUARD_PRESIDIO,
+};
+
+struct gw_guard {
+    unsigned modes;              /* gw_guard_mode bits */
+    const char *description;
+    struct gw_ref provider;
+    enum gw_guard_type type;     /* which block is set */
+    const char *openai_model;
+    const char *bedrock_id;
+    const char *bedrock_version;
+    const char *presidio_language;      /* "en" when absent */
+    json_object *presidio_thresholds;   /* entity -> "0.5", borrowed */
+    json_object *presidio_actions;      /* entity -> MASK|BLOCK, borrowed */
+};
+
+struct gw_guardrail_provider {
+    enum gw_guard_type type;
+    const char *openai_base_url;
+    struct gw_secret_key_ref openai_key;
+    const char *bedrock_region;
+    const char *bedrock_secret_name;     /* credentialsSecretRef */
+    const char *bedrock_secret_ns;
+    const char *presidio_base_url;
+    struct gw_secret_key_ref presidio_key;
+};
+
+struct gw_toolserver {
+    const char *protocol;
+    const char *transport;       /* "http" when absent */
+    int64_t port;
+    const char *path;            /* NULL when absent */
+};
+
+struct gw_object {
+    enum gw_kind kind;
+    json_object *root;           /* own reference */
+    struct gw_meta meta;
+    union {
+        struct gw_aigateway ai;
+        struct gw_toolgateway tool;
+        struct gw_toolroute route;
+        struct gw_class cls;
+        struct gw_guard guard;
+        struct gw_guardrail_provider provider;
+        struct gw_toolserver server;
+    } u;
+};
+
+/* Parses root (a reference is taken) into *ret. Every schema problem is
+ * appended to errs (field paths relative to the object). Returns 0 when the
+ * object could be typed, even if errs gained entries; -EINVAL when it is not
+ * an object or not one of our kinds (errs says why); -ENOMEM. On success the
+ * caller owns *ret (gw_object_free). */
+int gw_object_parse(json_object *root, struct gw_object **ret, struct gw_errlist *errs);
+void gw_object_free(struct gw_object *o);
+
+/* "AiGateway ai-gateway/main" for messages (static buffer per call site:
+ * caller passes the buffer). */
+const char *gw_object_label(const struct gw_object *o, char *buf, size_t cap);
+
+/* Namespace of a reference with the referrer's namespace as default. */
+static inline const char *gw_ref_ns(const struct gw_ref *r, const char *referrer_ns)
+{
+    return r->ns && *r->ns ? r->ns : referrer_ns;
+}
+
+#endif

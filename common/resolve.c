@@ -1,0 +1,141 @@
+#include "resolve.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool str_eq(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+const struct gw_object *gw_find(const struct gw_objset *set, enum gw_kind kind, const char *ns, const char *name)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const struct gw_object *o = set->items[i];
+        if (o->kind == kind && str_eq(o->meta.name, name) && (!gw_kind_namespaced(kind) || str_eq(o->meta.ns, ns)))
+            return o;
+    }
+    return NULL;
+}
+
+int gw_resolve_guards(const struct gw_object *gw, const struct gw_objset *set, struct gw_resolved_guard **ret,
+                      size_t *ret_n)
+{
+    const struct gw_ref *refs = gw->kind == GW_KIND_AIGATEWAY ? gw->u.ai.guardrails : gw->u.tool.guardrails;
+    size_t n = gw->kind == GW_KIND_AIGATEWAY ? gw->u.ai.n_guardrails : gw->u.tool.n_guardrails;
+    struct gw_resolved_guard *out = calloc(n ? n : 1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const struct gw_object *g = gw_find(set, GW_KIND_GUARD, gw_ref_ns(&refs[i], gw->meta.ns), refs[i].name);
+        out[i].guard = g;
+        if (g && g->u.guard.provider.set)
+            out[i].provider = gw_find(set, GW_KIND_GUARDRAILPROVIDER, gw_ref_ns(&g->u.guard.provider, g->meta.ns),
+                                      g->u.guard.provider.name);
+    }
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
+
+const struct gw_object *gw_default_toolgateway(const struct gw_objset *set, const char **ret_why)
+{
+    const struct gw_object *only = NULL, *marked = NULL;
+    size_t n = 0, n_marked = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct gw_object *o = set->items[i];
+        if (o->kind != GW_KIND_TOOLGATEWAY)
+            continue;
+        n++;
+        only = o;
+        json_object *a = o->meta.annotations ? json_object_object_get(o->meta.annotations,
+                                                                      GW_DEFAULT_TOOLGATEWAY_ANNOTATION) : NULL;
+        if (a && json_object_is_type(a, json_type_string) && strcmp(json_object_get_string(a), "true") == 0) {
+            n_marked++;
+            marked = o;
+        }
+    }
+    if (n_marked == 1)
+        return marked;
+    if (n_marked > 1) {
+        if (ret_why)
+            *ret_why = "more than one ToolGateway is marked " GW_DEFAULT_TOOLGATEWAY_ANNOTATION "=true";
+        return NULL;
+    }
+    if (n == 1)
+        return only;
+    if (ret_why)
+        *ret_why = n == 0 ? "no ToolGateway of ours exists"
+                          : "several ToolGateways exist and none is marked " GW_DEFAULT_TOOLGATEWAY_ANNOTATION "=true";
+    return NULL;
+}
+
+const struct gw_object *gw_route_gateway(const struct gw_object *route, const struct gw_objset *set,
+                                         const char **ret_why)
+{
+    const struct gw_ref *ref = &route->u.route.gateway;
+    if (!ref->set)
+        return gw_default_toolgateway(set, ret_why);
+    const struct gw_object *gw = gw_find(set, GW_KIND_TOOLGATEWAY, gw_ref_ns(ref, route->meta.ns), ref->name);
+    if (!gw && ret_why)
+        *ret_why = "the referenced ToolGateway was not found";
+    return gw;
+}
+
+static int route_cmp(const void *a, const void *b)
+{
+    const struct gw_route_input *x = a, *y = b;
+    int c = strcmp(x->route->meta.ns, y->route->meta.ns);
+    return c ? c : strcmp(x->route->meta.name, y->route->meta.name);
+}
+
+int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_route_input **ret,
+                       size_t *ret_n)
+{
+    size_t n = 0;
+    struct gw_route_input *out = calloc(set->n ? set->n : 1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    for (size_t i = 0; i < set->n; i++) {
+        const struct gw_object *r = set->items[i];
+        if (r->kind != GW_KIND_TOOLROUTE || !r->meta.ns || !r->meta.name)
+            continue;
+        if (gw_route_gateway(r, set, NULL) != gw)
+            continue;
+        out[n].route = r;
+        if (r->u.route.server.set)
+            out[n].server = gw_find(set, GW_KIND_TOOLSERVER, gw_ref_ns(&r->u.route.server, r->meta.ns),
+                                    r->u.route.server.name);
+        n++;
+    }
+    qsort(out, n, sizeof(*out), route_cmp);
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
+
+int gw_secret_versions(const struct gw_render_input *in, const struct gw_objset *set,
+                       struct gw_secret_version **ret, size_t *ret_n)
+{
+    char **names = NULL;
+    size_t n = 0;
+    int r = gw_referenced_secrets(in, &names, &n);
+    if (r)
+        return r;
+    struct gw_secret_version *out = calloc(n ? n : 1, sizeof(*out));
+    size_t k = 0;
+    for (size_t i = 0; out && i < n; i++) {
+        const struct gw_object *s = gw_find(set, GW_KIND_SECRET, in->gateway->meta.ns, names[i]);
+        if (s)
+            out[k++] = (struct gw_secret_version){ s->meta.ns, s->meta.name, s->meta.uid, s->meta.resource_version };
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (!out)
+        return -ENOMEM;
+    *ret = out;
+    *ret_n = k;
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* resolve: which objects a gateway uses, found among a set of parsed
+ * objects (the controller's caches or the files given to `render`).
+ * Pure lookups; nothing here talks to the API server. */
+#ifndef GW_RESOLVE_H
+#define GW_RESOLVE_H
+
+#include <stddef.h>
+
+#include "model.h"
+#include "render.h"
+
+/* Marks a ToolGateway as the one routes without toolGatewayRef attach to
+ * when more than one ToolGateway exists. */
+#define GW_DEFAULT_TOOLGATEWAY_ANNOTATION "toolgateway.agentic-layer.ai/is-default"
+
+struct gw_objset {
+    const struct gw_object *const *items;
+    size_t n;
+};
+
+const struct gw_object *gw_find(const struct gw_objset *set, enum gw_kind kind, const char *ns,
+                                const char *name);
+
+/* The Guards of spec.guardrails in order, each with its provider (NULL
+ * members where a reference did not resolve). *ret has one entry per
+ * reference; caller frees the array. */
+int gw_resolve_guards(const struct gw_object *gw, const struct gw_objset *set,
+                      struct gw_resolved_guard **ret, size_t *ret_n);
+
+/* The ToolGateway routes without a reference attach to: the one marked
+ * with GW_DEFAULT_TOOLGATEWAY_ANNOTATION if exactly one is, else the only
+ * ToolGateway if exactly one exists, else NULL (*ret_why says why). */
+const struct gw_object *gw_default_toolgateway(const struct gw_objset *set, const char **ret_why);
+
+/* The ToolRoute's gateway: its toolGatewayRef, else the default. */
+const struct gw_object *gw_route_gateway(const struct gw_object *route, const struct gw_objset *set,
+                                         const char **ret_why);
+
+/* Routes attached to gw, sorted by namespace/name, each with its ToolServer
+ * (NULL when unresolved). Caller frees the array. */
+int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set,
+                       struct gw_route_input **ret, size_t *ret_n);
+
+/* Versions of the referenced Secrets present in set (for the hash).
+ * Caller frees the array; strings are borrowed from the set. */
+int gw_secret_versions(const struct gw_render_input *in, const struct gw_objset *set,
+                       struct gw_secret_version **ret, size_t *ret_n);
+
+#endif

@@ -1,0 +1,40 @@
+/* strbuf: a growable, always NUL-terminated byte buffer with a hard cap.
+ *
+ * Every append checks the cap first; once an append fails the buffer is
+ * marked failed and later appends are no-ops, so callers may append a run of
+ * pieces and check once at the end with sb_failed(). The buffer owns its
+ * memory until sb_detach() hands it to the caller. */
+#ifndef GW_STRBUF_H
+#define GW_STRBUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strbuf {
+    char *buf;     /* NUL-terminated when len > 0 or after sb_init */
+    size_t len;
+    size_t alloc;
+    size_t cap;    /* maximum len; appends past it fail with -E2BIG */
+    int err;       /* first error seen (negative errno), 0 if none */
+};
+
+#define SB_DEFAULT_CAP ((size_t)64 << 20)
+
+void sb_init(struct strbuf *sb, size_t cap);
+void sb_release(struct strbuf *sb);
+int sb_add(struct strbuf *sb, const void *data, size_t n);
+int sb_adds(struct strbuf *sb, const char *s);
+int sb_addc(struct strbuf *sb, char c);
+int sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends s as a double-quoted string with Go %q-like escapes, the way the
+ * API server quotes values in field errors. */
+int sb_add_quoted(struct strbuf *sb, const char *s);
+static inline bool sb_failed(const struct strbuf *sb) { return sb->err != 0; }
+static inline const char *sb_str(const struct strbuf *sb) { return sb->buf ? sb->buf : ""; }
+/* Returns the buffer (caller frees) or NULL when the buffer failed; the
+ * strbuf is reset either way. An empty buffer yields an empty string. */
+char *sb_detach(struct strbuf *sb, size_t *ret_len);
+
+#endif

@@ -1,0 +1,36 @@
+/* textutil: small pure text helpers shared by validation and rendering. */
+#ifndef GW_TEXTUTIL_H
+#define GW_TEXTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+static inline bool isalnum_ascii(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Edit distance, capped: returns a value > cap as soon as it exceeds cap. */
+size_t gw_edit_distance(const char *a, const char *b, size_t cap);
+/* The candidate nearest to word within a distance that scales with the
+ * word's length (a third of it, at least 2), or NULL. */
+const char *gw_nearest(const char *word, const char *const *candidates);
+
+/* Globs over tool names: '*' any run, '?' one character, '[abc]', '[a-z]',
+ * '[!x]' classes, '\\' escapes the next character. gw_glob_check returns
+ * NULL for a well-formed pattern, else why not. */
+const char *gw_glob_check(const char *pattern);
+bool gw_glob_is_literal(const char *pattern);
+bool gw_glob_match(const char *pattern, const char *s);
+
+/* Lower-case hex SHA-256 of data into out (65 bytes). */
+void gw_sha256_hex(const void *data, size_t len, char out[65]);
+
+
+
+/* Checks an upstream URL the way we accept it for LiteLLM: http or https,
+ * a host, an optional numeric port, no user info (credentials would land in
+ * the ConfigMap in clear text), no whitespace or control characters. Returns
+ * NULL when fine, else the reason. */
+const char *gw_url_check(const char *url);
+#endif

@@ -1,0 +1,326 @@
+#include "validate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "k8sname.h"
+#include "litellm_known.h"
+#include "patch.h"
+#include "render.h"
+#include "strbuf.h"
+#include "textutil.h"
+
+#define FIELD_MAX 512
+
+static void model_rules(const struct gw_aigateway *ai, struct gw_errlist *errors,
+                        struct gw_errlist *warnings)
+{
+    char f[FIELD_MAX];
+    for (size_t i = 0; i < ai->n_models; i++) {
+        const struct gw_ai_model *m = &ai->models[i];
+        if (m->name && *m->name) {
+            snprintf(f, sizeof(f), "spec.aiModels[%zu].name", i);
+            for (size_t j = 0; j < i; j++)
+                if (ai->models[j].name && strcmp(ai->models[j].name, m->name) == 0) {
+                    err_duplicate(errors, f, m->name);
+                    break;
+                }
+            bool ok = strlen(m->name) <= 200 && (isalnum_ascii(m->name[0]));
+            for (const char *p = m->name; ok && *p; p++)
+                ok = isalnum_ascii(*p) || strchr("._:/@+-", *p);
+            if (!ok)
+                err_invalid_str(errors, f, m->name,
+                                "must be at most 200 characters of letters, digits, '.', '_', ':', '/', "
+                                "'@', '+' or '-', starting with a letter or digit (LiteLLM routes requests "
+                                "by this name)");
+        }
+        if (m->provider && *m->provider) {
+            snprintf(f, sizeof(f), "spec.aiModels[%zu].provider", i);
+            bool ok = strlen(m->provider) <= 63;
+            for (const char *p = m->provider; ok && *p; p++)
+                ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-';
+            if (!ok) {
+                err_invalid_str(errors, f, m->provider,
+                                "must be at most 63 lower case letters, digits, '_' or '-' (a LiteLLM "
+                                "provider prefix; it also names the <PROVIDER>_API_KEY variable)");
+            } else if (!litellm_provider_known(m->provider)) {
+                const char *near = gw_nearest(m->provider, litellm_providers);
+                char d[256];
+                if (near)
+                    snprintf(d, sizeof(d), "not a provider LiteLLM %s knows; did you mean \"%s\"?",
+                             GW_LITELLM_VERSION, near);
+                else
+                    snprintf(d, sizeof(d), "not a provider LiteLLM %s knows", GW_LITELLM_VERSION);
+                err_invalid_str(warnings, f, m->provider, d);
+            }
+        }
+    }
+}
+
+static void env_rules(json_object *env, struct gw_errlist *warnings)
+{
+    if (!env || !json_object_is_type(env, json_type_array))
+        return;
+    size_t n = json_object_array_length(env);
+    char f[FIELD_MAX];
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(env, i), *name;
+        if (!json_object_object_get_ex(e, "name", &name) || !json_object_is_type(name, json_type_string))
+            continue;
+        const char *s = json_object_get_string(name);
+        snprintf(f, sizeof(f), "spec.env[%zu].name", i);
+        for (size_t j = 0; j < i; j++) {
+            json_object *other, *oname;
+            other = json_object_array_get_idx(env, j);
+            if (json_object_object_get_ex(other, "name", &oname) &&
+                json_object_is_type(oname, json_type_string) && strcmp(json_object_get_string(oname), s) == 0) {
+                err_invalid_str(warnings, f, s, "duplicate name: the last definition wins");
+                break;
+            }
+        }
+        if (*s && !k8s_check_env_name(s) && !k8s_is_c_identifier(s))
+            err_invalid_str(warnings, f, s,
+                            "not a C identifier: shells and os.environ/ references may not reach it");
+    }
+}
+
+static void ref_rules(const struct gw_ref *refs, size_t n, struct gw_errlist *errors)
+{
+    char f[FIELD_MAX];
+    for (size_t i = 0; i < n; i++) {
+        if (!refs[i].name)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (refs[j].name && strcmp(refs[j].name, refs[i].name) == 0 &&
+                strcmp(refs[j].ns ? refs[j].ns : "", refs[i].ns ? refs[i].ns : "") == 0) {
+                snprintf(f, sizeof(f), "spec.guardrails[%zu]", i);
+                struct strbuf v;
+                sb_init(&v, 1024);
+                if (refs[i].ns)
+                    sb_addf(&v, "%s/", refs[i].ns);
+                sb_adds(&v, refs[i].name);
+                err_duplicate(errors, f, sb_str(&v));
+                sb_release(&v);
+                break;
+            }
+        }
+    }
+}
+
+static const char *const OPERATOR_LABELS[] = {
+    "app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component",
+    "app.kubernetes.io/managed-by", NULL };
+
+static void map_rules(json_object *map, const char *field, bool labels, bool pod_template,
+                      struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    if (!map)
+        return;
+    char f[FIELD_MAX];
+    size_t total = 0;
+    json_object_object_foreach(map, k, v) {
+        snprintf(f, sizeof(f), "%s[%.200s]", field, k);
+        const char *why = k8s_check_qualified_name(k);
+        if (why)
+            err_invalid_str(errors, f, k, why);
+        total += strlen(k);
+        if (!v || !json_object_is_type(v, json_type_string))
+            continue;
+        const char *val = json_object_get_string(v);
+        total += strlen(val);
+        if (labels) {
+            why = k8s_check_label_value(val);
+            if (why)
+                err_invalid_str(errors, f, val, why);
+            if (pod_template && strcmp(k, "app") == 0)
+                err_forbidden(errors, f,
+                              "the label \"app\" is the Deployment's selector, set by the operator");
+            for (const char *const *p = OPERATOR_LABELS; *p; p++)
+                if (strcmp(k, *p) == 0)
+                    err_invalid_str(warnings, f, val, "set by the operator; this value is ignored");
+        }
+    }
+    if (!labels && total > 256 * 1024) {
+        snprintf(f, sizeof(f), "%s", field);
+        errlist_add(errors, GW_E_TOO_LONG, f, NULL, "must have at most 262144 bytes");
+    }
+}
+
+static void extra_md_rules(const struct gw_extra_metadata *common, const struct gw_extra_metadata *pod,
+                           struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    map_rules(common->labels, "spec.commonMetadata.labels", true, true, errors, warnings);
+    map_rules(common->annotations, "spec.commonMetadata.annotations", false, true, errors, warnings);
+    map_rules(pod->labels, "spec.podMetadata.labels", true, true, errors, warnings);
+    map_rules(pod->annotations, "spec.podMetadata.annotations", false, true, errors, warnings);
+    if (pod->annotations) {
+        json_object_object_foreach(pod->annotations, k, v) {
+            (void)v;
+            if (strncmp(k, "gateway.agentic-layer.ai/", 25) == 0) {
+                char f[FIELD_MAX];
+                snprintf(f, sizeof(f), "spec.podMetadata.annotations[%.200s]", k);
+                err_forbidden(errors, f, "annotations under gateway.agentic-layer.ai/ are set by the operator");
+            }
+        }
+    }
+}
+
+static void route_rules(const struct gw_toolroute *r, struct gw_errlist *errors,
+                        struct gw_errlist *warnings)
+{
+    if (r->external_url && *r->external_url) {
+        const char *why = gw_url_check(r->external_url);
+        if (why)
+            err_invalid_str(errors, "spec.upstream.external.url", r->external_url, why);
+    } else if (r->external_url) {
+        err_required(errors, "spec.upstream.external.url", NULL);
+    }
+    char f[FIELD_MAX];
+    for (int list = 0; list < 2; list++) {
+        const char **items = list ? r->deny : r->allow;
+        size_t n = list ? r->n_deny : r->n_allow;
+        const char *name = list ? "deny" : "allow";
+        for (size_t i = 0; i < n; i++) {
+            snprintf(f, sizeof(f), "spec.toolFilter.%s[%zu]", name, i);
+            const char *why = gw_glob_check(items[i]);
+            if (why) {
+                err_invalid_str(errors, f, items[i], why);
+                continue;
+            }
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(items[j], items[i]) == 0) {
+                    err_invalid_str(warnings, f, items[i], "listed twice");
+                    break;
+                }
+        }
+    }
+    for (size_t i = 0; i < r->n_deny; i++)
+        for (size_t j = 0; j < r->n_allow; j++)
+            if (strcmp(r->deny[i], r->allow[j]) == 0) {
+                snprintf(f, sizeof(f), "spec.toolFilter.deny[%zu]", i);
+                err_invalid_str(warnings, f, r->deny[i], "also listed in allow; deny wins");
+                break;
+            }
+}
+
+static void guard_rules(const struct gw_guard *g, struct gw_errlist *errors)
+{
+    char f[FIELD_MAX];
+    if (g->presidio_thresholds) {
+        json_object_object_foreach(g->presidio_thresholds, k, v) {
+            if (!v || !json_object_is_type(v, json_type_string))
+                continue;
+            snprintf(f, sizeof(f), "spec.presidio.scoreThresholds[%.200s]", k);
+            const char *s = json_object_get_string(v);
+            char *end = NULL;
+            double d = strtod(s, &end);
+            if (!*s || !end || *end || !(d >= 0.0 && d <= 1.0))
+                err_invalid_str(errors, f, s, "must be a number between 0.0 and 1.0");
+        }
+    }
+    if (g->presidio_actions) {
+        json_object_object_foreach(g->presidio_actions, k, v) {
+            if (!v || !json_object_is_type(v, json_type_string))
+                continue;
+            snprintf(f, sizeof(f), "spec.presidio.entityActions[%.200s]", k);
+            static const char *const actions[] = { "MASK", "BLOCK", NULL };
+            const char *s = json_object_get_string(v);
+            if (strcmp(s, "MASK") != 0 && strcmp(s, "BLOCK") != 0)
+                err_not_supported(errors, f, s, actions);
+        }
+    }
+    if (g->presidio_language && !*g->presidio_language)
+        err_invalid_str(errors, "spec.presidio.language", "", "should be at least 1 chars long");
+}
+
+static const char *const PROVIDER_TYPES[] = { NULL, "openai-moderation-api", "bedrock-api",
+                                              "presidio-api" };
+static const char *const PROVIDER_BLOCKS[] = { NULL, "openaiModeration", "bedrock", "presidio" };
+
+static void provider_rules(const struct gw_object *o, struct gw_errlist *errors)
+{
+    const struct gw_guardrail_provider *p = &o->u.provider;
+    if (p->type == GW_GUARD_NONE)
+        return;
+    json_object *spec = json_object_object_get(o->root, "spec");
+    char f[FIELD_MAX], d[160];
+    for (int t = GW_GUARD_OPENAI_MODERATION; t <= GW_GUARD_PRESIDIO; t++) {
+        bool present = json_object_object_get_ex(spec, PROVIDER_BLOCKS[t], NULL);
+        snprintf(f, sizeof(f), "spec.%s", PROVIDER_BLOCKS[t]);
+        if (t == (int)p->type && !present && t != GW_GUARD_OPENAI_MODERATION) {
+            snprintf(d, sizeof(d), "required when type is %s", PROVIDER_TYPES[t]);
+            err_required(errors, f, d);
+        } else if (t != (int)p->type && present) {
+            snprintf(d, sizeof(d), "must not be set when type is %s", PROVIDER_TYPES[p->type]);
+            err_forbidden(errors, f, d);
+        }
+    }
+    const char *urls[2] = { p->openai_base_url, p->presidio_base_url };
+    const char *fields[2] = { "spec.openaiModeration.baseUrl", "spec.presidio.baseUrl" };
+    for (int i = 0; i < 2; i++) {
+        if (!urls[i] || !*urls[i])
+            continue;
+        const char *why = gw_url_check(urls[i]);
+        if (why)
+            err_invalid_str(errors, fields[i], urls[i], why);
+    }
+}
+
+void gw_validate_guard_provider(const struct gw_object *guard, const struct gw_object *provider,
+                                const char *field, struct gw_errlist *errors)
+{
+    const struct gw_guard *g = &guard->u.guard;
+    const struct gw_guardrail_provider *p = &provider->u.provider;
+    if (g->type != GW_GUARD_NONE && p->type != GW_GUARD_NONE && g->type != p->type) {
+        char d[256];
+        snprintf(d, sizeof(d), "Guard %s/%s sets spec.%s but its provider %s/%s has type %s", guard->meta.ns,
+                 guard->meta.name, PROVIDER_BLOCKS[g->type], provider->meta.ns, provider->meta.name,
+                 PROVIDER_TYPES[p->type]);
+        err_invalid_str(errors, field, guard->meta.name, d);
+    }
+}
+
+void gw_validate_object(const struct gw_object *o, struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    switch (o->kind) {
+    case GW_KIND_AIGATEWAY:
+        model_rules(&o->u.ai, errors, warnings);
+        env_rules(o->u.ai.env, warnings);
+        ref_rules(o->u.ai.guardrails, o->u.ai.n_guardrails, errors);
+        extra_md_rules(&o->u.ai.common, &o->u.ai.pod, errors, warnings);
+        break;
+    case GW_KIND_TOOLGATEWAY:
+        env_rules(o->u.tool.env, warnings);
+        ref_rules(o->u.tool.guardrails, o->u.tool.n_guardrails, errors);
+        extra_md_rules(&o->u.tool.common, &o->u.tool.pod, errors, warnings);
+        break;
+    case GW_KIND_TOOLROUTE:
+        route_rules(&o->u.route, errors, warnings);
+        break;
+    case GW_KIND_GUARD:
+        guard_rules(&o->u.guard, errors);
+        break;
+    case GW_KIND_GUARDRAILPROVIDER:
+        provider_rules(o, errors);
+        break;
+    default:
+        break;
+    }
+}
+
+int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    struct gw_object *o = NULL;
+    int r = gw_object_parse(root, &o, errors);
+    if (r < 0)
+        return r;
+    if (!o->meta.ns && ns)
+        o->meta.ns = ns;
+    gw_validate_object(o, errors, warnings);
+    if (o->kind == GW_KIND_AIGATEWAY && o->u.ai.config_patch)
+        r = gw_patch_review_gateway(o, errors, warnings);
+    gw_object_free(o);
+    return r == -ENOMEM ? r : 0;
+}

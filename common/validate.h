@@ -1,0 +1,34 @@
+/* validate: the admission verdict for one object, computed from the object
+ * alone (no API calls: GitOps tools apply objects in any order, so whether a
+ * referenced Guard or ToolServer exists is the controller's to report).
+ *
+ * Errors refuse the object; warnings are advice kubectl prints. Both carry
+ * field paths worded like the API server's own messages. */
+#ifndef GW_VALIDATE_H
+#define GW_VALIDATE_H
+
+#include <json-c/json.h>
+
+#include "errlist.h"
+#include "model.h"
+
+/* Validates root: schema checks (model.h), the semantic rules, and for an
+ * AiGateway the config-patch annotation (parsed, merged into the config the
+ * gateway alone renders, and checked). ns is the request namespace used
+ * where metadata.namespace is absent (may be NULL). Returns 0 when a verdict
+ * was reached (errors may be non-empty), -EINVAL when root is not one of our
+ * objects (errors says why), -ENOMEM. */
+int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors,
+                struct gw_errlist *warnings);
+
+/* The semantic rules on an already parsed object. */
+void gw_validate_object(const struct gw_object *o, struct gw_errlist *errors,
+                        struct gw_errlist *warnings);
+
+/* Checks a GuardrailProvider against the Guard that references it: the
+ * Guard's block must match the provider's type. field prefixes messages
+ * ("spec.guardrails[0]"). */
+void gw_validate_guard_provider(const struct gw_object *guard, const struct gw_object *provider,
+                                const char *field, struct gw_errlist *errors);
+
+#endif

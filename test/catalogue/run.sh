@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+echo pending; exit 1

@@ -1,0 +1,34 @@
+# Test registration. Labels: unit (cmocka, no I/O), integration (real
+# kube-apiserver + etcd + kubectl), e2e (real LiteLLM). Each runs alone with
+# `ctest -L <label>`.
+if(CMOCKA_FOUND)
+  file(GLOB UNIT_TEST_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/test/unit/test_*.c)
+  foreach(src ${UNIT_TEST_SOURCES})
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name} ${src})
+    target_link_libraries(${name} PRIVATE gwserve PkgConfig::CMOCKA)
+    target_compile_definitions(${name} PRIVATE TESTDATA_DIR="${CMAKE_SOURCE_DIR}/test/testdata")
+    add_test(NAME unit/${name} COMMAND ${name})
+    set_tests_properties(unit/${name} PROPERTIES LABELS unit
+      ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=stdout")
+  endforeach()
+else()
+  message(WARNING "cmocka not found: unit tests are not built (run test/harness/install-deps.sh)")
+endif()
+
+# The bad-input catalogue, run through the real binary.
+add_test(NAME unit/catalogue
+  COMMAND ${CMAKE_SOURCE_DIR}/test/catalogue/run.sh $<TARGET_FILE:litellm-gateway-operator>)
+set_tests_properties(unit/catalogue PROPERTIES LABELS unit)
+
+add_test(NAME unit/golden
+  COMMAND ${CMAKE_SOURCE_DIR}/test/golden/check.sh $<TARGET_FILE:litellm-gateway-operator>)
+set_tests_properties(unit/golden PROPERTIES LABELS unit)
+
+foreach(layer integration e2e)
+  if(EXISTS ${CMAKE_SOURCE_DIR}/test/${layer}/run.sh)
+    add_test(NAME ${layer} COMMAND ${CMAKE_SOURCE_DIR}/test/${layer}/run.sh)
+    set_tests_properties(${layer} PROPERTIES LABELS ${layer} TIMEOUT 3000
+      ENVIRONMENT "GW_OPERATOR_BIN=$<TARGET_FILE:litellm-gateway-operator>")
+  endif()
+endforeach()
