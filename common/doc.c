@@ -140,6 +140,7 @@ struct frame {
     bool is_map;
     char *key;           /* pending mapping key, NULL when a key is expected */
     char *anchor;
+    json_object *merged;  /* keys that came from "<<" merges (a set) */
     size_t nodes_at_start;
     unsigned subtree_depth;
 };
@@ -233,14 +234,20 @@ static int count_node(struct builder *b, const yaml_mark_t *m, size_t n)
     return 0;
 }
 
-static int merge_into(struct builder *b, const yaml_mark_t *m, json_object *dst, json_object *src)
+/* Merges src's keys into frame f's mapping. Keys already present win, and
+ * keys merged in stay overridable by later explicit keys, as YAML's merge
+ * key means. */
+static int merge_into(struct builder *b, const yaml_mark_t *m, struct frame *f, json_object *src)
 {
     if (src == NULL_SENTINEL || !json_object_is_type(src, json_type_object))
         return fail_at(b, m, -EINVAL, "merge key \"<<\" needs a mapping");
+    if (!f->merged && !(f->merged = json_object_new_object()))
+        return fail_at(b, m, -ENOMEM, "out of memory");
     json_object_object_foreach(src, k, v) {
-        if (json_object_object_get_ex(dst, k, NULL))
+        if (json_object_object_get_ex(f->obj, k, NULL))
             continue;
-        if (json_object_object_add(dst, k, v ? json_object_get(v) : NULL) < 0)
+        if (json_object_object_add(f->obj, k, v ? json_object_get(v) : NULL) < 0 ||
+            json_object_object_add(f->merged, k, NULL) < 0)
             return fail_at(b, m, -ENOMEM, "out of memory");
     }
     return 0;
@@ -271,10 +278,10 @@ static int insert_value(struct builder *b, const yaml_mark_t *m, json_object *v)
             size_t n = json_object_array_length(v);
             for (size_t i = 0; i < n && r == 0; i++) {
                 json_object *e = json_object_array_get_idx(v, i);
-                r = merge_into(b, m, f->obj, e ? e : NULL_SENTINEL);
+                r = merge_into(b, m, f, e ? e : NULL_SENTINEL);
             }
         } else {
-            r = merge_into(b, m, f->obj, v);
+            r = merge_into(b, m, f, v);
         }
         obj_put(v);
     } else if (json_object_object_add(f->obj, key, stored) < 0) {
@@ -299,7 +306,9 @@ static int on_scalar(struct builder *b, yaml_event_t *ev)
         return r;
     if (b->depth > 0 && b->frames[b->depth - 1].is_map && !b->frames[b->depth - 1].key) {
         struct frame *f = &b->frames[b->depth - 1];
-        if (json_object_object_get_ex(f->obj, val, NULL))
+        if (f->merged && json_object_object_get_ex(f->merged, val, NULL))
+            json_object_object_del(f->merged, val);
+        else if (json_object_object_get_ex(f->obj, val, NULL))
             return fail_at(b, m, -EINVAL, "duplicate key \"%.*s\"", len > 128 ? 128 : (int)len, val);
         if (ev->data.scalar.anchor)
             return fail_at(b, m, -EINVAL, "anchors on mapping keys are not supported");
@@ -353,6 +362,7 @@ static int on_container_end(struct builder *b, yaml_event_t *ev)
     const yaml_mark_t *m = &ev->start_mark;
     struct frame f = b->frames[--b->depth];
     free(f.key);
+    json_object_put(f.merged);
     unsigned depth = f.subtree_depth + 1;
     if (b->depth > 0 && b->frames[b->depth - 1].subtree_depth < depth)
         b->frames[b->depth - 1].subtree_depth = depth;
@@ -427,6 +437,7 @@ static void builder_release(struct builder *b)
         struct frame *f = &b->frames[--b->depth];
         free(f->key);
         free(f->anchor);
+        json_object_put(f->merged);
         json_object_put(f->obj);
     }
     obj_put(b->root);

@@ -76,8 +76,15 @@ static int emit_node(yaml_emitter_t *em, json_object *o)
     case json_type_double:
         format_double(json_object_get_double(o), num, sizeof(num));
         return emit_scalar(em, num, YAML_PLAIN_SCALAR_STYLE);
-    case json_type_string:
-        return emit_scalar(em, json_object_get_string(o), YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+    case json_type_string: {
+        /* Multi-line text (the config inside a ConfigMap) reads best as a
+         * literal block; libyaml falls back to quoting when a block cannot
+         * hold the text exactly. */
+        const char *s = json_object_get_string(o);
+        size_t n = strlen(s);
+        bool block = n > 1 && strchr(s, '\n') && s[n - 1] == '\n' && !strpbrk(s, "\t\r") && !strstr(s, " \n");
+        return emit_scalar(em, s, block ? YAML_LITERAL_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+    }
     case json_type_array: {
         if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
             !yaml_emitter_emit(em, &ev))

@@ -1,0 +1,179 @@
+/* Bounded YAML/JSON loading: scalar resolution, caps and hostile input. */
+#include "testutil.h"
+
+#include <errno.h>
+
+static int load(const char *text, const struct gw_load_limits *lim, json_object **ret, char **err)
+{
+    return gw_yaml_load_one(text, strlen(text), lim, ret, err);
+}
+
+static void test_scalars_resolve_like_pyyaml(void **state)
+{
+    (void)state;
+    json_object *o = NULL;
+    assert_int_equal(load("a: 1\nb: 1.5\nc: yes\nd: off\ne: ~\nf: '1'\ng: 0x1f\nh: text\ni: 1e3\n"
+                          "j: 99999999999999999999\nk: \"true\"\n", &GW_LIMITS_MANIFEST, &o, NULL), 0);
+    assert_int_equal(json_object_get_int64(json_object_object_get(o, "a")), 1);
+    assert_true(json_object_is_type(json_object_object_get(o, "b"), json_type_double));
+    assert_true(json_object_get_boolean(json_object_object_get(o, "c")));
+    assert_true(json_object_is_type(json_object_object_get(o, "d"), json_type_boolean));
+    assert_false(json_object_get_boolean(json_object_object_get(o, "d")));
+    assert_true(json_object_object_get_ex(o, "e", NULL));
+    assert_null(json_object_object_get(o, "e"));
+    assert_string_equal(json_object_get_string(json_object_object_get(o, "f")), "1");
+    assert_int_equal(json_object_get_int64(json_object_object_get(o, "g")), 31);
+    assert_string_equal(json_object_get_string(json_object_object_get(o, "h")), "text");
+    assert_true(json_object_is_type(json_object_object_get(o, "i"), json_type_double));
+    assert_true(json_object_is_type(json_object_object_get(o, "j"), json_type_string));
+    assert_true(json_object_is_type(json_object_object_get(o, "k"), json_type_string));
+    json_object_put(o);
+}
+
+static void test_multi_document_skips_empty(void **state)
+{
+    (void)state;
+    const char *t = "---\na: 1\n---\n---\nb: 2\n...\n";
+    json_object **docs = NULL;
+    size_t n = 0;
+    assert_int_equal(gw_yaml_load_all(t, strlen(t), &GW_LIMITS_MANIFEST, &docs, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    gw_docs_free(docs, n);
+}
+
+static void expect_error(const char *text, const struct gw_load_limits *lim, int rc, const char *substr)
+{
+    json_object *o = NULL;
+    char *err = NULL;
+    int r = load(text, lim, &o, &err);
+    assert_int_equal(r, rc);
+    assert_non_null(err);
+    if (!strstr(err, substr))
+        fail_msg("error \"%s\" lacks \"%s\"", err, substr);
+    free(err);
+}
+
+static void test_duplicate_keys_refused(void **state)
+{
+    (void)state;
+    expect_error("a: 1\nb:\n  c: 1\n  c: 2\n", &GW_LIMITS_MANIFEST, -EINVAL, "line 4 column 3: duplicate key \"c\"");
+}
+
+static void test_depth_capped(void **state)
+{
+    (void)state;
+    char buf[4096];
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++)
+        buf[n++] = '[';
+    for (int i = 0; i < 1000; i++)
+        buf[n++] = ']';
+    buf[n] = '\0';
+    expect_error(buf, &GW_LIMITS_MANIFEST, -E2BIG, "nesting deeper than 64 levels");
+}
+
+static void test_alias_bomb_capped(void **state)
+{
+    (void)state;
+    const char *bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                       "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                       "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                       "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                       "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+                       "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+    expect_error(bomb, &GW_LIMITS_MANIFEST, -E2BIG, "more than 200000 nodes");
+    expect_error(bomb, &GW_LIMITS_PATCH, -E2BIG, "more than 20000 nodes");
+}
+
+static void test_aliases_and_merge_keys_work(void **state)
+{
+    (void)state;
+    json_object *o = NULL;
+    assert_int_equal(load("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\nlist: [*b]\n", &GW_LIMITS_MANIFEST, &o, NULL), 0);
+    json_object *use = json_object_object_get(o, "use");
+    assert_int_equal(json_object_get_int64(json_object_object_get(use, "x")), 1);
+    assert_int_equal(json_object_get_int64(json_object_object_get(use, "y")), 3);
+    json_object_put(o);
+}
+
+static void test_recursive_alias_refused(void **state)
+{
+    (void)state;
+    expect_error("a: &a [1, *a]\n", &GW_LIMITS_MANIFEST, -EINVAL, "unknown or recursive alias \"*a\"");
+}
+
+static void test_nul_and_utf8(void **state)
+{
+    (void)state;
+    const char nul[] = "a: b\0c\n";
+    char *err = NULL;
+    json_object **docs = NULL;
+    size_t n = 0;
+    assert_int_equal(gw_yaml_load_all(nul, sizeof(nul) - 1, &GW_LIMITS_MANIFEST, &docs, &n, &err), -EINVAL);
+    assert_string_equal(err, "NUL byte at offset 4");
+    free(err);
+    err = NULL;
+    const char bad[] = "a: \xc0\xaf\n";
+    assert_int_equal(gw_yaml_load_all(bad, sizeof(bad) - 1, &GW_LIMITS_MANIFEST, &docs, &n, &err), -EINVAL);
+    assert_string_equal(err, "input is not valid UTF-8");
+    free(err);
+    err = NULL;
+    const char surrogate[] = "a: \xed\xa0\x80\n";
+    assert_int_equal(gw_yaml_load_all(surrogate, sizeof(surrogate) - 1, &GW_LIMITS_MANIFEST, &docs, &n, &err), -EINVAL);
+    free(err);
+}
+
+static void test_size_and_scalar_caps(void **state)
+{
+    (void)state;
+    struct gw_load_limits lim = GW_LIMITS_MANIFEST;
+    lim.max_bytes = 10;
+    expect_error("a: 12345678901\n", &lim, -E2BIG, "exceeds the limit of 10 bytes");
+    lim = GW_LIMITS_MANIFEST;
+    lim.max_scalar = 4;
+    expect_error("a: 12345\n", &lim, -E2BIG, "scalar of 5 bytes exceeds the limit of 4");
+}
+
+static void test_syntax_error_has_position(void **state)
+{
+    (void)state;
+    expect_error("a: [1, 2\n", &GW_LIMITS_MANIFEST, -EINVAL, "line 2 column 1");
+    expect_error("{a: 1}: 2\n", &GW_LIMITS_MANIFEST, -EINVAL, "mapping keys must be scalars");
+}
+
+static void test_json_strict(void **state)
+{
+    (void)state;
+    json_object *o = NULL;
+    char *err = NULL;
+    assert_int_equal(gw_json_parse("{\"a\":[1,2]} ", 12, 8, &o, NULL), 0);
+    json_object_put(o);
+    assert_int_equal(gw_json_parse("{\"a\":1} x", 9, 8, &o, &err), -EINVAL);
+    assert_string_equal(err, "invalid JSON at offset 8: unexpected character");
+    free(err);
+    err = NULL;
+    assert_int_equal(gw_json_parse("[[[[[[[[[[1]]]]]]]]]]", 21, 8, &o, &err), -E2BIG);
+    free(err);
+    err = NULL;
+    assert_int_equal(gw_json_parse("{\"a\":", 5, 8, &o, &err), -EINVAL);
+    assert_string_equal(err, "truncated JSON");
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scalars_resolve_like_pyyaml),
+        cmocka_unit_test(test_multi_document_skips_empty),
+        cmocka_unit_test(test_duplicate_keys_refused),
+        cmocka_unit_test(test_depth_capped),
+        cmocka_unit_test(test_alias_bomb_capped),
+        cmocka_unit_test(test_aliases_and_merge_keys_work),
+        cmocka_unit_test(test_recursive_alias_refused),
+        cmocka_unit_test(test_nul_and_utf8),
+        cmocka_unit_test(test_size_and_scalar_caps),
+        cmocka_unit_test(test_syntax_error_has_position),
+        cmocka_unit_test(test_json_strict),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

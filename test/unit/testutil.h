@@ -1,0 +1,89 @@
+/* Helpers shared by the unit tests: YAML text in, verdicts out. */
+#ifndef GW_TESTUTIL_H
+#define GW_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "doc.h"
+#include "errlist.h"
+#include "validate.h"
+
+struct verdict {
+    struct gw_errlist errors;
+    struct gw_errlist warnings;
+    int rc;
+};
+
+static inline json_object *yaml_obj(const char *text)
+{
+    json_object *o = NULL;
+    char *err = NULL;
+    int r = gw_yaml_load_one(text, strlen(text), &GW_LIMITS_MANIFEST, &o, &err);
+    if (r != 0)
+        fail_msg("test YAML does not parse: %s", err ? err : "?");
+    free(err);
+    return o;
+}
+
+static inline void verdict_of(const char *text, struct verdict *v)
+{
+    errlist_init(&v->errors);
+    errlist_init(&v->warnings);
+    json_object *o = yaml_obj(text);
+    v->rc = gw_validate(o, NULL, &v->errors, &v->warnings);
+    json_object_put(o);
+}
+
+static inline void verdict_free(struct verdict *v)
+{
+    errlist_free(&v->errors);
+    errlist_free(&v->warnings);
+}
+
+static inline void dump_list(const char *what, const struct gw_errlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        print_message("  %s[%zu]: %s\n", what, i, l->items[i].message);
+}
+
+/* Asserts that the list holds exactly this message. */
+#define assert_has(list, msg)                                                    \
+    do {                                                                         \
+        if (!errlist_contains(&(list), (msg))) {                                 \
+            dump_list(#list, &(list));                                           \
+            fail_msg("missing: %s", (msg));                                      \
+        }                                                                        \
+    } while (0)
+
+/* Asserts a valid object: no errors at all. */
+#define assert_valid(text)                                                       \
+    do {                                                                         \
+        struct verdict v_;                                                       \
+        verdict_of((text), &v_);                                                 \
+        if (v_.errors.n) {                                                       \
+            dump_list("errors", &v_.errors);                                     \
+            fail_msg("expected a valid object");                                 \
+        }                                                                        \
+        assert_int_equal(v_.rc, 0);                                              \
+        verdict_free(&v_);                                                       \
+    } while (0)
+
+/* Asserts the object is refused with exactly one error, this one. */
+#define assert_rejected_once(text, msg)                                          \
+    do {                                                                         \
+        struct verdict v_;                                                       \
+        verdict_of((text), &v_);                                                 \
+        if (v_.errors.n != 1 || strcmp(v_.errors.items[0].message, (msg))) {     \
+            dump_list("errors", &v_.errors);                                     \
+            fail_msg("expected exactly: %s", (msg));                             \
+        }                                                                        \
+        verdict_free(&v_);                                                       \
+    } while (0)
+
+#endif
