@@ -1,2 +1,48 @@
 #!/usr/bin/env bash
-echo pending; exit 1
+# Renders every sample under deploy/samples/ and compares the output byte for
+# byte with its golden file under test/testdata/golden/. With --update it
+# rewrites the golden files instead (review the diff before committing).
+#   test/golden/check.sh [--update] BIN
+set -euo pipefail
+update=0
+if [ "${1:-}" = "--update" ]; then update=1; shift; fi
+bin=${1:?usage: check.sh [--update] BIN}
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+golden="$root/test/testdata/golden"
+mkdir -p "$golden"
+shopt -s nullglob
+samples=("$root"/deploy/samples/*.yaml)
+if [ ${#samples[@]} -eq 0 ]; then
+  echo "golden: no samples under deploy/samples/" >&2
+  exit 1
+fi
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+for s in "${samples[@]}"; do
+  name=$(basename "$s" .yaml)
+  # Samples without a gateway (namespaces, shared objects) render nothing.
+  grep -qE '^kind: (AiGateway|ToolGateway)$' "$s" || continue
+  out="$tmp/$name.yaml"
+  if ! "$bin" render -f "$s" >"$out" 2>"$tmp/$name.err"; then
+    echo "[  FAILED  ] $name: render failed:"; sed 's/^/    /' "$tmp/$name.err"
+    fail=$((fail + 1)); continue
+  fi
+  # Rendering twice must give the same bytes.
+  "$bin" render -f "$s" 2>/dev/null | cmp -s - "$out" || { echo "[  FAILED  ] $name: output not deterministic"; fail=$((fail + 1)); continue; }
+  if [ $update -eq 1 ]; then
+    cp "$out" "$golden/$name.yaml"; echo "[ UPDATED  ] $name"; pass=$((pass + 1)); continue
+  fi
+  if [ ! -f "$golden/$name.yaml" ]; then
+    echo "[  FAILED  ] $name: no golden file (run: make golden)"; fail=$((fail + 1)); continue
+  fi
+  if diff -u "$golden/$name.yaml" "$out" >"$tmp/$name.diff"; then
+    echo "[       OK ] $name"; pass=$((pass + 1))
+  else
+    echo "[  FAILED  ] $name: differs from its golden file:"; head -40 "$tmp/$name.diff" | sed 's/^/    /'
+    fail=$((fail + 1))
+  fi
+done
+echo "[==========] $((pass + fail)) golden file(s) checked"
+echo "[  PASSED  ] $pass"
+[ $fail -eq 0 ] || { echo "[  FAILED  ] $fail"; exit 1; }
