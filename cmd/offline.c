@@ -135,7 +135,8 @@ static bool is_ours(json_object *doc)
     const char *api = a && json_object_is_type(a, json_type_string) ? json_object_get_string(a) : "";
     /* Objects of our group are ours even with a kind we do not know (the
      * error says so); other groups (Namespace, Secret...) are skipped. */
-    return strncmp(api, GW_GROUP "/", strlen(GW_GROUP) + 1) == 0 || !a || !k;
+    size_t glen = strlen(GW_GROUP);
+    return (strncmp(api, GW_GROUP, glen) == 0 && (api[glen] == '/' || api[glen] == '\0')) || !a || !k;
 }
 
 int cmd_validate(int argc, char **argv)

@@ -120,7 +120,13 @@ static json_object *resolve_plain(const char *s, size_t len)
         unsigned long long v = strtoull(digits, &end, base);
         if (errno == 0 && end && *end == '\0' && v <= (unsigned long long)INT64_MAX)
             return json_object_new_int64(neg ? -(int64_t)v : (int64_t)v);
-        /* Out of range integers keep their text, as a float would lose it. */
+        /* Beyond int64 a number is still a number: keep it as a float with
+         * its original text, the way YAML-to-JSON conversion does. */
+        if (base == 10) {
+            double f = strtod(s, &end);
+            if (end && *end == '\0')
+                return json_object_new_double_s(f, s);
+        }
         return json_object_new_string_len(s, (int)len);
     }
     if (looks_float(s)) {
@@ -201,8 +207,8 @@ static void anchors_reset(struct builder *b)
 static int anchor_add(struct builder *b, const yaml_mark_t *m, char *name,
                       json_object *obj, size_t nodes, unsigned depth)
 {
-    if (b->n_anchors >= b->lim->max_aliases + 64)
-        return fail_at(b, m, -E2BIG, "too many anchors (limit %zu)", b->lim->max_aliases + 64);
+    if (b->n_anchors >= b->lim->max_aliases)
+        return fail_at(b, m, -E2BIG, "more than %zu anchors", b->lim->max_aliases);
     if (b->n_anchors == b->alloc_anchors) {
         size_t na = b->alloc_anchors ? b->alloc_anchors * 2 : 8;
         struct anchor *p = realloc(b->anchors, na * sizeof(*p));

@@ -762,20 +762,31 @@ int gw_object_parse(json_object *root, struct gw_object **ret, struct gw_errlist
     }
     const char *api = json_object_get_string(member(root, "apiVersion"));
     const char *kind = json_object_get_string(member(root, "kind"));
-    if (!json_object_is_type(member(root, "apiVersion"), json_type_string) || !*api) {
-        err_required(errs, "apiVersion", NULL);
-        return -EINVAL;
-    }
-    if (!json_object_is_type(member(root, "kind"), json_type_string) || !*kind) {
-        err_required(errs, "kind", NULL);
-        return -EINVAL;
+    static const char *const ident[] = { "apiVersion", "kind" };
+    for (size_t i = 0; i < 2; i++) {
+        json_object *v = member(root, ident[i]);
+        if (!v || (json_object_is_type(v, json_type_string) && !*json_object_get_string(v))) {
+            err_required(errs, ident[i], NULL);
+            return -EINVAL;
+        }
+        if (!json_object_is_type(v, json_type_string)) {
+            err_type(errs, ident[i], type_name(v), "string");
+            return -EINVAL;
+        }
     }
     enum gw_kind k = gw_kind_of(api, kind);
     if (k == GW_KIND_UNKNOWN) {
         struct strbuf d;
         sb_init(&d, 1024);
-        sb_addf(&d, "%.100s is not a kind of %s", kind, GW_V1ALPHA1);
-        err_invalid_str(errs, "kind", kind, sb_str(&d));
+        size_t glen = strlen(GW_GROUP);
+        bool our_group = strncmp(api, GW_GROUP, glen) == 0 && (api[glen] == '/' || api[glen] == '\0');
+        if (our_group && gw_kind_of(GW_V1ALPHA1, kind) != GW_KIND_UNKNOWN) {
+            static const char *const served[] = { GW_V1ALPHA1, NULL };
+            err_not_supported(errs, "apiVersion", api, served);
+        } else {
+            sb_addf(&d, "%.100s is not a kind of %s", kind, GW_V1ALPHA1);
+            err_invalid_str(errs, "kind", kind, sb_str(&d));
+        }
         sb_release(&d);
         return -EINVAL;
     }

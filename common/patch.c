@@ -360,6 +360,9 @@ static void check_items(json_object *cfg, const char *list, const char *id_key, 
 void gw_config_check(json_object *cfg, struct gw_errlist *e)
 {
     check_items(cfg, "model_list", "model_name", "model", e);
+    json_object *models = json_object_object_get(cfg, "model_list");
+    if (!models || (json_object_is_type(models, json_type_array) && json_object_array_length(models) == 0))
+        bad(e, "model_list", "the merged config must keep at least one model, or the gateway serves nothing");
     check_items(cfg, "guardrails", "guardrail_name", "guardrail", e);
     static const char *const maps[] = { "litellm_settings", "general_settings", "router_settings",
                                         "environment_variables", "mcp_servers", NULL };

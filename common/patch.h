@@ -29,7 +29,9 @@ int gw_config_merge(json_object *base, json_object *patch);
 void gw_patch_describe(json_object *base, json_object *patch, struct gw_errlist *warnings);
 
 /* Checks that a merged config is still one LiteLLM can load: the shapes of
- * model_list, guardrails, mcp_servers and the settings mappings. */
+ * model_list, guardrails, mcp_servers and the settings mappings, and that
+ * at least one model is left (it checks AiGateway configs, the only ones a
+ * patch applies to). */
 void gw_config_check(json_object *cfg, struct gw_errlist *errors);
 
 /* The admission review of an AiGateway's patch: parse, describe against the

@@ -19,7 +19,17 @@ endif()
 # The bad-input catalogue, run through the real binary.
 add_test(NAME unit/catalogue
   COMMAND ${CMAKE_SOURCE_DIR}/test/catalogue/run.sh $<TARGET_FILE:litellm-gateway-operator>)
-set_tests_properties(unit/catalogue PROPERTIES LABELS unit)
+set_tests_properties(unit/catalogue PROPERTIES LABELS unit TIMEOUT 600)
+# The same catalogue under valgrind memcheck, in the builds without ASan
+# (the two do not mix).
+if(NOT CMAKE_BUILD_TYPE STREQUAL "Sanitize")
+  find_program(VALGRIND valgrind)
+  if(VALGRIND)
+    add_test(NAME unit/catalogue-valgrind
+      COMMAND ${CMAKE_SOURCE_DIR}/test/catalogue/run.sh --valgrind $<TARGET_FILE:litellm-gateway-operator>)
+    set_tests_properties(unit/catalogue-valgrind PROPERTIES LABELS unit TIMEOUT 1200)
+  endif()
+endif()
 
 add_test(NAME unit/golden
   COMMAND ${CMAKE_SOURCE_DIR}/test/golden/check.sh $<TARGET_FILE:litellm-gateway-operator>)
