@@ -1,0 +1,118 @@
+"""Fixtures shared by the integration tests.
+
+The tests talk to a real control plane (etcd, kube-apiserver and
+kube-controller-manager on loopback, from test/harness/cluster-up.sh) through
+real kubectl. The cluster is brought up once per run; each test gets its own
+namespace.
+
+  cluster   session: .kubectl(), .apply(), .get_json(), .kubeconfig, .bin_dir,
+            .repo, .state_dir, .api_url, .env (environment for subprocesses)
+  ns        function: a fresh namespace, deleted afterwards
+"""
+import json
+import os
+import pathlib
+import re
+import subprocess
+import time
+import uuid
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+HARNESS = REPO / "test" / "harness"
+
+
+def _read_env(path):
+    env = {}
+    for line in path.read_text().splitlines():
+        m = re.match(r'export (\w+)="?([^"]*)"?$', line.strip())
+        if m:
+            env[m.group(1)] = m.group(2)
+    return env
+
+
+class Cluster:
+    def __init__(self, state_dir, settings):
+        self.state_dir = pathlib.Path(state_dir)
+        self.kubeconfig = settings["KUBECONFIG"]
+        self.bin_dir = pathlib.Path(settings["LGO_BIN_DIR"])
+        self.api_url = settings["LGO_API_URL"]
+        self.small_watch_cache = settings.get("LGO_SMALL_WATCH_CACHE") == "1"
+        self.repo = REPO
+        self.env = dict(os.environ, KUBECONFIG=self.kubeconfig,
+                        PATH=f"{self.bin_dir}:{os.environ.get('PATH', '')}")
+
+    def kubectl(self, *args, input=None, check=True, timeout=60):
+        """Runs the real kubectl; returns the CompletedProcess (text)."""
+        p = subprocess.run([str(self.bin_dir / "kubectl"), *args], input=input,
+                           capture_output=True, text=True, env=self.env, timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({p.returncode}):\n"
+                                 f"{p.stdout}\n{p.stderr}")
+        return p
+
+    def apply(self, text, namespace=None, dry_run=False, check=True, server_side=False):
+        args = ["apply", "-f", "-"]
+        if namespace:
+            args += ["-n", namespace]
+        if dry_run:
+            args.append("--dry-run=server")
+        if server_side:
+            args.append("--server-side")
+        return self.kubectl(*args, input=text, check=check)
+
+    def get_json(self, resource, name=None, namespace=None, check=True):
+        args = ["get", resource] + ([name] if name else []) + ["-o", "json"]
+        if namespace:
+            args += ["-n", namespace]
+        p = self.kubectl(*args, check=check)
+        return json.loads(p.stdout) if p.returncode == 0 else None
+
+    def wait_for(self, what, fn, timeout=30.0, interval=0.2):
+        """Polls fn() until it returns a truthy value; fails naming `what`."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = fn()
+            if last:
+                return last
+            time.sleep(interval)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def _install_crds(c):
+    crds = sorted((REPO / "crds").glob("*.yaml"))
+    crds = [p for p in crds if p.name != "kustomization.yaml"]
+    if not crds:
+        return
+    for p in crds:
+        c.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(p))
+    c.kubectl("wait", "--for=condition=Established", "--timeout=60s",
+              *[f"-f={p}" for p in crds])
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    state = pathlib.Path(os.environ.get("LGO_STATE_DIR", REPO / ".local" / "test-cluster"))
+    env_file = state / "env"
+    started_here = False
+    if not env_file.exists():
+        env = dict(os.environ, LGO_STATE_DIR=str(state))
+        subprocess.run([str(HARNESS / "cluster-up.sh")], check=True, env=env)
+        started_here = True
+    c = Cluster(state, _read_env(env_file))
+    _install_crds(c)
+    yield c
+    if started_here:
+        subprocess.run([str(HARNESS / "cluster-down.sh")],
+                       env=dict(os.environ, LGO_STATE_DIR=str(state)))
+
+
+@pytest.fixture
+def ns(cluster, request):
+    base = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:40].strip("-")
+    name = f"t-{base}-{uuid.uuid4().hex[:6]}"
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
