@@ -1,0 +1,77 @@
+/* status: what the controller says about an object, computed purely from
+ * what it observed (rendered output, the live Deployment) and the time it
+ * is given. Nothing here talks to the API server.
+ *
+ * Conditions follow metav1.Condition: lastTransitionTime changes only when
+ * status flips, so a resync over an unchanged world produces the same status
+ * and no write. */
+#ifndef CTL_STATUS_H
+#define CTL_STATUS_H
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Condition types and reasons shared with the ecosystem. */
+#define CTL_AI_CONFIGURED "AiGatewayConfigured"
+#define CTL_AI_READY "AiGatewayReady"
+#define CTL_TOOL_CONFIGURED "ToolGatewayConfigured"
+#define CTL_TOOL_READY "ToolGatewayReady"
+#define CTL_ROUTE_ACCEPTED "Accepted"
+#define CTL_ROUTE_READY "Ready"
+#define CTL_ROUTE_RESOLUTION_FAILED "ResolutionFailed"
+
+#define CTL_R_CONFIGURATION_APPLIED "ConfigurationApplied"
+#define CTL_R_ROLLING_OUT "DeploymentRollingOut"
+#define CTL_R_CONFIG_FAILED "ConfigGenerationFailed"
+#define CTL_R_GUARDS_FAILED "GuardrailsResolutionFailed"
+#define CTL_R_PATCH_INVALID "ConfigPatchInvalid"
+#define CTL_R_WORKLOAD_FAILED "WorkloadFailed"
+#define CTL_R_RECONCILED "Reconciled"
+#define CTL_R_UPSTREAM_UNRESOLVED "UpstreamUnresolved"
+#define CTL_R_DUPLICATE_NAME "DuplicateServerName"
+
+struct ctl_condition {
+    const char *type;
+    bool status;
+    const char *reason;
+    const char *message;
+};
+
+/* Whether a live Deployment has finished rolling out what was last applied:
+ * the Deployment controller has observed the current generation, every
+ * desired replica runs the newest template, all of them are available and
+ * no old replica is left. ret_message (owned by the caller) says where the
+ * rollout stands ("1 of 2 replicas updated, 0 available"). A rollout that
+ * exceeded its progress deadline sets *ret_failed. Returns 1 when ready, 0
+ * when not, -ENOMEM. deploy NULL means "not created yet". */
+int ctl_deployment_ready(json_object *deploy, bool *ret_failed, char **ret_message);
+
+/* Builds status.conditions: each new condition keeps the old one's
+ * lastTransitionTime when its status did not change, otherwise gets now
+ * (RFC 3339). Conditions of other types already present are kept (another
+ * writer may own them). Sorted by type for stable output. Returns a new
+ * array, or NULL on allocation failure. */
+json_object *ctl_conditions_build(json_object *old_conditions, const struct ctl_condition *conds,
+                                  size_t n, int64_t observed_generation, const char *now);
+
+/* Whether two status objects say the same thing (deep equality). */
+bool ctl_json_equal(json_object *a, json_object *b);
+
+/* Whether every field of desired is present in live with an equal value:
+ * mappings are compared key by key (extra keys in live are defaults the API
+ * server added), lists item by item with equal length. */
+bool ctl_json_subset(json_object *desired, json_object *live);
+
+/* The annotation that records the hash of what we last applied, so a field
+ * we stop setting is noticed even though live still carries it. */
+#define CTL_ANN_APPLIED_HASH "litellm-gateway-operator.agentic-layer.ai/applied-hash"
+
+/* Stamps desired (a ConfigMap, Deployment or Service we render) with the
+ * hash of its canonical JSON under CTL_ANN_APPLIED_HASH. 0 or -ENOMEM. */
+int ctl_stamp_applied_hash(json_object *desired);
+
+/* Whether live already holds desired (stamped): same applied hash and
+ * nothing we set has drifted. When false, the caller applies. */
+bool ctl_live_matches(json_object *desired, json_object *live);
+
+#endif
