@@ -7,43 +7,6 @@
 #include "textutil.h"
 #include "yamlout.h"
 
-#define MAXOBJ 16
-
-struct fixture {
-    struct gw_object *objs[MAXOBJ];
-    size_t n;
-};
-
-static void load_objs(struct fixture *f, const char *text)
-{
-    json_object **docs = NULL;
-    size_t n = 0;
-    char *err = NULL;
-    if (gw_yaml_load_all(text, strlen(text), &GW_LIMITS_MANIFEST, &docs, &n, &err) != 0)
-        fail_msg("fixture does not parse: %s", err);
-    f->n = 0;
-    for (size_t i = 0; i < n && f->n < MAXOBJ; i++) {
-        struct gw_errlist e;
-        errlist_init(&e);
-        struct gw_object *o = NULL;
-        assert_int_equal(gw_object_parse(docs[i], &o, &e), 0);
-        if (e.n) {
-            dump_list("errors", &e);
-            fail_msg("fixture object %zu is invalid", i);
-        }
-        errlist_free(&e);
-        f->objs[f->n++] = o;
-    }
-    gw_docs_free(docs, n);
-}
-
-static void free_objs(struct fixture *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        gw_object_free(f->objs[i]);
-    f->n = 0;
-}
-
 /* Renders the first gateway in f with everything resolved from f. */
 static int render_first(struct fixture *f, struct gw_render_output *out, const char *const *tools, size_t n_tools)
 {

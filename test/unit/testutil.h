@@ -12,6 +12,7 @@
 
 #include "doc.h"
 #include "errlist.h"
+#include "model.h"
 #include "validate.h"
 
 struct verdict {
@@ -85,5 +86,43 @@ static inline void dump_list(const char *what, const struct gw_errlist *l)
         }                                                                        \
         verdict_free(&v_);                                                       \
     } while (0)
+
+/* A set of parsed objects from multi-document YAML (all must be valid). */
+#define MAXOBJ 16
+
+struct fixture {
+    struct gw_object *objs[MAXOBJ];
+    size_t n;
+};
+
+static inline void load_objs(struct fixture *f, const char *text)
+{
+    json_object **docs = NULL;
+    size_t n = 0;
+    char *err = NULL;
+    if (gw_yaml_load_all(text, strlen(text), &GW_LIMITS_MANIFEST, &docs, &n, &err) != 0)
+        fail_msg("fixture does not parse: %s", err);
+    f->n = 0;
+    for (size_t i = 0; i < n && f->n < MAXOBJ; i++) {
+        struct gw_errlist e;
+        errlist_init(&e);
+        struct gw_object *o = NULL;
+        assert_int_equal(gw_object_parse(docs[i], &o, &e), 0);
+        if (e.n) {
+            dump_list("errors", &e);
+            fail_msg("fixture object %zu is invalid", i);
+        }
+        errlist_free(&e);
+        f->objs[f->n++] = o;
+    }
+    gw_docs_free(docs, n);
+}
+
+static inline void free_objs(struct fixture *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        gw_object_free(f->objs[i]);
+    f->n = 0;
+}
 
 #endif

@@ -1,0 +1,371 @@
+#include "plan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "patch.h"
+#include "render.h"
+#include "status.h"
+#include "strbuf.h"
+
+static const char *class_controller(enum gw_kind gw_kind)
+{
+    return gw_kind == GW_KIND_AIGATEWAY ? GW_AI_CONTROLLER_NAME : GW_TOOL_CONTROLLER_NAME;
+}
+
+bool ctl_gateway_is_ours(const struct gw_object *gw, const struct gw_objset *set, const char **ret_why)
+{
+    enum gw_kind ck = gw->kind == GW_KIND_AIGATEWAY ? GW_KIND_AIGATEWAYCLASS : GW_KIND_TOOLGATEWAYCLASS;
+    const char *cname = gw->kind == GW_KIND_AIGATEWAY ? gw->u.ai.class_name : gw->u.tool.class_name;
+    const char *why = NULL;
+    bool ours = false;
+    if (cname && *cname) {
+        /* An explicit class never falls back to the default. */
+        const struct gw_object *cls = gw_find(set, ck, NULL, cname);
+        if (!cls)
+            why = "its class does not exist";
+        else if (!cls->u.cls.controller || strcmp(cls->u.cls.controller, class_controller(gw->kind)) != 0)
+            why = "its class names another controller";
+        else
+            ours = true;
+    } else {
+        size_t n_default = 0;
+        const struct gw_object *def = NULL;
+        for (size_t i = 0; i < set->n; i++) {
+            const struct gw_object *o = set->items[i];
+            if (o->kind == ck && o->u.cls.is_default) {
+                n_default++;
+                def = o;
+            }
+        }
+        if (n_default == 0)
+            why = "it names no class and no class is marked default";
+        else if (n_default > 1)
+            why = "it names no class and more than one class is marked default";
+        else if (!def->u.cls.controller || strcmp(def->u.cls.controller, class_controller(gw->kind)) != 0)
+            why = "the default class names another controller";
+        else
+            ours = true;
+    }
+    if (ret_why)
+        *ret_why = why;
+    return ours;
+}
+
+static int add_event(struct ctl_plan *p, bool warning, const char *reason, const char *message)
+{
+    struct ctl_event *e = realloc(p->events, (p->n_events + 1) * sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    p->events = e;
+    char *m = strdup(message);
+    if (!m)
+        return -ENOMEM;
+    e[p->n_events++] = (struct ctl_event){ .warning = warning, .reason = reason, .message = m };
+    return 0;
+}
+
+/* Adds a status write when the new status differs from the live one. */
+static int add_status(struct ctl_plan *p, const struct gw_object *o, json_object *status)
+{
+    json_object *old = NULL;
+    json_object_object_get_ex(o->root, "status", &old);
+    if (old && ctl_json_equal(old, status)) {
+        json_object_put(status);
+        return 0;
+    }
+    struct ctl_status_write *s = realloc(p->statuses, (p->n_statuses + 1) * sizeof(*s));
+    if (!s) {
+        json_object_put(status);
+        return -ENOMEM;
+    }
+    p->statuses = s;
+    s[p->n_statuses++] = (struct ctl_status_write){ .kind = o->kind, .ns = o->meta.ns, .name = o->meta.name,
+                                                    .status = status };
+    return 0;
+}
+
+static json_object *old_conditions(const struct gw_object *o)
+{
+    json_object *st = NULL, *c = NULL;
+    if (json_object_object_get_ex(o->root, "status", &st) && st)
+        json_object_object_get_ex(st, "conditions", &c);
+    return c;
+}
+
+/* status = {conditions: [...], url?} */
+static int set_status(struct ctl_plan *p, const struct gw_object *o, const struct ctl_condition *conds, size_t n,
+                      const char *url, const char *now)
+{
+    json_object *st = json_object_new_object();
+    json_object *c = ctl_conditions_build(old_conditions(o), conds, n, o->meta.generation, now);
+    if (!st || !c || json_object_object_add(st, "conditions", c) != 0) {
+        json_object_put(c);
+        json_object_put(st);
+        return -ENOMEM;
+    }
+    if (url) {
+        json_object *u = json_object_new_string(url);
+        if (!u || json_object_object_add(st, "url", u) != 0) {
+            json_object_put(u);
+            json_object_put(st);
+            return -ENOMEM;
+        }
+    }
+    return add_status(p, o, st);
+}
+
+/* Whether the object already carries this condition (so an Event about it
+ * was sent when it first appeared). */
+static bool condition_unchanged(const struct gw_object *o, const struct ctl_condition *c)
+{
+    json_object *conds = old_conditions(o);
+    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *it = json_object_array_get_idx(conds, i), *t, *st, *rs, *m;
+        if (!json_object_object_get_ex(it, "type", &t) || strcmp(json_object_get_string(t), c->type) != 0)
+            continue;
+        return json_object_object_get_ex(it, "status", &st) && json_object_object_get_ex(it, "reason", &rs) &&
+               json_object_object_get_ex(it, "message", &m) &&
+               strcmp(json_object_get_string(st), c->status ? "True" : "False") == 0 &&
+               strcmp(json_object_get_string(rs), c->reason) == 0 &&
+               strcmp(json_object_get_string(m), c->message) == 0;
+    }
+    return false;
+}
+
+static char *join_errors(const struct gw_errlist *l)
+{
+    struct strbuf sb;
+    sb_init(&sb, 4096);
+    for (size_t i = 0; i < l->n; i++) {
+        if (i)
+            sb_adds(&sb, "; ");
+        sb_adds(&sb, l->items[i].message);
+    }
+    if (l->dropped)
+        sb_addf(&sb, "; and %zu more", l->dropped);
+    return sb_failed(&sb) ? (sb_release(&sb), NULL) : sb_detach(&sb, NULL);
+}
+
+static const char *failure_reason(const struct gw_errlist *errors)
+{
+    for (size_t i = 0; i < errors->n; i++)
+        if (strncmp(errors->items[i].field, "spec.guardrails", 15) == 0)
+            return CTL_R_GUARDS_FAILED;
+    for (size_t i = 0; i < errors->n; i++)
+        if (strcmp(errors->items[i].field, GW_PATCH_FIELD) == 0)
+            return CTL_R_PATCH_INVALID;
+    return CTL_R_CONFIG_FAILED;
+}
+
+/* Decides which children to apply; stamps each desired object. */
+static int plan_children(struct ctl_plan *p, struct gw_render_output *out, const struct ctl_live *live)
+{
+    json_object *desired[3] = { out->configmap, out->deployment, out->service };
+    json_object *have[3] = { live->configmap, live->deployment, live->service };
+    for (int i = 0; i < 3; i++) {
+        int r = ctl_stamp_applied_hash(desired[i]);
+        if (r < 0)
+            return r;
+        if (!ctl_live_matches(desired[i], have[i]))
+            p->apply[i] = json_object_get(desired[i]);
+    }
+    return 0;
+}
+
+struct gw_names {
+    const char *configured;
+    const char *ready;
+};
+
+
+static int plan_ready(struct ctl_plan *p, const struct ctl_live *live, struct ctl_condition *ready,
+                      char **ret_msg)
+{
+    bool failed = false;
+    if (p->apply[1]) {
+        /* We are changing the Deployment now: its live status is stale. */
+        *ret_msg = strdup(live->deployment ? "applying a new pod template" : "creating the Deployment");
+        if (!*ret_msg)
+            return -ENOMEM;
+        *ready = (struct ctl_condition){ ready->type, false, CTL_R_ROLLING_OUT, *ret_msg };
+        p->requeue = true;
+        return 0;
+    }
+    int r = ctl_deployment_ready(live->deployment, &failed, ret_msg);
+    if (r < 0)
+        return r;
+    if (r == 1)
+        *ready = (struct ctl_condition){ ready->type, true, CTL_R_RECONCILED, *ret_msg };
+    else {
+        *ready = (struct ctl_condition){ ready->type, false, failed ? CTL_R_WORKLOAD_FAILED : CTL_R_ROLLING_OUT,
+                                         *ret_msg };
+        p->requeue = !failed;
+    }
+    return 0;
+}
+
+static const char *route_reason(const struct gw_route_result *rr)
+{
+    if (rr->reason && *rr->reason)
+        return rr->reason;
+    switch (rr->state) {
+    case GW_ROUTE_READY:
+        return CTL_R_RECONCILED;
+    case GW_ROUTE_UNRESOLVED:
+        return CTL_R_UPSTREAM_UNRESOLVED;
+    case GW_ROUTE_DUPLICATE:
+        return CTL_R_DUPLICATE_NAME;
+    default:
+        return CTL_R_CONFIG_FAILED;
+    }
+}
+
+static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const struct gw_route_input *routes,
+                       size_t n, const struct gw_render_output *out, bool gateway_ok, const char *now)
+{
+    char accepted_msg[512];
+    snprintf(accepted_msg, sizeof(accepted_msg), "attached to ToolGateway %s/%s", gw->meta.ns, gw->meta.name);
+    for (size_t i = 0; i < n; i++) {
+        const struct gw_object *route = routes[i].route;
+        const struct gw_route_result *rr = gateway_ok && i < out->n_routes ? &out->routes[i] : NULL;
+        bool ready = rr && rr->state == GW_ROUTE_READY;
+        bool unresolved = rr && rr->state == GW_ROUTE_UNRESOLVED;
+        const char *msg = rr && rr->message ? rr->message : "the gateway's configuration could not be generated";
+        struct ctl_condition c[3] = {
+            { CTL_ROUTE_ACCEPTED, true, "Accepted", accepted_msg },
+            { CTL_ROUTE_READY, ready, rr ? route_reason(rr) : CTL_R_CONFIG_FAILED, msg },
+            { CTL_ROUTE_RESOLUTION_FAILED, unresolved, unresolved ? CTL_R_UPSTREAM_UNRESOLVED : "Resolved",
+              unresolved ? msg : "the upstream resolved" },
+        };
+        int r = set_status(p, route, c, 3, ready ? rr->url : NULL, now);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_live *live,
+                     const struct ctl_plan_options *opt, struct ctl_plan *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    if (!ctl_gateway_is_ours(gw, set, NULL))
+        return 0;
+    ret->ours = true;
+    bool ai = gw->kind == GW_KIND_AIGATEWAY;
+    struct gw_names names = { ai ? CTL_AI_CONFIGURED : CTL_TOOL_CONFIGURED, ai ? CTL_AI_READY : CTL_TOOL_READY };
+    struct gw_resolved_guard *guards = NULL;
+    struct gw_route_input *routes = NULL;
+    struct gw_secret_version *secrets = NULL;
+    size_t n_guards = 0, n_routes = 0, n_secrets = 0;
+    struct gw_render_output out;
+    memset(&out, 0, sizeof(out));
+    char *ready_msg = NULL, *err_msg = NULL;
+    int r = gw_resolve_guards(gw, set, &guards, &n_guards);
+    if (r == 0 && !ai)
+        r = gw_attached_routes(gw, set, &routes, &n_routes);
+    struct gw_render_input in = { .gateway = gw, .guards = guards, .n_guards = n_guards, .routes = routes,
+                                  .n_routes = n_routes, .image = opt->image };
+    if (r == 0)
+        r = gw_secret_versions(&in, set, &secrets, &n_secrets);
+    in.secrets = secrets;
+    in.n_secrets = n_secrets;
+    if (r < 0)
+        goto done;
+    r = gw_render(&in, &out);
+    if (r == -ENOMEM)
+        goto done;
+    bool rendered = r == 0;
+    struct ctl_condition conds[2];
+    conds[1] = (struct ctl_condition){ names.ready, false, CTL_R_ROLLING_OUT, "" };
+    if (rendered) {
+        r = plan_children(ret, &out, live);
+        if (r < 0)
+            goto done;
+        conds[0] = (struct ctl_condition){ names.configured, true, CTL_R_CONFIGURATION_APPLIED,
+                                           "the LiteLLM configuration, Deployment and Service are applied" };
+    } else {
+        /* Keep the last good workload running; say what is wrong. */
+        err_msg = join_errors(&out.errors);
+        if (!err_msg) {
+            r = -ENOMEM;
+            goto done;
+        }
+        conds[0] = (struct ctl_condition){ names.configured, false, failure_reason(&out.errors), err_msg };
+        if (!condition_unchanged(gw, &conds[0])) {
+            r = add_event(ret, true, conds[0].reason, err_msg);
+            if (r < 0)
+                goto done;
+        }
+    }
+    r = plan_ready(ret, live, &conds[1], &ready_msg);
+    if (r < 0)
+        goto done;
+    r = set_status(ret, gw, conds, 2, ai ? NULL : out.gateway_url, opt->now);
+    if (r == 0 && !ai)
+        r = plan_routes(ret, gw, routes, n_routes, &out, rendered, opt->now);
+    if (r == 0) {
+        static const char *const what[3] = { "ConfigMap", "Deployment", "Service" };
+        for (int i = 0; i < 3 && r == 0; i++) {
+            if (!ret->apply[i])
+                continue;
+            char m[160];
+            snprintf(m, sizeof(m), "applying %s %s", what[i],
+                     json_object_get_string(json_object_object_get(
+                         json_object_object_get(ret->apply[i], "metadata"), "name")));
+            r = add_event(ret, false, "Applied", m);
+        }
+    }
+done:
+    free(ready_msg);
+    free(err_msg);
+    free(guards);
+    free(routes);
+    free(secrets);
+    gw_render_output_release(&out);
+    if (r < 0)
+        ctl_plan_release(ret);
+    return r < 0 ? r : 0;
+}
+
+int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset *set,
+                          const struct ctl_plan_options *opt, struct ctl_plan *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    const char *why = NULL;
+    const struct gw_object *gw = gw_route_gateway(route, set, &why);
+    if (gw)
+        return 0; /* planned with its gateway, or another controller's */
+    /* Speak only when the route would be ours: no explicit reference and
+     * our class is the default, or a reference to a missing gateway. */
+    ret->ours = true;
+    char msg[512];
+    snprintf(msg, sizeof(msg), "not attached: %s", why ? why : "no ToolGateway found");
+    struct ctl_condition c[3] = {
+        { CTL_ROUTE_ACCEPTED, false, "NoGateway", msg },
+        { CTL_ROUTE_READY, false, "NoGateway", msg },
+        { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted", "the route is not attached to a gateway" },
+    };
+    int r = set_status(ret, route, c, 3, NULL, opt->now);
+    if (r < 0)
+        ctl_plan_release(ret);
+    return r;
+}
+
+void ctl_plan_release(struct ctl_plan *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < 3; i++)
+        json_object_put(p->apply[i]);
+    for (size_t i = 0; i < p->n_statuses; i++)
+        json_object_put(p->statuses[i].status);
+    free(p->statuses);
+    for (size_t i = 0; i < p->n_events; i++)
+        free(p->events[i].message);
+    free(p->events);
+    memset(p, 0, sizeof(*p));
+}

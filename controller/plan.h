@@ -1,0 +1,71 @@
+/* plan: what one reconcile should do, decided purely from a snapshot of the
+ * world (the informer caches, parsed) and the live children. The I/O shell
+ * (reconcile.c) carries the plan out: server-side apply of the children that
+ * differ, a status patch where status changed, Events. Nothing to do is the
+ * common case, and then the plan is empty: a resync over a converged cluster
+ * writes nothing. */
+#ifndef CTL_PLAN_H
+#define CTL_PLAN_H
+#include <json-c/json.h>
+#include <stdbool.h>
+
+#include "model.h"
+#include "resolve.h"
+
+/* Whether a gateway belongs to us: its class names our controller; with no
+ * class name, the default class does. Classes come from set. *ret_why says
+ * why not (static text). */
+bool ctl_gateway_is_ours(const struct gw_object *gw, const struct gw_objset *set, const char **ret_why);
+
+/* The live children of a gateway, as the caches hold them (NULL = absent). */
+struct ctl_live {
+    json_object *configmap;
+    json_object *deployment;
+    json_object *service;
+};
+
+/* A status to write: the object it belongs to and the whole new status. */
+struct ctl_status_write {
+    enum gw_kind kind;
+    const char *ns;             /* borrowed from the snapshot */
+    const char *name;
+    json_object *status;        /* owned */
+};
+
+struct ctl_event {
+    bool warning;
+    const char *reason;         /* static */
+    char *message;              /* owned */
+};
+
+struct ctl_plan {
+    bool ours;                  /* false: leave the object alone */
+    json_object *apply[3];      /* ConfigMap, Deployment, Service to apply; NULL = up to date */
+    struct ctl_status_write *statuses;
+    size_t n_statuses;
+    struct ctl_event *events;
+    size_t n_events;
+    bool requeue;               /* rollout in progress: look again later */
+};
+
+struct ctl_plan_options {
+    const char *image;          /* NULL = the pinned default */
+    const char *now;            /* RFC 3339, for condition transitions */
+};
+
+/* Plans the reconcile of gw (AiGateway or ToolGateway) in set. For a
+ * ToolGateway the plan also carries the status of every attached route.
+ * Returns 0 or -ENOMEM; release the plan with ctl_plan_release(). */
+int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_live *live,
+                     const struct ctl_plan_options *opt, struct ctl_plan *ret);
+
+/* Plans the status of a ToolRoute that attaches to no gateway of ours:
+ * it says why (no default ToolGateway, the named one does not exist). A
+ * route whose gateway exists is planned with that gateway instead, and a
+ * route whose gateway belongs to another controller is left alone. */
+int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset *set,
+                          const struct ctl_plan_options *opt, struct ctl_plan *ret);
+
+void ctl_plan_release(struct ctl_plan *p);
+
+#endif

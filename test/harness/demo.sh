@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The README's main command (`make demo`): a local control plane with the
+# operator, its webhooks and the samples, left running until `make demo-down`.
+#   test/harness/demo.sh up|down
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+STATE="${LGO_STATE_DIR:-$LOCAL_DIR}"
+export LGO_STATE_DIR="$STATE"
+BIN="${GW_OPERATOR_BIN:-$REPO_ROOT/build/litellm-gateway-operator}"
+WEBHOOK_PORT="${LGO_WEBHOOK_PORT:-9443}"
+HEALTH_PORT="${LGO_HEALTH_PORT:-8081}"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+stop_operator() {
+  local f="$STATE/pids/operator"
+  [ -f "$f" ] || return 0
+  local pid
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$f"
+}
+
+case "${1:-up}" in
+  down)
+    stop_operator
+    "$REPO_ROOT/test/harness/cluster-down.sh"
+    exit 0 ;;
+  up) ;;
+  *) echo "usage: demo.sh up|down" >&2; exit 2 ;;
+esac
+
+[ -x "$BIN" ] || { log "$BIN is missing: run make build"; exit 1; }
+"$REPO_ROOT/test/harness/cluster-up.sh"
+. "$STATE/env"
+k() { "$LGO_BIN_DIR/kubectl" "$@"; }
+
+say "Installing the CRDs"
+k apply --server-side --force-conflicts -f "$REPO_ROOT/crds/" >/dev/null
+k wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=litellm-gateway-operator >/dev/null 2>&1 \
+  || k wait --for=condition=Established --timeout=60s -f "$REPO_ROOT/crds/" >/dev/null
+k get crd -o custom-columns=NAME:.metadata.name,VERSIONS:.spec.versions[*].name | grep agentic-layer
+
+say "Starting the operator (webhooks on https://127.0.0.1:$WEBHOOK_PORT, health on :$HEALTH_PORT)"
+stop_operator
+certs="$STATE/webhook-certs"
+"$REPO_ROOT/certs/gen-webhook-certs.sh" "$certs" >/dev/null
+mkdir -p "$STATE/logs" "$STATE/pids"
+setsid "$BIN" serve --cert-dir "$certs" --bind 127.0.0.1 --webhook-port "$WEBHOOK_PORT" \
+  --health-port "$HEALTH_PORT" --kubeconfig "$KUBECONFIG" \
+  >"$STATE/logs/operator.log" 2>&1 < /dev/null &
+echo $! > "$STATE/pids/operator"
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null 2>&1 && break
+  kill -0 "$(cat "$STATE/pids/operator")" 2>/dev/null || { log "the operator exited:"; tail -20 "$STATE/logs/operator.log" >&2; exit 1; }
+  sleep 0.1
+done
+"$REPO_ROOT/test/harness/register-webhooks.sh" "$KUBECONFIG" "https://127.0.0.1:$WEBHOOK_PORT" "$certs/ca.crt"
+log "operator running (pid $(cat "$STATE/pids/operator"), log $STATE/logs/operator.log)"
+
+say "Classes the operator ensured at start-up"
+for _ in $(seq 1 50); do k get aigatewayclass litellm >/dev/null 2>&1 && break; sleep 0.1; done
+k get aigatewayclasses,toolgatewayclasses
+
+say "Applying the samples (deploy/samples)"
+k apply -f "$REPO_ROOT/deploy/samples/00-namespaces.yaml"
+for f in "$REPO_ROOT"/deploy/samples/*.yaml; do
+  [ "$(basename "$f")" = 00-namespaces.yaml ] && continue
+  k apply -f "$f"
+done
+
+say "A bad object is refused at once by the admission webhook"
+for f in "$REPO_ROOT"/deploy/samples/invalid/*.yaml; do
+  echo "\$ kubectl apply -f deploy/samples/invalid/$(basename "$f")"
+  if k apply -f "$f"; then log "UNEXPECTED: $(basename "$f") was accepted"; exit 1; fi
+done
+
+say "Status after reconciliation"
+k wait --for=condition=AiGatewayConfigured --timeout=30s -n ai-gateway aigateway --all >/dev/null 2>&1 || true
+k wait --for=condition=ToolGatewayConfigured --timeout=30s -n tool-gateway toolgateway --all >/dev/null 2>&1 || true
+k get aigateways,toolgateways -A
+k get toolroutes -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,GATEWAY:.spec.toolGatewayRef.name,URL:.status.url,READY:.status.conditions[?\(@.type==\"Ready\"\)].status
+
+say "Rendered LiteLLM config of ai-gateway/guarded (ConfigMap guarded-config)"
+k get configmap -n ai-gateway guarded-config -o jsonpath='{.data.config\.yaml}' 2>/dev/null \
+  || log "ConfigMap not there yet; see $STATE/logs/operator.log"
+
+say "Rendered LiteLLM config of tool-gateway/tools (ConfigMap tools-config)"
+k get configmap -n tool-gateway tools-config -o jsonpath='{.data.config\.yaml}' 2>/dev/null \
+  || log "ConfigMap not there yet; see $STATE/logs/operator.log"
+
+cat <<EOF
+
+The demo keeps running. Try:
+  source $STATE/env
+  $LGO_BIN_DIR/kubectl get aigateways,toolroutes -A
+  $LGO_BIN_DIR/kubectl apply -f deploy/samples/invalid/ai-gateway-bad.yaml
+  curl -s http://127.0.0.1:$HEALTH_PORT/metrics
+Stop everything with: make demo-down
+EOF

@@ -1,0 +1,248 @@
+/* Reconcile planning: class claiming, what gets applied, conditions, route
+ * statuses, and that a converged world plans nothing. */
+#include "testutil.h"
+
+#include "plan.h"
+#include "status.h"
+
+#define V1A1 "apiVersion: runtime.agentic-layer.ai/v1alpha1\n"
+#define AICLASS(ctl, def) "---\n" V1A1 "kind: AiGatewayClass\nmetadata: {name: litellm" def "}\nspec: {controller: " ctl "}\n"
+#define OURS "aigateway.agentic-layer.ai/ai-gateway-litellm-controller"
+#define DEFAULT_ANN ", annotations: {aigatewayclass.kubernetes.io/is-default-class: 'true'}"
+#define GW(extra) V1A1 "kind: AiGateway\nmetadata: {name: main, namespace: ai, uid: u-1, generation: 3}\n" \
+    "spec: {" extra "aiModels: [{name: gpt-4o, provider: openai}]}\n"
+
+static const struct ctl_plan_options OPT = { .image = "litellm:test", .now = "2026-11-26T00:00:00Z" };
+
+static const struct gw_object *first_gateway(struct fixture *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->objs[i]->kind == GW_KIND_AIGATEWAY || f->objs[i]->kind == GW_KIND_TOOLGATEWAY)
+            return f->objs[i];
+    fail_msg("no gateway in fixture");
+    return NULL;
+}
+
+static int plan_first(struct fixture *f, const struct ctl_live *live, struct ctl_plan *p)
+{
+    struct gw_objset set = { (const struct gw_object *const *)f->objs, f->n };
+    return ctl_plan_gateway(first_gateway(f), &set, live, &OPT, p);
+}
+
+static const char *cond_field(json_object *status, const char *type, const char *field)
+{
+    json_object *conds = json_object_object_get(status, "conditions");
+    for (size_t i = 0; i < json_object_array_length(conds); i++) {
+        json_object *c = json_object_array_get_idx(conds, i);
+        if (strcmp(json_object_get_string(json_object_object_get(c, "type")), type) == 0)
+            return json_object_get_string(json_object_object_get(c, field));
+    }
+    return NULL;
+}
+
+static void test_class_claiming(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *yaml;
+        bool ours;
+    } cases[] = {
+        { GW("aiGatewayClassName: litellm, ") AICLASS(OURS, ""), true },
+        { GW("aiGatewayClassName: litellm, ") AICLASS("example.com/other", DEFAULT_ANN), false },
+        { GW("aiGatewayClassName: missing, ") AICLASS(OURS, DEFAULT_ANN), false }, /* never falls back */
+        { GW("") AICLASS(OURS, DEFAULT_ANN), true },
+        { GW("") AICLASS(OURS, ""), false },                                       /* no default class */
+        { GW("") AICLASS("example.com/other", DEFAULT_ANN), false },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct fixture f;
+        load_objs(&f, cases[i].yaml);
+        struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
+        const char *why = NULL;
+        if (ctl_gateway_is_ours(first_gateway(&f), &set, &why) != cases[i].ours)
+            fail_msg("case %zu: want ours=%d (why: %s)", i, cases[i].ours, why ? why : "-");
+        struct ctl_plan p;
+        assert_int_equal(plan_first(&f, &(struct ctl_live){ 0 }, &p), 0);
+        assert_int_equal(p.ours, cases[i].ours);
+        if (!p.ours)
+            assert_int_equal(p.n_statuses + p.n_events + (p.apply[0] != NULL), 0);
+        ctl_plan_release(&p);
+        free_objs(&f);
+    }
+}
+
+/* Replaces the gateway's status with what the plan wrote and makes the
+ * applied objects live, with a Deployment the "kubelet" marked available. */
+static void converge(struct fixture *f, struct ctl_plan *p, struct ctl_live *live)
+{
+    struct gw_object *gw = (struct gw_object *)first_gateway(f);
+    for (size_t i = 0; i < p->n_statuses; i++)
+        if (strcmp(p->statuses[i].name, gw->meta.name) == 0)
+            json_object_object_add(gw->root, "status", json_object_get(p->statuses[i].status));
+    json_object **slot[3] = { &live->configmap, &live->deployment, &live->service };
+    for (int i = 0; i < 3; i++) {
+        if (!p->apply[i])
+            continue;
+        json_object_put(*slot[i]);
+        assert_int_equal(json_object_deep_copy(p->apply[i], slot[i], NULL), 0);
+    }
+    json_object *md = json_object_object_get(live->deployment, "metadata");
+    json_object_object_add(md, "generation", json_object_new_int64(1));
+    json_object *st = yaml_obj("{observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1}");
+    json_object_object_add(live->deployment, "status", st);
+}
+
+static void live_release(struct ctl_live *l)
+{
+    json_object_put(l->configmap);
+    json_object_put(l->deployment);
+    json_object_put(l->service);
+}
+
+static void test_new_gateway_applies_then_converged_plans_nothing(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, GW("") AICLASS(OURS, DEFAULT_ANN));
+    struct ctl_live live = { 0 };
+    struct ctl_plan p;
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    assert_true(p.ours);
+    for (int i = 0; i < 3; i++)
+        assert_non_null(p.apply[i]);
+    assert_true(p.requeue);
+    assert_int_equal(p.n_statuses, 1);
+    json_object *st = p.statuses[0].status;
+    assert_string_equal(cond_field(st, CTL_AI_CONFIGURED, "status"), "True");
+    assert_string_equal(cond_field(st, CTL_AI_CONFIGURED, "reason"), CTL_R_CONFIGURATION_APPLIED);
+    assert_string_equal(cond_field(st, CTL_AI_READY, "status"), "False");
+    assert_string_equal(cond_field(st, CTL_AI_READY, "reason"), CTL_R_ROLLING_OUT);
+    assert_string_equal(cond_field(st, CTL_AI_READY, "message"), "creating the Deployment");
+    assert_int_equal(json_object_get_int64(json_object_object_get(
+                         json_object_array_get_idx(json_object_object_get(st, "conditions"), 0), "observedGeneration")), 3);
+    assert_int_equal(p.n_events, 3);
+    assert_string_equal(p.events[1].message, "applying Deployment main");
+
+    converge(&f, &p, &live);
+    ctl_plan_release(&p);
+    /* The rollout finished: only Ready flips. */
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    for (int i = 0; i < 3; i++)
+        assert_null(p.apply[i]);
+    assert_int_equal(p.n_statuses, 1);
+    assert_string_equal(cond_field(p.statuses[0].status, CTL_AI_READY, "status"), "True");
+    assert_string_equal(cond_field(p.statuses[0].status, CTL_AI_READY, "reason"), CTL_R_RECONCILED);
+    assert_false(p.requeue);
+    converge(&f, &p, &live);
+    ctl_plan_release(&p);
+    /* Converged: a resync plans no write at all. */
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    assert_int_equal(p.n_statuses + p.n_events, 0);
+    for (int i = 0; i < 3; i++)
+        assert_null(p.apply[i]);
+    ctl_plan_release(&p);
+    live_release(&live);
+    free_objs(&f);
+}
+
+static void test_broken_guard_keeps_workload_and_says_why(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, GW("guardrails: [{name: missing}], ") AICLASS(OURS, DEFAULT_ANN));
+    struct ctl_live live = { 0 };
+    struct ctl_plan p;
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    for (int i = 0; i < 3; i++)
+        assert_null(p.apply[i]);
+    assert_int_equal(p.n_statuses, 1);
+    json_object *st = p.statuses[0].status;
+    assert_string_equal(cond_field(st, CTL_AI_CONFIGURED, "status"), "False");
+    assert_string_equal(cond_field(st, CTL_AI_CONFIGURED, "reason"), CTL_R_GUARDS_FAILED);
+    assert_non_null(strstr(cond_field(st, CTL_AI_CONFIGURED, "message"), "spec.guardrails[0]"));
+    assert_int_equal(p.n_events, 1);
+    assert_true(p.events[0].warning);
+    /* Once the status says so, no new Event and no write. */
+    json_object_object_add(f.objs[0]->root, "status", json_object_get(st));
+    ctl_plan_release(&p);
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    assert_int_equal(p.n_events + p.n_statuses, 0);
+    ctl_plan_release(&p);
+    free_objs(&f);
+}
+
+#define TOOLCLASS "---\n" V1A1 "kind: ToolGatewayClass\nmetadata: {name: litellm, annotations: " \
+    "{toolgatewayclass.kubernetes.io/is-default-class: 'true'}}\nspec: {controller: litellm.agentic-layer.ai/tool-gateway-litellm-controller}\n"
+#define TOOLGW V1A1 "kind: ToolGateway\nmetadata: {name: tools, namespace: tg, uid: u-2, generation: 1}\nspec: {}\n"
+
+static void test_routes_get_exact_statuses(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, TOOLGW TOOLCLASS
+              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: weather, namespace: team, generation: 2}\n"
+              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {toolServerRef: {name: weather}}}\n"
+              "---\n" V1A1 "kind: ToolServer\nmetadata: {name: weather, namespace: team}\n"
+              "spec: {protocol: mcp, transportType: http, port: 8000, path: /mcp}\n"
+              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: gone, namespace: team, generation: 1}\n"
+              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {toolServerRef: {name: nowhere}}}\n");
+    struct ctl_plan p;
+    assert_int_equal(plan_first(&f, &(struct ctl_live){ 0 }, &p), 0);
+    assert_int_equal(p.n_statuses, 3);
+    json_object *gw = NULL, *weather = NULL, *gone = NULL;
+    for (size_t i = 0; i < p.n_statuses; i++) {
+        if (strcmp(p.statuses[i].name, "tools") == 0)
+            gw = p.statuses[i].status;
+        else if (strcmp(p.statuses[i].name, "weather") == 0)
+            weather = p.statuses[i].status;
+        else
+            gone = p.statuses[i].status;
+    }
+    assert_string_equal(json_object_get_string(json_object_object_get(gw, "url")),
+                        "http://tools.tg.svc.cluster.local");
+    assert_string_equal(json_object_get_string(json_object_object_get(weather, "url")),
+                        "http://tools.tg.svc.cluster.local/mcp/team_weather");
+    assert_string_equal(cond_field(weather, CTL_ROUTE_ACCEPTED, "message"), "attached to ToolGateway tg/tools");
+    assert_string_equal(cond_field(weather, CTL_ROUTE_READY, "status"), "True");
+    assert_string_equal(cond_field(weather, CTL_ROUTE_RESOLUTION_FAILED, "status"), "False");
+    assert_null(json_object_object_get(gone, "url"));
+    assert_string_equal(cond_field(gone, CTL_ROUTE_READY, "status"), "False");
+    assert_string_equal(cond_field(gone, CTL_ROUTE_RESOLUTION_FAILED, "status"), "True");
+    assert_string_equal(cond_field(gone, CTL_ROUTE_RESOLUTION_FAILED, "reason"), CTL_R_UPSTREAM_UNRESOLVED);
+    /* The good route is in the config; the broken one is not. */
+    const char *cfg = json_object_get_string(json_object_object_get(
+        json_object_object_get(p.apply[0], "data"), "config.yaml"));
+    assert_non_null(strstr(cfg, "team_weather:"));
+    assert_null(strstr(cfg, "team_gone"));
+    ctl_plan_release(&p);
+    free_objs(&f);
+}
+
+static void test_orphan_route_says_why(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, V1A1 "kind: ToolRoute\nmetadata: {name: lost, namespace: team, generation: 1}\n"
+                  "spec: {upstream: {external: {url: 'http://mcp.example.com/mcp'}}}\n");
+    struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
+    struct ctl_plan p;
+    assert_int_equal(ctl_plan_orphan_route(f.objs[0], &set, &OPT, &p), 0);
+    assert_int_equal(p.n_statuses, 1);
+    assert_string_equal(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "status"), "False");
+    assert_string_equal(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "reason"), "NoGateway");
+    assert_non_null(strstr(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "message"), "not attached: "));
+    ctl_plan_release(&p);
+    free_objs(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_class_claiming),
+        cmocka_unit_test(test_new_gateway_applies_then_converged_plans_nothing),
+        cmocka_unit_test(test_broken_guard_keeps_workload_and_says_why),
+        cmocka_unit_test(test_routes_get_exact_statuses),
+        cmocka_unit_test(test_orphan_route_says_why),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
