@@ -331,16 +331,16 @@ done:
     return r < 0 ? r : 0;
 }
 
-int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset *set,
-                          const struct ctl_plan_options *opt, struct ctl_plan *ret)
+int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset *ours,
+                          const struct gw_objset *all, const struct ctl_plan_options *opt,
+                          struct ctl_plan *ret)
 {
     memset(ret, 0, sizeof(*ret));
     const char *why = NULL;
-    const struct gw_object *gw = gw_route_gateway(route, set, &why);
-    if (gw)
-        return 0; /* planned with its gateway, or another controller's */
-    /* Speak only when the route would be ours: no explicit reference and
-     * our class is the default, or a reference to a missing gateway. */
+    if (gw_route_gateway(route, ours, &why))
+        return 0; /* planned with its gateway */
+    if (route->u.route.gateway.set && gw_route_gateway(route, all, NULL))
+        return 0; /* another controller's gateway: its business */
     ret->ours = true;
     char msg[512];
     snprintf(msg, sizeof(msg), "not attached: %s", why ? why : "no ToolGateway found");

@@ -60,11 +60,14 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
                      const struct ctl_plan_options *opt, struct ctl_plan *ret);
 
 /* Plans the status of a ToolRoute that attaches to no gateway of ours:
- * it says why (no default ToolGateway, the named one does not exist). A
- * route whose gateway exists is planned with that gateway instead, and a
- * route whose gateway belongs to another controller is left alone. */
-int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset *set,
-                          const struct ctl_plan_options *opt, struct ctl_plan *ret);
+ * it says why (no default ToolGateway, the named one does not exist). ours
+ * holds only the gateways we own (see ctl_gateway_is_ours) besides every
+ * other kind; all holds every gateway. A route whose gateway is ours is
+ * planned with that gateway instead, and a route that names a gateway of
+ * another controller is left alone (ret->ours false). */
+int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset *ours,
+                          const struct gw_objset *all, const struct ctl_plan_options *opt,
+                          struct ctl_plan *ret);
 
 void ctl_plan_release(struct ctl_plan *p);
 

@@ -226,7 +226,7 @@ static void test_orphan_route_says_why(void **state)
                   "spec: {upstream: {external: {url: 'http://mcp.example.com/mcp'}}}\n");
     struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
     struct ctl_plan p;
-    assert_int_equal(ctl_plan_orphan_route(f.objs[0], &set, &OPT, &p), 0);
+    assert_int_equal(ctl_plan_orphan_route(f.objs[0], &set, &set, &OPT, &p), 0);
     assert_int_equal(p.n_statuses, 1);
     assert_string_equal(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "status"), "False");
     assert_string_equal(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "reason"), "NoGateway");
