@@ -85,7 +85,8 @@ if [ "$small" = 1 ]; then
 fi
 
 log "starting kube-apiserver on https://127.0.0.1:$API_PORT"
-start kube-apiserver "$BIN_DIR/kube-apiserver" \
+# The command line is kept so tests can restart the API server alone.
+apiserver_cmd=("$BIN_DIR/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
   --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
@@ -96,7 +97,9 @@ start kube-apiserver "$BIN_DIR/kube-apiserver" \
   --authorization-mode RBAC \
   --allow-privileged=false \
   --profiling=false \
-  "${watch_flags[@]}"
+  "${watch_flags[@]}")
+printf '%s\0' "${apiserver_cmd[@]}" > "$STATE/kube-apiserver.cmd"
+start kube-apiserver "${apiserver_cmd[@]}"
 
 cat > "$STATE/kubeconfig" <<KCFG
 apiVersion: v1

@@ -69,6 +69,10 @@ class Cluster:
         p = self.kubectl(*args, check=check)
         return json.loads(p.stdout) if p.returncode == 0 else None
 
+    def restart_apiserver(self, down_seconds=0):
+        subprocess.run([str(HARNESS / "restart-apiserver.sh"), str(down_seconds)], check=True,
+                       env=dict(os.environ, LGO_STATE_DIR=str(self.state_dir)))
+
     def wait_for(self, what, fn, timeout=30.0, interval=0.2):
         """Polls fn() until it returns a truthy value; fails naming `what`."""
         deadline = time.monotonic() + timeout
@@ -116,3 +120,102 @@ def ns(cluster, request):
     cluster.kubectl("create", "namespace", name)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+# --- the operator under test ------------------------------------------------
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Operator:
+    """One `litellm-gateway-operator serve` process against the cluster."""
+
+    def __init__(self, cluster, workdir, name="operator", extra=()):
+        self.cluster = cluster
+        self.workdir = pathlib.Path(workdir)
+        self.name = name
+        self.extra = list(extra)
+        self.bin = os.environ.get("GW_OPERATOR_BIN", str(REPO / "build" / "litellm-gateway-operator"))
+        self.certs = self.workdir / "certs"
+        self.log_path = self.workdir / f"{name}.log"
+        self.proc = None
+        self.webhook_port = free_port()
+        self.health_port = free_port()
+        if not (self.certs / "tls.crt").exists():
+            subprocess.run([str(REPO / "certs" / "gen-webhook-certs.sh"), str(self.certs)],
+                           check=True, capture_output=True)
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [self.bin, "serve", "--kubeconfig", self.cluster.kubeconfig,
+             "--cert-dir", str(self.certs), "--bind", "127.0.0.1",
+             "--webhook-port", str(self.webhook_port), "--health-port", str(self.health_port),
+             *self.extra],
+            stdout=self.log, stderr=subprocess.STDOUT, env=self.cluster.env)
+        self.cluster.wait_for(f"{self.name} to be ready", self.ready, timeout=30)
+        return self
+
+    def ready(self):
+        import urllib.request
+        if self.proc.poll() is not None:
+            raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/readyz", timeout=1) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def metrics(self):
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/metrics", timeout=5) as r:
+            return r.read().decode()
+
+    def stop(self, sig=None, timeout=30):
+        import signal
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig or signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+        return self.proc.returncode if self.proc else None
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+@pytest.fixture
+def operator_factory(cluster, tmp_path):
+    """Starts operators on demand; stops every one at the end of the test."""
+    started = []
+
+    def make(name="operator", extra=(), start=True):
+        op = Operator(cluster, tmp_path, name, extra)
+        started.append(op)
+        return op.start() if start else op
+
+    yield make
+    for op in started:
+        op.stop()
+
+
+@pytest.fixture(scope="session")
+def operator(cluster, tmp_path_factory):
+    """One operator for the whole session (controller + webhooks, not
+    registered with the API server)."""
+    op = Operator(cluster, tmp_path_factory.mktemp("operator"))
+    op.start()
+    yield op
+    rc = op.stop()
+    assert rc == 0, f"operator exited with {rc} on SIGTERM:\n{op.log_text()[-4000:]}"
