@@ -1,0 +1,536 @@
+#include "controller.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "deps.h"
+#include "doc.h"
+#include "informer.h"
+#include "kube_client.h"
+#include "plan.h"
+#include "reconcile.h"
+#include "workqueue.h"
+
+/* Where a gateway's rollout is looked at again when no event arrives. */
+#define CTL_ROLLOUT_RECHECK_MS 30000
+#define CTL_OWNED_SELECTOR "app.kubernetes.io/managed-by=" KUBE_FIELD_MANAGER
+
+enum inf_id {
+    I_AIGW, I_TOOLGW, I_ROUTE, I_AICLASS, I_TOOLCLASS, I_GUARD, I_PROVIDER, I_SERVER, I_SECRET,
+    I_CM, I_DEPLOY, I_SVC, I__N
+};
+
+struct inf_spec {
+    enum gw_kind kind;          /* GW_KIND_UNKNOWN for owned children */
+    const struct kube_resource *res;
+    bool owned;
+    bool metadata_only;
+};
+
+static const struct inf_spec SPECS[I__N] = {
+    [I_AIGW] = { GW_KIND_AIGATEWAY, &CTL_AIGATEWAYS, false, false },
+    [I_TOOLGW] = { GW_KIND_TOOLGATEWAY, &CTL_TOOLGATEWAYS, false, false },
+    [I_ROUTE] = { GW_KIND_TOOLROUTE, &CTL_TOOLROUTES, false, false },
+    [I_AICLASS] = { GW_KIND_AIGATEWAYCLASS, &CTL_AIGATEWAYCLASSES, false, false },
+    [I_TOOLCLASS] = { GW_KIND_TOOLGATEWAYCLASS, &CTL_TOOLGATEWAYCLASSES, false, false },
+    [I_GUARD] = { GW_KIND_GUARD, &CTL_GUARDS, false, false },
+    [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false },
+    [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false },
+    [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true },
+    [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false },
+    [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false },
+    [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false },
+};
+
+struct handler_ctx {
+    struct controller *c;
+    enum inf_id id;
+};
+
+struct controller {
+    struct ctl_options opt;
+    struct informer *inf[I__N];
+    struct handler_ctx hctx[I__N];
+    pthread_mutex_t lock;       /* guards q, workers, leading */
+    struct workqueue *q;
+    struct wq_workers *workers;
+    bool leading;
+    pthread_key_t client_key;
+    atomic_ulong reconciles, errors, applies, status_writes;
+};
+
+/* --- queueing ------------------------------------------------------------ */
+
+static void enqueue(struct controller *c, const char *key)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->q)
+        wq_add(c->q, key);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void enqueue_parts(struct controller *c, const char *kind, const char *ns, const char *name)
+{
+    char key[600];
+    int n = snprintf(key, sizeof(key), "%s/%s/%s", kind, ns ? ns : "", name ? name : "");
+    if (n > 0 && (size_t)n < sizeof(key))
+        enqueue(c, key);
+}
+
+static json_object *jget(json_object *o, const char *k)
+{
+    json_object *v = NULL;
+    return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+/* The gateway a route version points at, so leaving it refreshes it. */
+static void enqueue_route_gateway(struct controller *c, json_object *route)
+{
+    json_object *ref = jget(jget(route, "spec"), "toolGatewayRef");
+    json_object *name = jget(ref, "name"), *ns = jget(ref, "namespace");
+    if (name)
+        enqueue_parts(c, "ToolGateway", ns ? json_object_get_string(ns) : kube_meta_str(route, "namespace"),
+                      json_object_get_string(name));
+    else
+        enqueue(c, "ToolGateway/*/*"); /* it used the default one */
+}
+
+static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
+{
+    const struct inf_spec *s = &SPECS[h->id];
+    if (s->owned) {
+        struct ctl_keys k = { 0 };
+        if (ctl_owner_key(obj, &k) == 0)
+            enqueue(h->c, k.items[0]);
+        ctl_keys_release(&k);
+        return;
+    }
+    enqueue_parts(h->c, gw_kind_name(s->kind), kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
+    if (s->kind == GW_KIND_TOOLROUTE && old)
+        enqueue_route_gateway(h->c, old);
+    /* A ToolGateway appearing, going or changing its default marker or
+     * class changes where ref-less routes attach. */
+    if (s->kind == GW_KIND_TOOLGATEWAY &&
+        (!old || old == obj || !json_object_equal(jget(jget(old, "metadata"), "annotations"),
+                                                  jget(jget(obj, "metadata"), "annotations")) ||
+         !json_object_equal(jget(old, "spec"), jget(obj, "spec"))))
+        enqueue(h->c, "ToolRoute/*/*");
+}
+
+static void h_add(void *ud, json_object *obj)
+{
+    on_change(ud, obj, NULL);
+}
+
+static void h_update(void *ud, json_object *old_obj, json_object *new_obj)
+{
+    on_change(ud, new_obj, old_obj);
+}
+
+static void h_delete(void *ud, json_object *old_obj)
+{
+    on_change(ud, old_obj, old_obj);
+}
+
+/* --- snapshot of the caches -------------------------------------------- */
+
+struct snapshot {
+    struct gw_object **objs;
+    size_t n;
+    const struct gw_object **ours;  /* every object but gateways of other controllers */
+    size_t n_ours;
+};
+
+static void snapshot_release(struct snapshot *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        gw_object_free(s->objs[i]);
+    free(s->objs);
+    free(s->ours);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Secrets are cached as PartialObjectMetadata: give them their own kind. */
+static json_object *as_secret(json_object *meta_obj)
+{
+    json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
+    json_object_object_add(o, "kind", json_object_new_string("Secret"));
+    json_object_object_add(o, "metadata", json_object_get(jget(meta_obj, "metadata")));
+    return o;
+}
+
+static int snapshot_take(struct controller *c, struct snapshot *s)
+{
+    memset(s, 0, sizeof(*s));
+    size_t cap = 0;
+    for (int i = 0; i < I__N; i++)
+        if (!SPECS[i].owned)
+            cap += informer_count(c->inf[i]) + 16;
+    s->objs = calloc(cap, sizeof(*s->objs));
+    s->ours = calloc(cap, sizeof(*s->ours));
+    if (!s->objs || !s->ours)
+        goto oom;
+    for (int i = 0; i < I__N; i++) {
+        if (SPECS[i].owned)
+            continue;
+        json_object **docs = NULL;
+        size_t n = 0;
+        if (informer_list(c->inf[i], &docs, &n) < 0)
+            goto oom;
+        for (size_t j = 0; j < n && s->n < cap; j++) {
+            json_object *doc = SPECS[i].kind == GW_KIND_SECRET ? as_secret(docs[j]) : json_object_get(docs[j]);
+            struct gw_errlist errs;
+            errlist_init(&errs);
+            struct gw_object *o = NULL;
+            if (doc && gw_object_parse(doc, &o, &errs) == 0)
+                s->objs[s->n++] = o;
+            errlist_free(&errs);
+            json_object_put(doc);
+        }
+        gw_docs_free(docs, n);
+    }
+    struct gw_objset all = { (const struct gw_object *const *)s->objs, s->n };
+    for (size_t i = 0; i < s->n; i++) {
+        const struct gw_object *o = s->objs[i];
+        bool gateway = o->kind == GW_KIND_AIGATEWAY || o->kind == GW_KIND_TOOLGATEWAY;
+        if (!gateway || ctl_gateway_is_ours(o, &all, NULL))
+            s->ours[s->n_ours++] = o;
+    }
+    return 0;
+oom:
+    snapshot_release(s);
+    return -ENOMEM;
+}
+
+static const struct gw_object *snapshot_find(const struct snapshot *s, enum gw_kind kind, const char *ns,
+                                             const char *name)
+{
+    struct gw_objset all = { (const struct gw_object *const *)s->objs, s->n };
+    return gw_find(&all, kind, *ns ? ns : NULL, name);
+}
+
+/* --- reconciling ----------------------------------------------------------- */
+
+static struct kube_client *thread_client(struct controller *c)
+{
+    struct kube_client *kc = pthread_getspecific(c->client_key);
+    if (!kc && kube_client_new(c->opt.cfg, NULL, &kc) == 0)
+        pthread_setspecific(c->client_key, kc);
+    return kc;
+}
+
+static void now_rfc3339(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_object *owned(struct controller *c, enum inf_id id, const char *ns, const char *name,
+                          const char *suffix)
+{
+    char key[600];
+    snprintf(key, sizeof(key), "%s/%s%s", ns, name, suffix);
+    return informer_get(c->inf[id], key);
+}
+
+__attribute__((format(printf, 1, 2))) static void log_line(const char *fmt, ...)
+{
+    char when[32], line[2048];
+    now_rfc3339(when);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s controller: %s\n", when, line);
+}
+
+static int run_plan(struct controller *c, const struct gw_object *subject, const struct ctl_plan *p)
+{
+    if (!p->ours)
+        return 0;
+    bool writes = p->apply[0] || p->apply[1] || p->apply[2] || p->n_statuses;
+    if (!writes && !p->n_events)
+        return 0;
+    struct kube_client *kc = thread_client(c);
+    if (!kc)
+        return -ENOMEM;
+    struct ctl_exec_stats st = { 0 };
+    int r = ctl_execute_plan(kc, subject, p, &st);
+    atomic_fetch_add(&c->applies, st.applied);
+    atomic_fetch_add(&c->status_writes, st.status_writes);
+    char counts[96];
+    snprintf(counts, sizeof(counts), "applied %u, status writes %u, events %u", st.applied, st.status_writes,
+             st.events);
+    if (r < 0)
+        log_line("reconcile %s %s/%s failed: %s", gw_kind_name(subject->kind), subject->meta.ns,
+                 subject->meta.name, kube_client_error(kc));
+    else if (writes)
+        log_line("reconciled %s %s/%s (%s)", gw_kind_name(subject->kind), subject->meta.ns, subject->meta.name,
+                 counts);
+    return r;
+}
+
+static int reconcile_gateway(struct controller *c, struct snapshot *s, const struct gw_object *gw)
+{
+    const char *ns = gw->meta.ns, *name = gw->meta.name;
+    struct ctl_live live = {
+        .configmap = owned(c, I_CM, ns, name, "-config"),
+        .deployment = owned(c, I_DEPLOY, ns, name, ""),
+        .service = owned(c, I_SVC, ns, name, ""),
+    };
+    char now[32];
+    now_rfc3339(now);
+    struct ctl_plan_options po = { .image = c->opt.image, .now = now };
+    struct gw_objset ours = { s->ours, s->n_ours };
+    struct ctl_plan p;
+    int r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
+    if (r == 0) {
+        r = run_plan(c, gw, &p);
+        if (r == 0 && p.requeue)
+            r = CTL_ROLLOUT_RECHECK_MS;
+        ctl_plan_release(&p);
+    }
+    json_object_put(live.configmap);
+    json_object_put(live.deployment);
+    json_object_put(live.service);
+    return r;
+}
+
+static int reconcile_route(struct controller *c, struct snapshot *s, const struct gw_object *route)
+{
+    struct gw_objset ours = { s->ours, s->n_ours };
+    struct gw_objset all = { (const struct gw_object *const *)s->objs, s->n };
+    const struct gw_object *gw = gw_route_gateway(route, &ours, NULL);
+    if (gw) {
+        enqueue_parts(c, gw_kind_name(gw->kind), gw->meta.ns, gw->meta.name);
+        return 0;
+    }
+    char now[32];
+    now_rfc3339(now);
+    struct ctl_plan_options po = { .image = c->opt.image, .now = now };
+    struct ctl_plan p;
+    int r = ctl_plan_orphan_route(route, &ours, &all, &po, &p);
+    if (r == 0) {
+        r = run_plan(c, route, &p);
+        ctl_plan_release(&p);
+    }
+    return r;
+}
+
+/* A dependency changed: queue the gateways it affects. */
+static int fan_out(struct controller *c, struct snapshot *s, enum gw_kind kind, const char *ns, const char *name)
+{
+    struct gw_object stub;
+    memset(&stub, 0, sizeof(stub));
+    const struct gw_object *o = snapshot_find(s, kind, ns, name);
+    if (!o) { /* deleted: its kind, namespace and name are enough */
+        stub.kind = kind;
+        stub.meta.ns = ns;
+        stub.meta.name = name;
+        o = &stub;
+    }
+    struct gw_objset all = { (const struct gw_object *const *)s->objs, s->n };
+    struct ctl_keys k = { 0 };
+    int r = ctl_affected_keys(&all, o, NULL, &k);
+    for (size_t i = 0; r == 0 && i < k.n; i++)
+        enqueue(c, k.items[i]);
+    ctl_keys_release(&k);
+    return r;
+}
+
+static enum gw_kind kind_by_name(const char *name)
+{
+    for (int k = GW_KIND_AIGATEWAY; k < GW_KIND__MAX; k++)
+        if (strcmp(gw_kind_name((enum gw_kind)k), name) == 0)
+            return (enum gw_kind)k;
+    return GW_KIND_UNKNOWN;
+}
+
+static void enqueue_everything(struct controller *c);
+
+/* The periodic full re-check: queues everything and comes back. */
+#define CTL_RESYNC_KEY "Resync/-/-"
+
+static uint64_t resync_ms(const struct controller *c)
+{
+    return (uint64_t)(c->opt.resync_secs ? c->opt.resync_secs : 600) * 1000u;
+}
+
+static int process(void *ud, const char *key)
+{
+    struct controller *c = ud;
+    if (strcmp(key, CTL_RESYNC_KEY) == 0) {
+        enqueue_everything(c);
+        pthread_mutex_lock(&c->lock);
+        if (c->q)
+            wq_add_after(c->q, CTL_RESYNC_KEY, resync_ms(c));
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+    }
+    char buf[600];
+    snprintf(buf, sizeof(buf), "%s", key);
+    const char *kname, *ns, *name;
+    if (ctl_key_split(buf, &kname, &ns, &name) < 0)
+        return 0;
+    enum gw_kind kind = kind_by_name(kname);
+    struct snapshot s;
+    if (snapshot_take(c, &s) < 0)
+        return -ENOMEM;
+    atomic_fetch_add(&c->reconciles, 1);
+    int r = 0;
+    if (kind == GW_KIND_TOOLGATEWAY && strcmp(ns, "*") == 0) {
+        for (size_t i = 0; i < s.n_ours; i++)
+            if (s.ours[i]->kind == GW_KIND_TOOLGATEWAY)
+                enqueue_parts(c, "ToolGateway", s.ours[i]->meta.ns, s.ours[i]->meta.name);
+    } else if (kind == GW_KIND_AIGATEWAY || kind == GW_KIND_TOOLGATEWAY) {
+        const struct gw_object *gw = snapshot_find(&s, kind, ns, name);
+        if (gw)
+            r = reconcile_gateway(c, &s, gw);
+    } else if (kind == GW_KIND_TOOLROUTE && strcmp(ns, "*") == 0) {
+        for (size_t i = 0; i < s.n; i++)
+            if (s.objs[i]->kind == GW_KIND_TOOLROUTE)
+                enqueue_parts(c, "ToolRoute", s.objs[i]->meta.ns, s.objs[i]->meta.name);
+    } else if (kind == GW_KIND_TOOLROUTE) {
+        const struct gw_object *route = snapshot_find(&s, kind, ns, name);
+        if (route)
+            r = reconcile_route(c, &s, route);
+    } else if (kind != GW_KIND_UNKNOWN) {
+        r = fan_out(c, &s, kind, ns, name);
+    }
+    snapshot_release(&s);
+    if (r < 0)
+        atomic_fetch_add(&c->errors, 1);
+    return r;
+}
+
+/* --- lifecycle ---------------------------------------------------------- */
+
+static void enqueue_everything(struct controller *c)
+{
+    static const enum inf_id primary[] = { I_AIGW, I_TOOLGW, I_ROUTE };
+    for (size_t i = 0; i < sizeof(primary) / sizeof(primary[0]); i++) {
+        json_object **docs = NULL;
+        size_t n = 0;
+        if (informer_list(c->inf[primary[i]], &docs, &n) < 0)
+            continue;
+        for (size_t j = 0; j < n; j++)
+            enqueue_parts(c, gw_kind_name(SPECS[primary[i]].kind), kube_meta_str(docs[j], "namespace"),
+                          kube_meta_str(docs[j], "name"));
+        gw_docs_free(docs, n);
+    }
+}
+
+void ctl_set_leading(struct controller *c, bool leading)
+{
+    pthread_mutex_lock(&c->lock);
+    if (leading == c->leading) {
+        pthread_mutex_unlock(&c->lock);
+        return;
+    }
+    c->leading = leading;
+    struct wq_workers *stop = NULL;
+    struct workqueue *q = NULL;
+    if (leading) {
+        if (wq_new(NULL, &c->q) == 0 &&
+            wq_workers_start(c->q, c->opt.workers ? c->opt.workers : 2, process, c, &c->workers) != 0) {
+            wq_free(c->q);
+            c->q = NULL;
+        }
+    } else {
+        stop = c->workers;
+        q = c->q;
+        c->workers = NULL;
+        c->q = NULL;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (leading) {
+        for (int i = 0; i < I__N; i++)
+            informer_wait_synced(c->inf[i], 60000);
+        enqueue_everything(c);
+        pthread_mutex_lock(&c->lock);
+        if (c->q)
+            wq_add_after(c->q, CTL_RESYNC_KEY, resync_ms(c));
+        pthread_mutex_unlock(&c->lock);
+    } else {
+        wq_workers_stop(stop);
+        wq_free(q);
+    }
+}
+
+bool ctl_synced(struct controller *c)
+{
+    for (int i = 0; i < I__N; i++)
+        if (!informer_synced(c->inf[i]))
+            return false;
+    return true;
+}
+
+void ctl_get_stats(struct controller *c, struct ctl_stats *ret)
+{
+    ret->reconciles = atomic_load(&c->reconciles);
+    ret->reconcile_errors = atomic_load(&c->errors);
+    ret->applies = atomic_load(&c->applies);
+    ret->status_writes = atomic_load(&c->status_writes);
+}
+
+static void free_client(void *p)
+{
+    kube_client_free(p);
+}
+
+int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err)
+{
+    struct controller *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->opt = *opts;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_key_create(&c->client_key, free_client);
+    int r = 0;
+    for (int i = 0; i < I__N && r == 0; i++) {
+        c->hctx[i] = (struct handler_ctx){ c, (enum inf_id)i };
+        struct informer_opts io = {
+            .res = SPECS[i].res,
+            .label_selector = SPECS[i].owned ? CTL_OWNED_SELECTOR : NULL,
+            .metadata_only = SPECS[i].metadata_only,
+            .handlers = { h_add, h_update, h_delete, &c->hctx[i] },
+        };
+        r = informer_new(opts->cfg, &io, &c->inf[i]);
+        if (r == 0)
+            r = informer_start(c->inf[i]);
+        if (r < 0 && ret_err) {
+            char msg[256];
+            snprintf(msg, sizeof(msg), "starting the %s informer: %s", SPECS[i].res->plural, strerror(-r));
+            *ret_err = strdup(msg);
+        }
+    }
+    if (r < 0) {
+        ctl_stop(c);
+        return r;
+    }
+    *ret = c;
+    return 0;
+}
+
+void ctl_stop(struct controller *c)
+{
+    if (!c)
+        return;
+    ctl_set_leading(c, false);
+    for (int i = 0; i < I__N; i++)
+        informer_free(c->inf[i]);
+    pthread_key_delete(c->client_key);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}

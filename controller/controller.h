@@ -1,0 +1,49 @@
+/* controller: the reconciling half of `serve`. Informers keep caches of
+ * every kind we read; while this replica leads, a workqueue feeds worker
+ * threads that plan (plan.h) and carry out (reconcile.h) each gateway.
+ *
+ * Keys in the queue are "<Kind>/<namespace>/<name>" of any kind we watch.
+ * Gateway keys are reconciled; a ToolRoute key is handed to its gateway
+ * (or planned alone when it attaches to none); any other kind is turned into
+ * the gateway keys it affects (deps.h) against a snapshot of the caches. */
+#ifndef CTL_CONTROLLER_H
+#define CTL_CONTROLLER_H
+#include <stdbool.h>
+
+#include "kubeconfig.h"
+
+struct ctl_options {
+    struct kube_config *cfg;   /* must outlive the controller */
+    unsigned workers;          /* reconcile threads; 0 = 2 */
+    const char *image;         /* LiteLLM image; NULL = pinned default */
+    unsigned resync_secs;      /* periodic full re-check; 0 = 600 */
+};
+
+struct ctl_stats {
+    unsigned long reconciles;
+    unsigned long reconcile_errors;
+    unsigned long applies;
+    unsigned long status_writes;
+};
+
+struct controller;
+
+/* Starts the informers (on every replica, so a new leader starts warm).
+ * Reconciling starts with ctl_set_leading(c, true). 0 or a negative errno;
+ * *ret_err (caller frees) says what failed. */
+int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err);
+
+/* Leadership changed: true starts the workers and queues every object;
+ * false stops them at once (a key being reconciled finishes its current
+ * request; nothing more is written). Idempotent. */
+void ctl_set_leading(struct controller *c, bool leading);
+
+/* Whether every cache holds its first list. */
+bool ctl_synced(struct controller *c);
+
+void ctl_get_stats(struct controller *c, struct ctl_stats *ret);
+
+/* Stops workers and informers and frees everything. NULL is fine. */
+void ctl_stop(struct controller *c);
+
+#endif
