@@ -1,0 +1,282 @@
+#include "ctlrun.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "controller.h"
+#include "kube_client.h"
+#include "kubeconfig.h"
+#include "leader.h"
+#include "reconcile.h"
+
+enum {
+    O_CONTROLLER = CTLRUN_OPT_BASE,
+    O_KUBECONFIG,
+    O_CONTEXT,
+    O_WORKERS,
+    O_IMAGE,
+    O_RESYNC,
+    O_LEADER_ELECT,
+    O_LEASE_NS,
+    O_LEASE_NAME,
+    O_IDENTITY,
+    O_LEASE,
+    O_RENEW,
+    O_RETRY,
+};
+
+static const struct option OPTS[] = {
+    { "controller", required_argument, NULL, O_CONTROLLER },
+    { "kubeconfig", required_argument, NULL, O_KUBECONFIG },
+    { "context", required_argument, NULL, O_CONTEXT },
+    { "workers", required_argument, NULL, O_WORKERS },
+    { "litellm-image", required_argument, NULL, O_IMAGE },
+    { "resync", required_argument, NULL, O_RESYNC },
+    { "leader-elect", optional_argument, NULL, O_LEADER_ELECT },
+    { "leader-election-namespace", required_argument, NULL, O_LEASE_NS },
+    { "leader-election-name", required_argument, NULL, O_LEASE_NAME },
+    { "identity", required_argument, NULL, O_IDENTITY },
+    { "lease-duration", required_argument, NULL, O_LEASE },
+    { "renew-deadline", required_argument, NULL, O_RENEW },
+    { "retry-period", required_argument, NULL, O_RETRY },
+    { NULL, 0, NULL, 0 },
+};
+
+void ctlrun_defaults(struct ctlrun_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->enabled = true;
+    o->workers = 2;
+    o->resync_secs = 600;
+    o->lease_name = "litellm-gateway-operator";
+    o->lease_secs = 15;
+    o->renew_secs = 10;
+    o->retry_secs = 2;
+}
+
+const void *ctlrun_long_options(size_t *ret_n)
+{
+    *ret_n = sizeof(OPTS) / sizeof(OPTS[0]) - 1;
+    return OPTS;
+}
+
+void ctlrun_usage(FILE *to)
+{
+    fprintf(to,
+            "\ncontroller:\n"
+            "  --controller=BOOL       run the controller beside the webhook (default true)\n"
+            "  --kubeconfig PATH       kubeconfig (default: $KUBECONFIG, else the in-cluster service account)\n"
+            "  --context NAME          kubeconfig context (default: current-context)\n"
+            "  --workers N             reconcile threads (default 2)\n"
+            "  --litellm-image REF     LiteLLM image for the gateways' Deployments (default: the pinned one)\n"
+            "  --resync S              re-check every object every S seconds (default 600)\n"
+            "  --leader-elect[=BOOL]   reconcile only while holding the Lease (default false)\n"
+            "  --leader-election-namespace NS  the Lease's namespace (default: $POD_NAMESPACE, else default)\n"
+            "  --leader-election-name NAME     the Lease's name (default litellm-gateway-operator)\n"
+            "  --identity ID           holder identity (default: hostname and a random suffix)\n"
+            "  --lease-duration S      (default 15)  --renew-deadline S (default 10)  --retry-period S (default 2)\n");
+}
+
+static int parse_bool(const char *flag, const char *arg, bool *ret)
+{
+    if (!arg || strcmp(arg, "true") == 0 || strcmp(arg, "1") == 0) {
+        *ret = true;
+        return 0;
+    }
+    if (strcmp(arg, "false") == 0 || strcmp(arg, "0") == 0) {
+        *ret = false;
+        return 0;
+    }
+    fprintf(stderr, "litellm-gateway-operator serve: %s: \"%s\" is not true or false\n", flag, arg);
+    return -EINVAL;
+}
+
+static int parse_secs(const char *flag, const char *arg, unsigned min, unsigned *ret)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    if (errno || !end || *end || end == arg || arg[0] == '-' || v < min || v > 86400) {
+        fprintf(stderr, "litellm-gateway-operator serve: %s: \"%s\" is not a number between %u and 86400\n", flag,
+                arg, min);
+        return -EINVAL;
+    }
+    *ret = (unsigned)v;
+    return 0;
+}
+
+int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
+{
+    switch (code) {
+    case O_CONTROLLER: return parse_bool("--controller", arg, &o->enabled);
+    case O_KUBECONFIG: o->kubeconfig = arg; return 0;
+    case O_CONTEXT: o->context = arg; return 0;
+    case O_WORKERS: return parse_secs("--workers", arg, 1, &o->workers);
+    case O_IMAGE: o->image = arg; return 0;
+    case O_RESYNC: return parse_secs("--resync", arg, 1, &o->resync_secs);
+    case O_LEADER_ELECT: return parse_bool("--leader-elect", arg, &o->leader_elect);
+    case O_LEASE_NS: o->lease_namespace = arg; return 0;
+    case O_LEASE_NAME: o->lease_name = arg; return 0;
+    case O_IDENTITY: o->identity = arg; return 0;
+    case O_LEASE: return parse_secs("--lease-duration", arg, 1, &o->lease_secs);
+    case O_RENEW: return parse_secs("--renew-deadline", arg, 1, &o->renew_secs);
+    case O_RETRY: return parse_secs("--retry-period", arg, 1, &o->retry_secs);
+    default: return -EINVAL;
+    }
+}
+
+struct ctlrun {
+    struct kube_config *cfg;
+    struct controller *ctl;
+    struct leader *le;
+};
+
+static void log_msg(const char *what, const char *detail)
+{
+    char when[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s controller: %s%s%s\n", when, what, detail ? ": " : "", detail ? detail : "");
+}
+
+static void on_started(void *ud)
+{
+    struct ctlrun *r = ud;
+    log_msg("became the leader; reconciling", leader_identity(r->le));
+    ctl_set_leading(r->ctl, true);
+}
+
+static void on_stopped(void *ud)
+{
+    struct ctlrun *r = ud;
+    log_msg("no longer the leader; stopped reconciling", leader_identity(r->le));
+    ctl_set_leading(r->ctl, false);
+}
+
+/* Writes the start-up class report line by line. */
+static void log_report(char *report)
+{
+    for (char *line = report, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        log_msg(line, NULL);
+    }
+}
+
+static int ensure_classes(struct ctlrun *r)
+{
+    struct kube_client *kc = NULL;
+    int e = kube_client_new(r->cfg, NULL, &kc);
+    if (e < 0)
+        return e;
+    char *report = NULL;
+    e = ctl_ensure_classes(kc, &report);
+    if (e < 0)
+        log_msg("could not ensure the litellm classes", kube_client_error(kc));
+    else
+        log_report(report);
+    free(report);
+    kube_client_free(kc);
+    return e;
+}
+
+int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
+{
+    struct ctlrun *r = calloc(1, sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    char *err = NULL;
+    const char *path = o->kubeconfig ? o->kubeconfig : getenv("KUBECONFIG");
+    int e = kube_config_auto(path && *path ? path : NULL, o->context, &r->cfg, &err);
+    if (e < 0) {
+        log_msg("cannot load the Kubernetes client configuration", err ? err : strerror(-e));
+        goto fail;
+    }
+    e = ensure_classes(r);
+    if (e < 0)
+        goto fail;
+    struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
+                              .resync_secs = o->resync_secs };
+    e = ctl_start(&co, &r->ctl, &err);
+    if (e < 0) {
+        log_msg("cannot start the controller", err ? err : strerror(-e));
+        goto fail;
+    }
+    if (!o->leader_elect) {
+        log_msg("leader election off; reconciling", NULL);
+        ctl_set_leading(r->ctl, true);
+        *ret = r;
+        return 0;
+    }
+    const char *ns = o->lease_namespace ? o->lease_namespace : getenv("POD_NAMESPACE");
+    struct leader_opts lo = {
+        .ns = ns && *ns ? ns : "default",
+        .name = o->lease_name,
+        .identity = o->identity,
+        .lease_ms = o->lease_secs * 1000u,
+        .renew_deadline_ms = o->renew_secs * 1000u,
+        .retry_period_ms = o->retry_secs * 1000u,
+        .on_started = on_started,
+        .on_stopped = on_stopped,
+        .ud = r,
+    };
+    e = leader_new(r->cfg, &lo, &r->le);
+    if (e == -EINVAL)
+        log_msg("invalid leader election settings", "need lease-duration > renew-deadline > retry-period");
+    if (e == 0)
+        e = leader_start(r->le);
+    if (e < 0)
+        goto fail;
+    log_msg("waiting for the Lease", leader_identity(r->le));
+    *ret = r;
+    return 0;
+fail:
+    free(err);
+    ctlrun_stop(r);
+    return e;
+}
+
+bool ctlrun_ready(struct ctlrun *r)
+{
+    return !r || ctl_synced(r->ctl);
+}
+
+void ctlrun_metrics(struct ctlrun *r, char *buf, size_t cap)
+{
+    if (!r || !r->ctl || cap == 0)
+        return;
+    struct ctl_stats s;
+    ctl_get_stats(r->ctl, &s);
+    size_t len = strlen(buf);
+    snprintf(buf + len, cap > len ? cap - len : 0,
+             "# TYPE litellm_gateway_operator_reconciles_total counter\n"
+             "litellm_gateway_operator_reconciles_total %lu\n"
+             "# TYPE litellm_gateway_operator_reconcile_errors_total counter\n"
+             "litellm_gateway_operator_reconcile_errors_total %lu\n"
+             "# TYPE litellm_gateway_operator_applies_total counter\n"
+             "litellm_gateway_operator_applies_total %lu\n"
+             "# TYPE litellm_gateway_operator_status_writes_total counter\n"
+             "litellm_gateway_operator_status_writes_total %lu\n"
+             "# TYPE litellm_gateway_operator_leader gauge\n"
+             "litellm_gateway_operator_leader %d\n",
+             s.reconciles, s.reconcile_errors, s.applies, s.status_writes, r->le ? leader_is_leader(r->le) : 1);
+}
+
+void ctlrun_stop(struct ctlrun *r)
+{
+    if (!r)
+        return;
+    if (r->le) {
+        leader_stop(r->le); /* stops reconciling first, then releases */
+        leader_free(r->le);
+    }
+    ctl_stop(r->ctl);
+    kube_config_free(r->cfg);
+    free(r);
+}

@@ -1,0 +1,44 @@
+/* ctlrun: the controller side of `serve`: its flags, start-up (kube config,
+ * classes, informers, leader election) and orderly stop. serve.c owns the
+ * process (signals, the webhook server); this file owns the controller. */
+#ifndef GW_CTLRUN_H
+#define GW_CTLRUN_H
+#include <stdbool.h>
+#include <stdio.h>
+
+struct ctlrun_opts {
+    bool enabled;               /* --controller=false turns the controller off */
+    const char *kubeconfig;     /* NULL: $KUBECONFIG, else in-cluster */
+    const char *context;
+    unsigned workers;           /* 2 */
+    const char *image;          /* NULL: the pinned LiteLLM image */
+    unsigned resync_secs;       /* 600 */
+    bool leader_elect;
+    const char *lease_namespace;  /* NULL: $POD_NAMESPACE, else "default" */
+    const char *lease_name;     /* litellm-gateway-operator */
+    const char *identity;       /* NULL: hostname + random suffix */
+    unsigned lease_secs, renew_secs, retry_secs;   /* 15, 10, 2 */
+};
+
+void ctlrun_defaults(struct ctlrun_opts *o);
+
+/* getopt_long entries for the controller flags, terminated by a zeroed
+ * entry; their codes start at CTLRUN_OPT_BASE. */
+#define CTLRUN_OPT_BASE 512
+const void *ctlrun_long_options(size_t *ret_n);
+/* Handles one of those codes; 0, or -EINVAL after printing why. */
+int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg);
+void ctlrun_usage(FILE *to);
+
+struct ctlrun;
+/* Loads the kube config, ensures the classes, starts the informers and
+ * (with leader election) the elector. Errors are printed. 0 or -errno. */
+int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret);
+/* Ready: caches synced (on every replica: the webhook serves anyway). */
+bool ctlrun_ready(struct ctlrun *r);
+/* Prometheus lines about the controller, appended to buf (cap bytes). */
+void ctlrun_metrics(struct ctlrun *r, char *buf, size_t cap);
+/* Stops reconciling, releases the lease, stops informers, frees. NULL ok. */
+void ctlrun_stop(struct ctlrun *r);
+
+#endif
