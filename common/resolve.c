@@ -97,11 +97,18 @@ int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, 
     struct gw_route_input *out = calloc(set->n ? set->n : 1, sizeof(*out));
     if (!out)
         return -ENOMEM;
+    /* One pass: routes name gw explicitly, or attach to the default (found
+     * once, not per route: sets hold thousands of routes). */
+    const struct gw_object *def = gw_default_toolgateway(set, NULL);
     for (size_t i = 0; i < set->n; i++) {
         const struct gw_object *r = set->items[i];
         if (r->kind != GW_KIND_TOOLROUTE || !r->meta.ns || !r->meta.name)
             continue;
-        if (gw_route_gateway(r, set, NULL) != gw)
+        const struct gw_ref *ref = &r->u.route.gateway;
+        bool attached = ref->set ? ref->name && gw->meta.name && strcmp(ref->name, gw->meta.name) == 0 &&
+                                       gw->meta.ns && strcmp(gw_ref_ns(ref, r->meta.ns), gw->meta.ns) == 0
+                                 : def == gw;
+        if (!attached)
             continue;
         out[n].route = r;
         if (r->u.route.server.set)

@@ -15,6 +15,7 @@
 #include "kube_client.h"
 #include "plan.h"
 #include "reconcile.h"
+#include "snapshot.h"
 #include "workqueue.h"
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
@@ -62,6 +63,7 @@ struct controller {
     struct wq_workers *workers;
     bool leading;
     pthread_key_t client_key;
+    struct world *world;
     atomic_ulong reconciles, errors, applies, status_writes;
 };
 
@@ -104,6 +106,8 @@ static void enqueue_route_gateway(struct controller *c, json_object *route)
 static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
 {
     const struct inf_spec *s = &SPECS[h->id];
+    if (!s->owned && h->c->world)
+        world_bump(h->c->world);
     if (s->owned) {
         struct ctl_keys k = { 0 };
         if (ctl_owner_key(obj, &k) == 0)
@@ -138,86 +142,6 @@ static void h_delete(void *ud, json_object *old_obj)
     on_change(ud, old_obj, old_obj);
 }
 
-/* --- snapshot of the caches -------------------------------------------- */
-
-struct snapshot {
-    struct gw_object **objs;
-    size_t n;
-    const struct gw_object **ours;  /* every object but gateways of other controllers */
-    size_t n_ours;
-};
-
-static void snapshot_release(struct snapshot *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        gw_object_free(s->objs[i]);
-    free(s->objs);
-    free(s->ours);
-    memset(s, 0, sizeof(*s));
-}
-
-/* Secrets are cached as PartialObjectMetadata: give them their own kind. */
-static json_object *as_secret(json_object *meta_obj)
-{
-    json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
-    json_object_object_add(o, "kind", json_object_new_string("Secret"));
-    json_object_object_add(o, "metadata", json_object_get(jget(meta_obj, "metadata")));
-    return o;
-}
-
-static int snapshot_take(struct controller *c, struct snapshot *s)
-{
-    memset(s, 0, sizeof(*s));
-    size_t cap = 0;
-    for (int i = 0; i < I__N; i++)
-        if (!SPECS[i].owned)
-            cap += informer_count(c->inf[i]) + 16;
-    s->objs = calloc(cap, sizeof(*s->objs));
-    s->ours = calloc(cap, sizeof(*s->ours));
-    if (!s->objs || !s->ours)
-        goto oom;
-    for (int i = 0; i < I__N; i++) {
-        if (SPECS[i].owned)
-            continue;
-        json_object **docs = NULL;
-        size_t n = 0;
-        if (informer_list(c->inf[i], &docs, &n) < 0)
-            goto oom;
-        for (size_t j = 0; j < n && s->n < cap; j++) {
-            json_object *doc = SPECS[i].kind == GW_KIND_SECRET ? as_secret(docs[j]) : json_object_get(docs[j]);
-            struct gw_errlist errs;
-            errlist_init(&errs);
-            struct gw_object *o = NULL;
-            if (doc && gw_object_parse(doc, &o, &errs) == 0)
-                s->objs[s->n++] = o;
-            errlist_free(&errs);
-            json_object_put(doc);
-        }
-        gw_docs_free(docs, n);
-    }
-    struct gw_objset all = { (const struct gw_object *const *)s->objs, s->n };
-    for (size_t i = 0; i < s->n; i++) {
-        const struct gw_object *o = s->objs[i];
-        bool gateway = o->kind == GW_KIND_AIGATEWAY || o->kind == GW_KIND_TOOLGATEWAY;
-        if (!gateway || ctl_gateway_is_ours(o, &all, NULL))
-            s->ours[s->n_ours++] = o;
-    }
-    return 0;
-oom:
-    snapshot_release(s);
-    return -ENOMEM;
-}
-
-static const struct gw_object *snapshot_find(const struct snapshot *s, enum gw_kind kind, const char *ns,
-                                             const char *name)
-{
-    struct gw_objset all = { (const struct gw_object *const *)s->objs, s->n };
-    return gw_find(&all, kind, *ns ? ns : NULL, name);
-}
-
 /* --- reconciling ----------------------------------------------------------- */
 
 static struct kube_client *thread_client(struct controller *c)
@@ -241,7 +165,7 @@ static json_object *owned(struct controller *c, enum inf_id id, const char *ns, 
 {
     char key[600];
     snprintf(key, sizeof(key), "%s/%s%s", ns, name, suffix);
-    return informer_get(c->inf[id], key);
+    return informer_get_copy(c->inf[id], key);
 }
 
 __attribute__((format(printf, 1, 2))) static void log_line(const char *fmt, ...)
@@ -281,7 +205,7 @@ static int run_plan(struct controller *c, const struct gw_object *subject, const
     return r;
 }
 
-static int reconcile_gateway(struct controller *c, struct snapshot *s, const struct gw_object *gw)
+static int reconcile_gateway(struct controller *c, const struct snapshot *s, const struct gw_object *gw)
 {
     const char *ns = gw->meta.ns, *name = gw->meta.name;
     struct ctl_live live = {
@@ -307,15 +231,21 @@ static int reconcile_gateway(struct controller *c, struct snapshot *s, const str
     return r;
 }
 
-static int reconcile_route(struct controller *c, struct snapshot *s, const struct gw_object *route)
+static int reconcile_route(struct controller *c, const struct snapshot *s, const struct gw_object *route)
 {
     struct gw_objset ours = { s->ours, s->n_ours };
-    struct gw_objset all = { (const struct gw_object *const *)s->objs, s->n };
-    const struct gw_object *gw = gw_route_gateway(route, &ours, NULL);
+    struct gw_objset all = { s->all, s->n };
+    const struct gw_ref *ref = &route->u.route.gateway;
+    /* Named gateway: an O(1) lookup (snapshots hold thousands of routes);
+     * its reconcile writes the route's status if the gateway is ours. */
+    const struct gw_object *gw = ref->set ? snapshot_find(s, GW_KIND_TOOLGATEWAY, gw_ref_ns(ref, route->meta.ns),
+                                                          ref->name)
+                                          : gw_route_gateway(route, &ours, NULL);
     if (gw) {
         enqueue_parts(c, gw_kind_name(gw->kind), gw->meta.ns, gw->meta.name);
         return 0;
     }
+
     char now[32];
     now_rfc3339(now);
     struct ctl_plan_options po = { .image = c->opt.image, .now = now };
@@ -329,7 +259,7 @@ static int reconcile_route(struct controller *c, struct snapshot *s, const struc
 }
 
 /* A dependency changed: queue the gateways it affects. */
-static int fan_out(struct controller *c, struct snapshot *s, enum gw_kind kind, const char *ns, const char *name)
+static int fan_out(struct controller *c, const struct snapshot *s, enum gw_kind kind, const char *ns, const char *name)
 {
     struct gw_object stub;
     memset(&stub, 0, sizeof(stub));
@@ -340,7 +270,7 @@ static int fan_out(struct controller *c, struct snapshot *s, enum gw_kind kind, 
         stub.meta.name = name;
         o = &stub;
     }
-    struct gw_objset all = { (const struct gw_object *const *)s->objs, s->n };
+    struct gw_objset all = { s->all, s->n };
     struct ctl_keys k = { 0 };
     int r = ctl_affected_keys(&all, o, NULL, &k);
     for (size_t i = 0; r == 0 && i < k.n; i++)
@@ -384,31 +314,31 @@ static int process(void *ud, const char *key)
     if (ctl_key_split(buf, &kname, &ns, &name) < 0)
         return 0;
     enum gw_kind kind = kind_by_name(kname);
-    struct snapshot s;
-    if (snapshot_take(c, &s) < 0)
+    const struct snapshot *s = world_snapshot(c->world);
+    if (!s)
         return -ENOMEM;
     atomic_fetch_add(&c->reconciles, 1);
     int r = 0;
     if (kind == GW_KIND_TOOLGATEWAY && strcmp(ns, "*") == 0) {
-        for (size_t i = 0; i < s.n_ours; i++)
-            if (s.ours[i]->kind == GW_KIND_TOOLGATEWAY)
-                enqueue_parts(c, "ToolGateway", s.ours[i]->meta.ns, s.ours[i]->meta.name);
+        for (size_t i = 0; i < s->n_ours; i++)
+            if (s->ours[i]->kind == GW_KIND_TOOLGATEWAY)
+                enqueue_parts(c, "ToolGateway", s->ours[i]->meta.ns, s->ours[i]->meta.name);
     } else if (kind == GW_KIND_AIGATEWAY || kind == GW_KIND_TOOLGATEWAY) {
-        const struct gw_object *gw = snapshot_find(&s, kind, ns, name);
+        const struct gw_object *gw = snapshot_find(s, kind, ns, name);
         if (gw)
-            r = reconcile_gateway(c, &s, gw);
+            r = reconcile_gateway(c, s, gw);
     } else if (kind == GW_KIND_TOOLROUTE && strcmp(ns, "*") == 0) {
-        for (size_t i = 0; i < s.n; i++)
-            if (s.objs[i]->kind == GW_KIND_TOOLROUTE)
-                enqueue_parts(c, "ToolRoute", s.objs[i]->meta.ns, s.objs[i]->meta.name);
+        for (size_t i = 0; i < s->n; i++)
+            if (s->all[i]->kind == GW_KIND_TOOLROUTE)
+                enqueue_parts(c, "ToolRoute", s->all[i]->meta.ns, s->all[i]->meta.name);
     } else if (kind == GW_KIND_TOOLROUTE) {
-        const struct gw_object *route = snapshot_find(&s, kind, ns, name);
+        const struct gw_object *route = snapshot_find(s, kind, ns, name);
         if (route)
-            r = reconcile_route(c, &s, route);
+            r = reconcile_route(c, s, route);
     } else if (kind != GW_KIND_UNKNOWN) {
-        r = fan_out(c, &s, kind, ns, name);
+        r = fan_out(c, s, kind, ns, name);
     }
-    snapshot_release(&s);
+    snapshot_put(s);
     if (r < 0)
         atomic_fetch_add(&c->errors, 1);
     return r;
@@ -427,7 +357,7 @@ static void enqueue_everything(struct controller *c)
         for (size_t j = 0; j < n; j++)
             enqueue_parts(c, gw_kind_name(SPECS[primary[i]].kind), kube_meta_str(docs[j], "namespace"),
                           kube_meta_str(docs[j], "name"));
-        gw_docs_free(docs, n);
+        informer_list_free(c->inf[primary[i]], docs, n);
     }
 }
 
@@ -442,6 +372,16 @@ void ctl_set_leading(struct controller *c, bool leading)
     struct wq_workers *stop = NULL;
     struct workqueue *q = NULL;
     if (leading) {
+        /* Plan only against complete caches: partial ones would make a
+         * route look unattached or a gateway look new. */
+        pthread_mutex_unlock(&c->lock);
+        for (int i = 0; i < I__N; i++)
+            informer_wait_synced(c->inf[i], 60000);
+        pthread_mutex_lock(&c->lock);
+        if (!c->leading || c->q) { /* lost it meanwhile, or started twice */
+            pthread_mutex_unlock(&c->lock);
+            return;
+        }
         if (wq_new(NULL, &c->q) == 0 &&
             wq_workers_start(c->q, c->opt.workers ? c->opt.workers : 2, process, c, &c->workers) != 0) {
             wq_free(c->q);
@@ -455,8 +395,6 @@ void ctl_set_leading(struct controller *c, bool leading)
     }
     pthread_mutex_unlock(&c->lock);
     if (leading) {
-        for (int i = 0; i < I__N; i++)
-            informer_wait_synced(c->inf[i], 60000);
         enqueue_everything(c);
         pthread_mutex_lock(&c->lock);
         if (c->q)
@@ -498,6 +436,8 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     pthread_mutex_init(&c->lock, NULL);
     pthread_key_create(&c->client_key, free_client);
     int r = 0;
+    struct snapshot_source src[I__N];
+    size_t n_src = 0;
     for (int i = 0; i < I__N && r == 0; i++) {
         c->hctx[i] = (struct handler_ctx){ c, (enum inf_id)i };
         struct informer_opts io = {
@@ -507,8 +447,13 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
             .handlers = { h_add, h_update, h_delete, &c->hctx[i] },
         };
         r = informer_new(opts->cfg, &io, &c->inf[i]);
-        if (r == 0)
-            r = informer_start(c->inf[i]);
+        if (r == 0 && !SPECS[i].owned)
+            src[n_src++] = (struct snapshot_source){ c->inf[i], SPECS[i].kind };
+    }
+    if (r == 0)
+        r = world_new(src, n_src, &c->world);
+    for (int i = 0; i < I__N && r == 0; i++) {
+        r = informer_start(c->inf[i]);
         if (r < 0 && ret_err) {
             char msg[256];
             snprintf(msg, sizeof(msg), "starting the %s informer: %s", SPECS[i].res->plural, strerror(-r));
@@ -528,6 +473,9 @@ void ctl_stop(struct controller *c)
     if (!c)
         return;
     ctl_set_leading(c, false);
+    for (int i = 0; i < I__N; i++)
+        informer_stop(c->inf[i]);
+    world_free(c->world);
     for (int i = 0; i < I__N; i++)
         informer_free(c->inf[i]);
     pthread_key_delete(c->client_key);
