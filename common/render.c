@@ -145,6 +145,18 @@ static void env_from_secret(struct jb *b, struct env_acc *acc, const char *name,
     jpush(b, acc->env, e);
 }
 
+/* The MCP hooks each guardrail type has in LiteLLM 1.106.12 (pre, during,
+ * post): a guardrail given a hook it lacks fails to set up, and LiteLLM then
+ * runs without it, so unsupported modes are left out and reported. */
+static unsigned mcp_modes_supported(enum gw_guard_type t)
+{
+    switch (t) {
+    case GW_GUARD_PRESIDIO: return GW_MODE_PRE_CALL | GW_MODE_POST_CALL;
+    case GW_GUARD_BEDROCK: return GW_MODE_PRE_CALL | GW_MODE_DURING_CALL;
+    default: return 0;
+    }
+}
+
 static json_object *mode_value(struct jb *b, unsigned modes, bool tool_gateway)
 {
     static const char *const ai[] = { "pre_call", "during_call", "post_call" };
@@ -180,7 +192,8 @@ static bool secret_reachable(const struct gw_object *gw, const struct gw_object 
 }
 
 static json_object *guard_item(struct jb *b, const struct gw_object *gw, const struct gw_resolved_guard *rg,
-                               size_t idx, bool tool_gateway, struct env_acc *acc, struct gw_errlist *errors)
+                               size_t idx, bool tool_gateway, struct env_acc *acc, struct gw_errlist *errors,
+                               struct gw_errlist *warnings)
 {
     const struct gw_guard *g = &rg->guard->u.guard;
     const struct gw_object *po = rg->provider;
@@ -188,9 +201,23 @@ static json_object *guard_item(struct jb *b, const struct gw_object *gw, const s
     char field[64], name[600];
     snprintf(field, sizeof(field), "spec.guardrails[%zu]", idx);
     gw_validate_guard_provider(rg->guard, po, field, errors);
+    unsigned modes = g->modes;
+    if (tool_gateway) {
+        static const char *const mode_names[] = { "pre_call", "during_call", "post_call" };
+        unsigned supported = mcp_modes_supported(p->type);
+        for (int i = 0; i < 3; i++)
+            if ((modes & (1u << i)) && !(supported & (1u << i)) && warnings)
+                errlist_addf(warnings, GW_E_NOTE, field, NULL,
+                             "Guard %s/%s: mode %s is not applied: LiteLLM " GW_LITELLM_VERSION
+                             " has no MCP hook for it with this guardrail type",
+                             rg->guard->meta.ns, rg->guard->meta.name, mode_names[i]);
+        modes &= supported;
+        if (!modes)
+            return NULL; /* nothing LiteLLM could run: left out, as reported */
+    }
     json_object *item = jobj(b), *lp = jobj(b);
     jset(b, item, "guardrail_name", jstr(b, guard_name_for(gw, rg->guard, name, sizeof(name))));
-    jset(b, lp, "mode", mode_value(b, g->modes, tool_gateway));
+    jset(b, lp, "mode", mode_value(b, modes, tool_gateway));
     jset(b, lp, "default_on", jbool(b, true));
     char *prefix = provider_env_prefix(po);
     char env[128];
@@ -211,14 +238,13 @@ static json_object *guard_item(struct jb *b, const struct gw_object *gw, const s
             }
             jset(b, lp, "presidio_score_thresholds", th);
         }
-        if (p->presidio_key.set &&
-            secret_reachable(gw, po, NULL, field, "its API key Secret", errors)) {
-            snprintf(env, sizeof(env), "%s_API_KEY", prefix ? prefix : "GUARDRAIL");
-            env_from_secret(b, acc, env, p->presidio_key.name, p->presidio_key.key, p->presidio_key.optional);
-            char ref[160];
-            snprintf(ref, sizeof(ref), "os.environ/%s", env);
-            jset(b, lp, "api_key", jstr(b, ref));
-        }
+        /* LiteLLM sends Presidio no credentials: mounting the key would
+         * only spread the Secret. */
+        if (p->presidio_key.set && warnings)
+            errlist_addf(warnings, GW_E_NOTE, field, NULL,
+                         "GuardrailProvider %s/%s: spec.presidio.apiKeySecretRef has no effect: LiteLLM "
+                         GW_LITELLM_VERSION " sends no credentials to Presidio",
+                         po->meta.ns, po->meta.name);
         break;
     }
     case GW_GUARD_OPENAI_MODERATION:
@@ -229,7 +255,9 @@ static json_object *guard_item(struct jb *b, const struct gw_object *gw, const s
             jset(b, lp, "api_base", jstr(b, p->openai_base_url));
         if (p->openai_key.set && secret_reachable(gw, po, NULL, field, "its API key Secret", errors)) {
             snprintf(env, sizeof(env), "%s_API_KEY", prefix ? prefix : "GUARDRAIL");
-            env_from_secret(b, acc, env, p->openai_key.name, p->openai_key.key, p->openai_key.optional);
+            /* Not optional even when the reference says so: without it
+             * LiteLLM falls back to OPENAI_API_KEY, the provider's key. */
+            env_from_secret(b, acc, env, p->openai_key.name, p->openai_key.key, false);
             char ref[160];
             snprintf(ref, sizeof(ref), "os.environ/%s", env);
             jset(b, lp, "api_key", jstr(b, ref));
@@ -269,7 +297,8 @@ static json_object *guard_item(struct jb *b, const struct gw_object *gw, const s
 }
 
 static json_object *render_guardrails(struct jb *b, const struct gw_object *gw, const struct gw_resolved_guard *guards,
-                                      size_t n, bool tool_gateway, struct env_acc *acc, struct gw_errlist *errors)
+                                      size_t n, bool tool_gateway, struct env_acc *acc, struct gw_errlist *errors,
+                                      struct gw_errlist *warnings)
 {
     json_object *list = jarr(b);
     char field[64];
@@ -288,7 +317,9 @@ static json_object *render_guardrails(struct jb *b, const struct gw_object *gw, 
             err_invalid_str(errors, field, guards[i].guard->meta.name, d);
             continue;
         }
-        jpush(b, list, guard_item(b, gw, &guards[i], i, tool_gateway, acc, errors));
+        json_object *item = guard_item(b, gw, &guards[i], i, tool_gateway, acc, errors, warnings);
+        if (item)
+            jpush(b, list, item);
     }
     return list;
 }
@@ -305,7 +336,8 @@ static json_object *litellm_settings(struct jb *b)
 }
 
 static json_object *ai_config(struct jb *b, const struct gw_object *gw, const struct gw_resolved_guard *guards,
-                              size_t n_guards, struct env_acc *acc, struct gw_errlist *errors)
+                              size_t n_guards, struct env_acc *acc, struct gw_errlist *errors,
+                              struct gw_errlist *warnings)
 {
     const struct gw_aigateway *ai = &gw->u.ai;
     json_object *cfg = jobj(b), *models = jarr(b);
@@ -328,7 +360,7 @@ static json_object *ai_config(struct jb *b, const struct gw_object *gw, const st
     jset(b, cfg, "model_list", models);
     jset(b, cfg, "litellm_settings", litellm_settings(b));
     if (n_guards > 0 && acc)
-        jset(b, cfg, "guardrails", render_guardrails(b, gw, guards, n_guards, false, acc, errors));
+        jset(b, cfg, "guardrails", render_guardrails(b, gw, guards, n_guards, false, acc, errors, warnings));
     return cfg;
 }
 
@@ -339,7 +371,7 @@ int gw_render_ai_base_config(const struct gw_object *gw, const struct gw_resolve
     struct gw_errlist scratch;
     errlist_init(&scratch);
     struct env_acc acc = { .env = jarr(&b) };
-    json_object *cfg = ai_config(&b, gw, guards, n_guards, &acc, errors ? errors : &scratch);
+    json_object *cfg = ai_config(&b, gw, guards, n_guards, &acc, errors ? errors : &scratch, NULL);
     json_object_put(acc.env);
     errlist_free(&scratch);
     if (b.oom) {
@@ -604,6 +636,9 @@ static json_object *tool_config(struct jb *b, const struct gw_render_input *in, 
         char *url = upstream_url(ri, &transport);
         jset(b, srv, "url", jstr(b, url ? url : ""));
         jset(b, srv, "transport", jstr(b, transport));
+        /* Without it LiteLLM refuses every key, the agents' pseudo keys
+         * included, access to the server. */
+        jset(b, srv, "allow_all_keys", jbool(b, true));
         free(url);
         char d[600];
         snprintf(d, sizeof(d), "ToolRoute %s/%s", ri->route->meta.ns, ri->route->meta.name);
@@ -625,7 +660,8 @@ static json_object *tool_config(struct jb *b, const struct gw_render_input *in, 
     jset(b, cfg, "mcp_servers", servers);
     jset(b, cfg, "litellm_settings", litellm_settings(b));
     if (in->n_guards > 0)
-        jset(b, cfg, "guardrails", render_guardrails(b, gw, in->guards, in->n_guards, true, acc, &out->errors));
+        jset(b, cfg, "guardrails",
+             render_guardrails(b, gw, in->guards, in->n_guards, true, acc, &out->errors, &out->warnings));
     return cfg;
 }
 
@@ -715,7 +751,8 @@ static int cmp_cstr(const void *a, const void *b)
 /* Container env: provider API keys from the optional api-key-secrets
  * Secret, guardrail secrets, the operator's settings, then the user's
  * spec.env last so that it wins. */
-static json_object *container_env(struct jb *b, const struct gw_object *gw, json_object *guard_env)
+static json_object *container_env(struct jb *b, const struct gw_object *gw, json_object *guard_env,
+                                  bool master_key)
 {
     json_object *env = jarr(b);
     if (gw->kind == GW_KIND_AIGATEWAY) {
@@ -755,6 +792,11 @@ static json_object *container_env(struct jb *b, const struct gw_object *gw, json
     env_literal(b, env, "HOME", "/tmp");
     env_literal(b, env, "LITELLM_LOG", "INFO");
     env_literal(b, env, "LITELLM_LOCAL_MODEL_COST_MAP", "true");
+    /* The proxy refuses to start without a master key unless told to; the
+     * agents' <namespace>/<name> pseudo keys rely on it running keyless. A
+     * master key set through the config patch turns this off. */
+    if (!master_key)
+        env_literal(b, env, "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY", "true");
     json_object *user = gw->kind == GW_KIND_AIGATEWAY ? gw->u.ai.env : gw->u.tool.env;
     if (user) {
         size_t n = json_object_array_length(user);
@@ -795,7 +837,8 @@ static json_object *mount(struct jb *b, const char *name, const char *path, bool
     return m;
 }
 
-static json_object *container(struct jb *b, const struct gw_object *gw, const char *image, json_object *guard_env)
+static json_object *container(struct jb *b, const struct gw_object *gw, const char *image, json_object *guard_env,
+                              bool master_key)
 {
     json_object *c = jobj(b);
     jset(b, c, "name", jstr(b, "litellm"));
@@ -812,7 +855,7 @@ static json_object *container(struct jb *b, const struct gw_object *gw, const ch
     jset(b, port, "protocol", jstr(b, "TCP"));
     jpush(b, ports, port);
     jset(b, c, "ports", ports);
-    jset(b, c, "env", container_env(b, gw, guard_env));
+    jset(b, c, "env", container_env(b, gw, guard_env, master_key));
     json_object *env_from = gw->kind == GW_KIND_AIGATEWAY ? gw->u.ai.env_from : gw->u.tool.env_from;
     if (env_from && json_object_array_length(env_from) > 0)
         jset(b, c, "envFrom", jcopy(b, env_from));
@@ -843,7 +886,7 @@ static json_object *container(struct jb *b, const struct gw_object *gw, const ch
 }
 
 static json_object *deployment(struct jb *b, const struct gw_object *gw, const char *image, json_object *guard_env,
-                               const char *config_hash, const char *secret_hash)
+                               const char *config_hash, const char *secret_hash, bool master_key)
 {
     json_object *d = new_object(b, "apps/v1", "Deployment");
     jset(b, d, "metadata", object_meta(b, gw, gw->meta.name));
@@ -874,7 +917,7 @@ static json_object *deployment(struct jb *b, const struct gw_object *gw, const c
     jset(b, tmpl, "metadata", tmd);
 
     json_object *ps = jobj(b), *containers = jarr(b);
-    jpush(b, containers, container(b, gw, image, guard_env));
+    jpush(b, containers, container(b, gw, image, guard_env, master_key));
     jset(b, ps, "containers", containers);
     jset(b, ps, "automountServiceAccountToken", jbool(b, false));
     jset(b, ps, "terminationGracePeriodSeconds", jint(b, 30));
@@ -1043,6 +1086,15 @@ int gw_referenced_secrets(const struct gw_render_input *in, char ***ret_names, s
 
 /* --- the whole render ---------------------------------------------------- */
 
+/* Whether the merged config sets general_settings.master_key. */
+static bool has_master_key(json_object *cfg)
+{
+    json_object *gs = NULL, *mk = NULL;
+    return json_object_object_get_ex(cfg, "general_settings", &gs) && gs &&
+           json_object_object_get_ex(gs, "master_key", &mk) && mk &&
+           !(json_object_is_type(mk, json_type_string) && json_object_get_string_len(mk) == 0);
+}
+
 static int apply_patch(const struct gw_object *gw, json_object *cfg, struct gw_render_output *out)
 {
     if (gw->kind != GW_KIND_AIGATEWAY || !gw->u.ai.config_patch)
@@ -1091,7 +1143,7 @@ int gw_render(const struct gw_render_input *in, struct gw_render_output *out)
         cfg = tool_config(&b, in, out, &acc);
         out->gateway_url = dupf("http://%s.%s.svc.cluster.local", gw->meta.name, gw->meta.ns);
     } else {
-        cfg = ai_config(&b, gw, in->guards, in->n_guards, &acc, &out->errors);
+        cfg = ai_config(&b, gw, in->guards, in->n_guards, &acc, &out->errors, &out->warnings);
         if (!b.oom)
             rc = apply_patch(gw, cfg, out);
     }
@@ -1112,7 +1164,7 @@ int gw_render(const struct gw_render_input *in, struct gw_render_output *out)
         goto done;
     const char *image = in->image && *in->image ? in->image : gw_default_image();
     out->configmap = configmap(&b, gw, out->config_yaml);
-    out->deployment = deployment(&b, gw, image, acc.env, out->config_hash, out->secret_hash);
+    out->deployment = deployment(&b, gw, image, acc.env, out->config_hash, out->secret_hash, has_master_key(cfg));
     out->service = service(&b, gw);
     if (b.oom)
         rc = -ENOMEM;

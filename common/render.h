@@ -23,8 +23,9 @@
 #define GW_PROVIDER_KEYS_SECRET "api-key-secrets"
 #define GW_FIELD_MANAGER "litellm-gateway-operator"
 #define GW_DEFAULT_IMAGE_REPO "ghcr.io/berriai/litellm"
-/* Longest MCP server key: LiteLLM names tools "<key>-<tool>" within 64
- * characters, so a short key leaves room for the tool's own name. */
+/* Longest MCP server key: LiteLLM names tools "<key>-<tool>", and clients
+ * such as OpenAI's function calling take names of at most 64 characters,
+ * so a short key leaves room for the tool's own name. */
 #define GW_MCP_KEY_MAX 24
 
 /* The default --litellm-image: the repository at the pinned version. */

@@ -67,6 +67,25 @@ struct controller {
     atomic_ulong reconciles, errors, applies, status_writes;
 };
 
+static void now_rfc3339(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+__attribute__((format(printf, 1, 2))) static void log_line(const char *fmt, ...)
+{
+    char when[32], line[2048];
+    now_rfc3339(when);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s controller: %s\n", when, line);
+}
+
 /* --- queueing ------------------------------------------------------------ */
 
 static void enqueue(struct controller *c, const char *key)
@@ -152,13 +171,6 @@ static struct kube_client *thread_client(struct controller *c)
     return kc;
 }
 
-static void now_rfc3339(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static json_object *owned(struct controller *c, enum inf_id id, const char *ns, const char *name,
                           const char *suffix)
@@ -168,16 +180,6 @@ static json_object *owned(struct controller *c, enum inf_id id, const char *ns, 
     return informer_get_copy(c->inf[id], key);
 }
 
-__attribute__((format(printf, 1, 2))) static void log_line(const char *fmt, ...)
-{
-    char when[32], line[2048];
-    now_rfc3339(when);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s controller: %s\n", when, line);
-}
 
 static int run_plan(struct controller *c, const struct gw_object *subject, const struct ctl_plan *p)
 {
@@ -375,8 +377,14 @@ void ctl_set_leading(struct controller *c, bool leading)
         /* Plan only against complete caches: partial ones would make a
          * route look unattached or a gateway look new. */
         pthread_mutex_unlock(&c->lock);
-        for (int i = 0; i < I__N; i++)
-            informer_wait_synced(c->inf[i], 60000);
+        for (int i = 0; i < I__N; i++) {
+            if (informer_wait_synced(c->inf[i], 60000))
+                continue;
+            char *e = informer_last_error(c->inf[i]);
+            log_line("the %s cache is not synced after 60 s (%s); reconciling anyway", SPECS[i].res->plural,
+                     e ? e : "no error reported");
+            free(e);
+        }
         pthread_mutex_lock(&c->lock);
         if (!c->leading || c->q) { /* lost it meanwhile, or started twice */
             pthread_mutex_unlock(&c->lock);

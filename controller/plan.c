@@ -285,8 +285,22 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         r = plan_children(ret, &out, live);
         if (r < 0)
             goto done;
-        conds[0] = (struct ctl_condition){ names.configured, true, CTL_R_CONFIGURATION_APPLIED,
-                                           "the LiteLLM configuration, Deployment and Service are applied" };
+        /* Advice from rendering (a Guard mode LiteLLM cannot run here...)
+         * belongs where users look: the condition. */
+        char *notes = join_errors(&out.warnings);
+        struct strbuf m;
+        sb_init(&m, 8192);
+        sb_adds(&m, "the LiteLLM configuration, Deployment and Service are applied");
+        bool have_notes = notes != NULL;
+        if (notes && *notes)
+            sb_addf(&m, "; notes: %s", notes);
+        free(notes);
+        err_msg = have_notes && !sb_failed(&m) ? sb_detach(&m, NULL) : (sb_release(&m), NULL);
+        if (!err_msg) {
+            r = -ENOMEM;
+            goto done;
+        }
+        conds[0] = (struct ctl_condition){ names.configured, true, CTL_R_CONFIGURATION_APPLIED, err_msg };
     } else {
         /* Keep the last good workload running; say what is wrong. */
         err_msg = join_errors(&out.errors);

@@ -42,3 +42,17 @@ foreach(layer integration e2e)
       ENVIRONMENT "GW_OPERATOR_BIN=$<TARGET_FILE:litellm-gateway-operator>")
   endif()
 endforeach()
+
+# Integration programs: cmocka executables that talk to a real API server
+# (test/integration/c/test_*.c). Not registered with ctest: the pytest file
+# test/integration/test_kube_client.py starts them against the cluster
+# fixture, finding them under $GW_BUILD_DIR/integration-c.
+if(CMOCKA_FOUND)
+  file(GLOB IT_C_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/test/integration/c/test_*.c)
+  foreach(src ${IT_C_SOURCES})
+    get_filename_component(name ${src} NAME_WE)
+    add_executable(${name} ${src})
+    target_link_libraries(${name} PRIVATE gwserve PkgConfig::CMOCKA)
+    set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/integration-c)
+  endforeach()
+endif()

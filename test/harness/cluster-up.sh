@@ -27,6 +27,7 @@ done
 
 STATE="${LGO_STATE_DIR:-$LOCAL_DIR}"
 mkdir -p "$STATE/logs" "$STATE/pids"
+STATE="$(cd "$STATE" && pwd)"   # the kubeconfig names files by absolute path
 BIN_DIR="$("$REPO_ROOT/test/harness/build-binaries.sh")"
 
 alive() { [ -f "$STATE/pids/$1" ] && kill -0 "$(cat "$STATE/pids/$1")" 2>/dev/null; }
@@ -84,6 +85,21 @@ if [ "$small" = 1 ]; then
                --etcd-compaction-interval 5s)
 fi
 
+# LGO_AUDIT=1 logs every request (metadata only) to logs/audit.log, so a
+# benchmark can count what a client asked of the API server.
+audit_flags=()
+if [ "${LGO_AUDIT:-0}" = 1 ]; then
+  cat > "$STATE/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+POLICY
+  audit_flags=(--audit-policy-file "$STATE/audit-policy.yaml" --audit-log-path "$STATE/logs/audit.log"
+               --audit-log-format json --audit-log-maxsize 2000)
+fi
+
 log "starting kube-apiserver on https://127.0.0.1:$API_PORT"
 # The command line is kept so tests can restart the API server alone.
 apiserver_cmd=("$BIN_DIR/kube-apiserver" \
@@ -97,7 +113,7 @@ apiserver_cmd=("$BIN_DIR/kube-apiserver" \
   --authorization-mode RBAC \
   --allow-privileged=false \
   --profiling=false \
-  "${watch_flags[@]}")
+  "${watch_flags[@]}" "${audit_flags[@]}")
 printf '%s\0' "${apiserver_cmd[@]}" > "$STATE/kube-apiserver.cmd"
 start kube-apiserver "${apiserver_cmd[@]}"
 

@@ -474,7 +474,7 @@ def test_class_requires_controller(cluster, ns):
     """Cluster-scoped; the control object gets a unique name and is removed."""
     for kind, plural in (("AiGatewayClass", "aigatewayclasses"),
                          ("ToolGatewayClass", "toolgatewayclasses")):
-        name = f"{ns}-{plural}"[:63]
+        name = f"crd-test-{plural}-{ns[-6:]}"
         bad = obj(kind, {}, name=name)
         good = obj(kind, {"controller": "example.com/controller"}, name=name)
         try:

@@ -198,6 +198,77 @@ static void test_patch_applied_and_broken_patch_refused(void **state)
     "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: GuardrailProvider\nmetadata: {name: openai-mod, namespace: %s}\n" \
     "spec: {type: openai-moderation-api, openaiModeration: {apiKeySecretRef: {name: openai, key: api-key}}}\n"
 
+static char *deployment_json(struct gw_render_output *out)
+{
+    char *dep = NULL;
+    assert_int_equal(gw_json_emit_sorted(out->deployment, &dep, NULL), 0);
+    return dep;
+}
+
+/* LiteLLM refuses to start without a master key unless told to; a master
+ * key set through the patch turns the permission off. */
+static void test_master_key_permission_follows_the_patch(void **state)
+{
+    (void)state;
+    static const char *const permit = "{\"name\":\"LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY\",\"value\":\"true\"}";
+    struct fixture f;
+    load_objs(&f, AIGW "metadata: {name: main, namespace: ai}\nspec: {aiModels: [{name: a, provider: openai}]}\n");
+    struct gw_render_output out;
+    assert_int_equal(render_first(&f, &out, NULL, 0), 0);
+    char *dep = deployment_json(&out);
+    assert_non_null(strstr(dep, permit));
+    free(dep);
+    gw_render_output_release(&out);
+    free_objs(&f);
+    load_objs(&f, AIGW "metadata:\n  name: main\n  namespace: ai\n  annotations:\n"
+                       "    ai-gateway-litellm.agentic-layer.ai/config-patch: |\n"
+                       "      general_settings: {master_key: os.environ/LITELLM_MASTER_KEY}\n"
+                       "spec: {aiModels: [{name: a, provider: openai}]}\n");
+    assert_int_equal(render_first(&f, &out, NULL, 0), 0);
+    dep = deployment_json(&out);
+    assert_null(strstr(dep, "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"));
+    free(dep);
+    gw_render_output_release(&out);
+    free_objs(&f);
+}
+
+/* On a ToolGateway only the MCP hooks LiteLLM has for a guardrail type are
+ * rendered; the rest is reported, and a guardrail with none is left out. */
+static void test_tool_gateway_guard_modes(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: ToolGateway\n"
+                  "metadata: {name: tools, namespace: tg}\nspec: {guardrails: [{name: pii}, {name: mod}]}\n---\n"
+                  "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: Guard\nmetadata: {name: pii, namespace: tg}\n"
+                  "spec: {mode: [pre_call, during_call, post_call], providerRef: {name: presidio}}\n---\n"
+                  "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: GuardrailProvider\nmetadata: {name: presidio, namespace: tg}\n"
+                  "spec: {type: presidio-api, presidio: {baseUrl: 'http://presidio:3000', apiKeySecretRef: {name: p, key: k}}}\n---\n"
+                  "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: Guard\nmetadata: {name: mod, namespace: tg}\n"
+                  "spec: {mode: [pre_call], providerRef: {name: oai}}\n---\n"
+                  "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: GuardrailProvider\nmetadata: {name: oai, namespace: tg}\n"
+                  "spec: {type: openai-moderation-api, openaiModeration: {apiKeySecretRef: {name: o, key: k}}}\n");
+    struct gw_render_output out;
+    assert_int_equal(render_first(&f, &out, NULL, 0), 0);
+    assert_non_null(strstr(out.config_yaml, "    mode:\n    - \"pre_mcp_call\"\n    - \"post_mcp_call\"\n"));
+    assert_null(strstr(out.config_yaml, "during_mcp_call"));
+    assert_null(strstr(out.config_yaml, "openai_moderation"));
+    /* Presidio gets no credentials from LiteLLM: nothing is mounted. */
+    assert_null(strstr(out.config_yaml, "api_key"));
+    char *dep = deployment_json(&out);
+    assert_null(strstr(dep, "secretKeyRef"));
+    free(dep);
+    assert_true(errlist_contains(&out.warnings, "spec.guardrails[0]: Guard tg/pii: mode during_call is not applied: LiteLLM "
+                                                GW_LITELLM_VERSION " has no MCP hook for it with this guardrail type"));
+    assert_true(errlist_contains(&out.warnings, "spec.guardrails[1]: Guard tg/mod: mode pre_call is not applied: LiteLLM "
+                                                GW_LITELLM_VERSION " has no MCP hook for it with this guardrail type"));
+    assert_true(errlist_contains(&out.warnings, "spec.guardrails[0]: GuardrailProvider tg/presidio: "
+                                                "spec.presidio.apiKeySecretRef has no effect: LiteLLM " GW_LITELLM_VERSION
+                                                " sends no credentials to Presidio"));
+    gw_render_output_release(&out);
+    free_objs(&f);
+}
+
 static void test_guardrails_rendered(void **state)
 {
     (void)state;
@@ -286,9 +357,9 @@ static void test_routes_keys_urls_and_filters(void **state)
     assert_string_equal(out.routes[2].message, "exactly 2 allowed tools exposed");
     assert_string_equal(out.gateway_url, "http://tools.tg.svc.cluster.local");
     assert_non_null(strstr(out.config_yaml,
-                           "mcp_servers:\n  team_ext:\n    description: \"ToolRoute team/ext\"\n    disallowed_tools:\n"
+                           "mcp_servers:\n  team_ext:\n    allow_all_keys: true\n    description: \"ToolRoute team/ext\"\n    disallowed_tools:\n"
                            "    - \"delete_everything\"\n    transport: \"http\"\n    url: \"https://mcp.example.com/mcp\"\n"
-                           "  team_weather:\n    allowed_tools:\n    - \"get_weather\"\n    - \"get_time\"\n"
+                           "  team_weather:\n    allow_all_keys: true\n    allowed_tools:\n    - \"get_weather\"\n    - \"get_time\"\n"
                            "    description: \"ToolRoute team/weather\"\n    transport: \"http\"\n"
                            "    url: \"http://weather.team.svc.cluster.local:8000/mcp\"\n"));
     assert_null(strstr(out.config_yaml, "team_lost"));
@@ -398,6 +469,8 @@ int main(void)
         cmocka_unit_test(test_secret_hash_follows_secret_versions),
         cmocka_unit_test(test_patch_applied_and_broken_patch_refused),
         cmocka_unit_test(test_guardrails_rendered),
+        cmocka_unit_test(test_master_key_permission_follows_the_patch),
+        cmocka_unit_test(test_tool_gateway_guard_modes),
         cmocka_unit_test(test_guard_problems_reported),
         cmocka_unit_test(test_routes_keys_urls_and_filters),
         cmocka_unit_test(test_globs_fail_closed_or_expand),

@@ -1,0 +1,285 @@
+"""Controller benchmark: converge a large world from a cold start.
+
+Creates N AiGateways, M ToolGateways and R ToolRoutes (spread over the
+gateways) in a fresh local control plane, then starts the operator command
+given on the command line and measures
+
+  - time until every status is set (gateways Configured with the current
+    generation, every route with its status.url),
+  - API requests the operator made (from the API server's audit log, by
+    user agent, so any operator binary is counted the same way),
+  - peak RSS and CPU seconds of the operator process,
+  - writes made by a no-op resync over the converged world (must be 0),
+
+and, as the same-run baseline, how long the API server took to accept the
+creation of the input objects themselves. Results go to
+bench/results/controller.json and .md.
+
+  bench.py --state DIR --out DIR -- OPERATOR_COMMAND...
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import pathlib
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+V1A1 = "runtime.agentic-layer.ai/v1alpha1"
+BASE = "/apis/runtime.agentic-layer.ai/v1alpha1"
+
+
+def read_env(state):
+    env = {}
+    for line in (state / "env").read_text().splitlines():
+        m = re.match(r'export (\w+)="?([^"]*)"?$', line.strip())
+        if m:
+            env[m.group(1)] = m.group(2)
+    return env
+
+
+class Api:
+    def __init__(self, state, url):
+        pki = state / "pki"
+        self.url = url
+        self.s = requests.Session()
+        self.s.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+        self.s.cert = (str(pki / "admin.crt"), str(pki / "admin.key"))
+        self.s.verify = str(pki / "ca.crt")
+        adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=16)
+        self.s.mount("https://", adapter)
+
+    def post(self, path, obj):
+        r = self.s.post(self.url + path, json=obj, timeout=60)
+        if r.status_code not in (200, 201, 409):
+            raise RuntimeError(f"POST {path}: {r.status_code} {r.text[:300]}")
+
+    def get(self, path):
+        r = self.s.get(self.url + path, timeout=120)
+        r.raise_for_status()
+        return r.json()
+
+
+def world(n_ai, n_tool, n_routes, n_ns):
+    namespaces = [f"bench-{i}" for i in range(n_ns)]
+    objs = []
+    for i in range(n_ai):
+        ns = namespaces[i % n_ns]
+        objs.append((f"{BASE}/namespaces/{ns}/aigateways", {
+            "apiVersion": V1A1, "kind": "AiGateway", "metadata": {"name": f"ai-{i}", "namespace": ns},
+            "spec": {"aiModels": [{"name": "gpt-4o", "provider": "openai"},
+                                  {"name": f"model-{i}", "provider": "anthropic"}]}}))
+    for i in range(n_tool):
+        ns = namespaces[i % n_ns]
+        objs.append((f"{BASE}/namespaces/{ns}/toolgateways", {
+            "apiVersion": V1A1, "kind": "ToolGateway", "metadata": {"name": f"tools-{i}", "namespace": ns},
+            "spec": {}}))
+    for i in range(n_routes):
+        ns = namespaces[i % n_ns]
+        g = i % n_tool
+        objs.append((f"{BASE}/namespaces/{ns}/toolroutes", {
+            "apiVersion": V1A1, "kind": "ToolRoute", "metadata": {"name": f"route-{i}", "namespace": ns},
+            "spec": {"toolGatewayRef": {"name": f"tools-{g}", "namespace": namespaces[g % n_ns]},
+                     "upstream": {"external": {"url": f"http://mcp-{i}.example.com/mcp"}},
+                     "toolFilter": {"allow": ["search", "fetch"]}}}))
+    return namespaces, objs
+
+
+def create_all(api, namespaces, objs, threads=8):
+    for ns in namespaces:
+        api.post("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(threads) as ex:
+        list(ex.map(lambda po: api.post(*po), objs))
+    return time.monotonic() - t0
+
+
+def converged(api, n_ai, n_tool, n_routes):
+    def done(items, ctype):
+        ok = 0
+        for it in items:
+            for c in it.get("status", {}).get("conditions", []):
+                if c["type"] == ctype and c["status"] == "True" and \
+                        c.get("observedGeneration") == it["metadata"]["generation"]:
+                    ok += 1
+        return ok
+    ai = done(api.get(f"{BASE}/aigateways")["items"], "AiGatewayConfigured")
+    tool = done(api.get(f"{BASE}/toolgateways")["items"], "ToolGatewayConfigured")
+    routes = sum(1 for r in api.get(f"{BASE}/toolroutes")["items"] if r.get("status", {}).get("url"))
+    return ai, tool, routes
+
+
+def resource_versions(api, namespaces):
+    rv = {}
+    for path in (f"{BASE}/aigateways", f"{BASE}/toolgateways", f"{BASE}/toolroutes", "/api/v1/configmaps",
+                 "/apis/apps/v1/deployments", "/api/v1/services"):
+        for it in api.get(path)["items"]:
+            if it["metadata"]["namespace"] in namespaces:
+                rv[f"{path}/{it['metadata']['namespace']}/{it['metadata']['name']}"] = it["metadata"]["resourceVersion"]
+    return rv
+
+
+class Sampler(threading.Thread):
+    """Peak RSS (VmHWM) and CPU seconds of a process, read from /proc."""
+
+    def __init__(self, pid):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.hwm_kb = 0
+        self.cpu_s = 0.0
+        self.stop = False
+
+    def read(self):
+        try:
+            status = pathlib.Path(f"/proc/{self.pid}/status").read_text()
+            m = re.search(r"VmHWM:\s+(\d+) kB", status)
+            if m:
+                self.hwm_kb = max(self.hwm_kb, int(m.group(1)))
+            fields = pathlib.Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            self.cpu_s = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+
+    def run(self):
+        while not self.stop:
+            self.read()
+            time.sleep(0.1)
+
+
+def operator_requests(audit_log, since_offset):
+    """Requests in the audit log after since_offset by agents other than the
+    bench itself, the controller-manager and the API server."""
+    skip = ("python-requests", "kube-controller-manager", "kube-apiserver", "kubectl")
+    n, verbs = 0, {}
+    with open(audit_log, "rb") as f:
+        f.seek(since_offset)
+        for line in f:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            ua = ev.get("userAgent", "")
+            if ev.get("stage") != "ResponseComplete" or ua.startswith(skip):
+                continue
+            n += 1
+            verbs[ev.get("verb", "?")] = verbs.get(ev.get("verb", "?"), 0) + 1
+    return n, verbs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--state", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--ai", type=int, default=1000)
+    ap.add_argument("--tool", type=int, default=100)
+    ap.add_argument("--routes", type=int, default=10000)
+    ap.add_argument("--namespaces", type=int, default=10)
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("command", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    cmd = [c for c in a.command if c != "--"]
+    state = pathlib.Path(a.state)
+    env = read_env(state)
+    api = Api(state, env["LGO_API_URL"])
+    audit = state / "logs" / "audit.log"
+
+    namespaces, objs = world(a.ai, a.tool, a.routes, a.namespaces)
+    print(f"creating {len(objs)} objects in {len(namespaces)} namespaces...", flush=True)
+    create_s = create_all(api, namespaces, objs)
+    print(f"  created in {create_s:.1f} s ({len(objs) / create_s:.0f} objects/s)", flush=True)
+
+    offset = audit.stat().st_size if audit.exists() else 0
+    log = open(pathlib.Path(a.out) / "controller-operator.log", "wb")
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                            env=dict(os.environ, KUBECONFIG=env["KUBECONFIG"]))
+    sampler = Sampler(proc.pid)
+    sampler.start()
+    want = (a.ai, a.tool, a.routes)
+    state_now = (0, 0, 0)
+    while time.monotonic() - t0 < a.timeout:
+        if proc.poll() is not None:
+            sys.exit(f"operator exited with {proc.returncode}; see {log.name}")
+        state_now = converged(api, a.ai, a.tool, a.routes)
+        if state_now == want:
+            break
+        time.sleep(0.5)
+    converge_s = time.monotonic() - t0
+    ok = state_now == want
+    print(f"  converged={ok} in {converge_s:.1f} s: {state_now} of {want}", flush=True)
+    time.sleep(2)
+    requests_made, verbs = operator_requests(audit, offset) if audit.exists() else (None, {})
+
+    # Quiesce: the controller-manager and the operator settle Deployment
+    # statuses and Ready conditions after Configured; wait until nothing
+    # changes for 5 s.
+    before = resource_versions(api, set(namespaces))
+    settle_t0 = time.monotonic()
+    while time.monotonic() - settle_t0 < 180:
+        time.sleep(5)
+        now_rv = resource_versions(api, set(namespaces))
+        if now_rv == before:
+            break
+        before = now_rv
+    # A no-op resync: restart the operator over the quiet world and compare
+    # every resourceVersion.
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=60)
+    sampler.stop = True
+    sampler.join()
+    proc2 = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                             env=dict(os.environ, KUBECONFIG=env["KUBECONFIG"]))
+    time.sleep(20)
+    after = resource_versions(api, set(namespaces))
+    proc2.send_signal(signal.SIGTERM)
+    proc2.wait(timeout=60)
+    noop_writes = sum(1 for k in before if after.get(k) != before[k])
+
+    res = {
+        "objects": {"aigateways": a.ai, "toolgateways": a.tool, "toolroutes": a.routes},
+        "converged": ok,
+        "converge_seconds": round(converge_s, 2),
+        "baseline_create_seconds": round(create_s, 2),
+        "converge_to_create_ratio": round(converge_s / create_s, 2),
+        "operator_api_requests": requests_made,
+        "operator_api_requests_by_verb": verbs,
+        "peak_rss_mb": round(sampler.hwm_kb / 1024, 1),
+        "cpu_seconds": round(sampler.cpu_s, 2),
+        "noop_restart_writes": noop_writes,
+        "command": cmd,
+    }
+    out = pathlib.Path(a.out)
+    (out / "controller.json").write_text(json.dumps(res, indent=2) + "\n")
+    md = [
+        "# Controller benchmark",
+        "",
+        f"World: {a.ai} AiGateways, {a.tool} ToolGateways, {a.routes} ToolRoutes in {a.namespaces} namespaces, "
+        "created before the operator starts (cold start).",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| converged | {ok} |",
+        f"| time to every status set | {converge_s:.1f} s |",
+        f"| baseline: API server accepting the {len(objs)} input objects | {create_s:.1f} s |",
+        f"| ratio converge / baseline | {converge_s / create_s:.2f} |",
+        f"| API requests by the operator | {requests_made} ({', '.join(f'{k} {v}' for k, v in sorted(verbs.items()))}) |",
+        f"| peak RSS | {sampler.hwm_kb / 1024:.1f} MB |",
+        f"| CPU seconds | {sampler.cpu_s:.1f} |",
+        f"| writes by a restart over the converged world | {noop_writes} |",
+        "",
+        f"Command: `{' '.join(cmd)}`",
+        "",
+    ]
+    (out / "controller.md").write_text("\n".join(md))
+    print("\n".join(md))
+    return 0 if ok and noop_writes == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

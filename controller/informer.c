@@ -1,0 +1,607 @@
+#include "informer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BACKOFF_BASE_MS 200u
+#define BACKOFF_MAX_MS 30000u
+
+struct informer {
+    struct kube_config *cfg;
+    const struct kube_resource *res;
+    char *ns, *labels, *fields;
+    bool metadata_only;
+    unsigned page_size;
+    unsigned watch_timeout;
+    struct informer_handlers h;
+    struct kube_client_opts copts;
+    bool copts_set;
+
+    /* The map and every reference count change on the trees in it. */
+    pthread_mutex_t cache_lock;
+    json_object *cache;
+
+    /* The rest of the shared state, and the stop wake-up. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    char *rv;
+    char *err;
+    struct informer_stats stats;
+    bool synced;
+    atomic_bool stop;
+    bool running;
+    pthread_t thread;
+    uint64_t rng;
+};
+
+/* What one watch sees, for the event callback. */
+struct watch_state {
+    struct informer *inf;
+    bool got_event;
+    char *error;     /* an ERROR event's message */
+};
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+static int dup_opt(const char *s, char **ret)
+{
+    *ret = NULL;
+    if (!s || !*s)
+        return 0;
+    *ret = strdup(s);
+    return *ret ? 0 : -ENOMEM;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int init_sync(struct informer *inf)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int r = pthread_cond_init(&inf->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (r != 0)
+        return -ENOMEM;
+    pthread_mutex_init(&inf->lock, NULL);
+    pthread_mutex_init(&inf->cache_lock, NULL);
+    return 0;
+}
+
+int informer_new(struct kube_config *cfg, const struct informer_opts *o, struct informer **ret)
+{
+    if (!o || !o->res)
+        return -EINVAL;
+    struct informer *inf = calloc(1, sizeof(*inf));
+    if (!inf)
+        return -ENOMEM;
+    inf->cfg = cfg;
+    inf->res = o->res;
+    inf->metadata_only = o->metadata_only;
+    inf->page_size = o->page_size ? o->page_size : 500;
+    inf->watch_timeout = o->watch_timeout_secs;
+    inf->h = o->handlers;
+    inf->copts = o->client;
+    inf->copts_set = o->client.timeout_ms != 0;
+    inf->rng = now_ms() ^ (uint64_t)(uintptr_t)inf ^ 0x9e3779b97f4a7c15ull;
+    atomic_init(&inf->stop, false);
+    int r = dup_opt(o->ns, &inf->ns);
+    if (r == 0)
+        r = dup_opt(o->label_selector, &inf->labels);
+    if (r == 0)
+        r = dup_opt(o->field_selector, &inf->fields);
+    if (r == 0 && !(inf->cache = json_object_new_object()))
+        r = -ENOMEM;
+    if (r == 0 && init_sync(inf) < 0) {
+        json_object_put(inf->cache);
+        inf->cache = NULL;
+        r = -ENOMEM;
+    }
+    if (r < 0) {
+        free(inf->ns);
+        free(inf->labels);
+        free(inf->fields);
+        json_object_put(inf->cache);
+        free(inf);
+        return r;
+    }
+    *ret = inf;
+    return 0;
+}
+
+void informer_stop(struct informer *inf)
+{
+    if (!inf || !inf->running)
+        return;
+    atomic_store(&inf->stop, true);
+    pthread_mutex_lock(&inf->lock);
+    pthread_cond_broadcast(&inf->cond);
+    pthread_mutex_unlock(&inf->lock);
+    pthread_join(inf->thread, NULL);
+    inf->running = false;
+}
+
+void informer_free(struct informer *inf)
+{
+    if (!inf)
+        return;
+    informer_stop(inf);
+    json_object_put(inf->cache);
+    free(inf->ns);
+    free(inf->labels);
+    free(inf->fields);
+    free(inf->rv);
+    free(inf->err);
+    pthread_cond_destroy(&inf->cond);
+    pthread_mutex_destroy(&inf->lock);
+    pthread_mutex_destroy(&inf->cache_lock);
+    free(inf);
+}
+
+/* ---- readers ------------------------------------------------------------------- */
+
+json_object *informer_get(struct informer *inf, const char *key)
+{
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object *o = json_object_get(json_object_object_get(inf->cache, key));
+    pthread_mutex_unlock(&inf->cache_lock);
+    return o;
+}
+
+json_object *informer_get_copy(struct informer *inf, const char *key)
+{
+    json_object *copy = NULL;
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object *o = json_object_object_get(inf->cache, key);
+    if (o && json_object_deep_copy(o, &copy, NULL) != 0)
+        copy = NULL;
+    pthread_mutex_unlock(&inf->cache_lock);
+    return copy;
+}
+
+json_object *informer_ref(struct informer *inf, json_object *obj)
+{
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object_get(obj);
+    pthread_mutex_unlock(&inf->cache_lock);
+    return obj;
+}
+
+void informer_put(struct informer *inf, json_object *obj)
+{
+    if (!obj)
+        return;
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object_put(obj);
+    pthread_mutex_unlock(&inf->cache_lock);
+}
+
+int informer_list(struct informer *inf, json_object ***ret, size_t *ret_n)
+{
+    pthread_mutex_lock(&inf->cache_lock);
+    size_t n = (size_t)json_object_object_length(inf->cache), i = 0;
+    json_object **objs = calloc(n ? n : 1, sizeof(*objs));
+    if (objs) {
+        json_object_object_foreach(inf->cache, k, v)
+        {
+            (void)k;
+            objs[i++] = json_object_get(v);
+        }
+    }
+    pthread_mutex_unlock(&inf->cache_lock);
+    if (!objs)
+        return -ENOMEM;
+    *ret = objs;
+    *ret_n = i;
+    return 0;
+}
+
+void informer_list_free(struct informer *inf, json_object **objs, size_t n)
+{
+    if (!objs)
+        return;
+    pthread_mutex_lock(&inf->cache_lock);
+    for (size_t i = 0; i < n; i++)
+        json_object_put(objs[i]);
+    pthread_mutex_unlock(&inf->cache_lock);
+    free(objs);
+}
+
+size_t informer_count(struct informer *inf)
+{
+    pthread_mutex_lock(&inf->cache_lock);
+    size_t n = (size_t)json_object_object_length(inf->cache);
+    pthread_mutex_unlock(&inf->cache_lock);
+    return n;
+}
+
+static char *locked_strdup(struct informer *inf, char *const *field)
+{
+    pthread_mutex_lock(&inf->lock);
+    char *s = *field ? strdup(*field) : NULL;
+    pthread_mutex_unlock(&inf->lock);
+    return s;
+}
+
+char *informer_resource_version(struct informer *inf)
+{
+    return locked_strdup(inf, &inf->rv);
+}
+
+char *informer_last_error(struct informer *inf)
+{
+    return locked_strdup(inf, &inf->err);
+}
+
+void informer_get_stats(struct informer *inf, struct informer_stats *ret)
+{
+    pthread_mutex_lock(&inf->lock);
+    *ret = inf->stats;
+    pthread_mutex_unlock(&inf->lock);
+}
+
+bool informer_synced(struct informer *inf)
+{
+    pthread_mutex_lock(&inf->lock);
+    bool s = inf->synced;
+    pthread_mutex_unlock(&inf->lock);
+    return s;
+}
+
+static struct timespec deadline_in(uint64_t ms)
+{
+    uint64_t due = now_ms() + ms;
+    return (struct timespec){ (time_t)(due / 1000u), (long)(due % 1000u) * 1000000L };
+}
+
+bool informer_wait_synced(struct informer *inf, unsigned timeout_ms)
+{
+    struct timespec ts = deadline_in(timeout_ms);
+    pthread_mutex_lock(&inf->lock);
+    int r = 0;
+    while (!inf->synced && r != ETIMEDOUT)
+        r = pthread_cond_timedwait(&inf->cond, &inf->lock, &ts);
+    bool s = inf->synced;
+    pthread_mutex_unlock(&inf->lock);
+    return s;
+}
+
+/* ---- bookkeeping (informer thread) ------------------------------------------------- */
+
+static void count(struct informer *inf, unsigned long *field)
+{
+    pthread_mutex_lock(&inf->lock);
+    (*field)++;
+    pthread_mutex_unlock(&inf->lock);
+}
+
+static void set_rv(struct informer *inf, const char *rv)
+{
+    if (!rv || !*rv)
+        return;
+    char *copy = strdup(rv);
+    if (!copy)
+        return;
+    pthread_mutex_lock(&inf->lock);
+    free(inf->rv);
+    inf->rv = copy;
+    pthread_mutex_unlock(&inf->lock);
+}
+
+static void set_err(struct informer *inf, const char *msg)
+{
+    char *copy = msg ? strdup(msg) : NULL;
+    pthread_mutex_lock(&inf->lock);
+    free(inf->err);
+    inf->err = copy;
+    pthread_mutex_unlock(&inf->lock);
+}
+
+static void set_synced(struct informer *inf)
+{
+    pthread_mutex_lock(&inf->lock);
+    inf->synced = true;
+    pthread_cond_broadcast(&inf->cond);
+    pthread_mutex_unlock(&inf->lock);
+}
+
+static bool stopping(struct informer *inf)
+{
+    return atomic_load(&inf->stop);
+}
+
+/* Sleeps for the backoff of the n-th consecutive failure, or until stopped. */
+static void backoff(struct informer *inf, unsigned failures)
+{
+    uint64_t d = BACKOFF_BASE_MS;
+    for (unsigned i = 1; i < failures && d < BACKOFF_MAX_MS; i++)
+        d *= 2;
+    if (d > BACKOFF_MAX_MS)
+        d = BACKOFF_MAX_MS;
+    inf->rng ^= inf->rng << 13;
+    inf->rng ^= inf->rng >> 7;
+    inf->rng ^= inf->rng << 17;
+    d = d / 2 + (inf->rng >> 11) % (d / 2 + 1);
+    struct timespec ts = deadline_in(d);
+    pthread_mutex_lock(&inf->lock);
+    int r = 0;
+    while (!stopping(inf) && r != ETIMEDOUT)
+        r = pthread_cond_timedwait(&inf->cond, &inf->lock, &ts);
+    pthread_mutex_unlock(&inf->lock);
+}
+
+/* ---- handlers ---------------------------------------------------------------------- */
+
+static void notify_add(struct informer *inf, json_object *obj)
+{
+    count(inf, &inf->stats.events);
+    if (inf->h.on_add)
+        inf->h.on_add(inf->h.ud, obj);
+}
+
+static void notify_update(struct informer *inf, json_object *old_obj, json_object *new_obj)
+{
+    count(inf, &inf->stats.events);
+    if (inf->h.on_update)
+        inf->h.on_update(inf->h.ud, old_obj, new_obj);
+}
+
+static void notify_delete(struct informer *inf, json_object *old_obj)
+{
+    count(inf, &inf->stats.events);
+    if (inf->h.on_delete)
+        inf->h.on_delete(inf->h.ud, old_obj);
+}
+
+/* ---- list and relist ------------------------------------------------------------------ */
+
+static bool same_version(json_object *a, json_object *b)
+{
+    const char *ra = kube_meta_str(a, "resourceVersion");
+    const char *rb = kube_meta_str(b, "resourceVersion");
+    return ra && rb && strcmp(ra, rb) == 0;
+}
+
+/* Builds a private map from the list's items, taking them out of the list
+ * so that the map holds their only reference. */
+static int map_items(json_object *list, json_object **ret)
+{
+    json_object *items = json_object_object_get(list, "items");
+    json_object *map = json_object_new_object();
+    if (!map)
+        return -ENOMEM;
+    size_t n = json_object_array_length(items);
+    for (size_t i = 0; i < n; i++) {
+        json_object *it = json_object_get(json_object_array_get_idx(items, i));
+        json_object_array_put_idx(items, i, NULL);
+        char *key = NULL;
+        int r = kube_object_key(it, &key);
+        if (r == 0 && json_object_object_add(map, key, it) == 0)
+            it = NULL;
+        free(key);
+        json_object_put(it);
+        if (r == -ENOMEM) {
+            json_object_put(map);
+            return r;
+        }
+    }
+    *ret = map;
+    return 0;
+}
+
+/* Publishes the new map, then reports what differs from the old one. */
+static void replace_cache(struct informer *inf, json_object *fresh)
+{
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object *old = inf->cache;
+    inf->cache = fresh;
+    pthread_mutex_unlock(&inf->cache_lock);
+    /* Only this thread changes the maps, so reading them unlocked is safe. */
+    json_object_object_foreach(fresh, key, nv)
+    {
+        json_object *ov = json_object_object_get(old, key);
+        if (!ov)
+            notify_add(inf, nv);
+        else if (!same_version(ov, nv))
+            notify_update(inf, ov, nv);
+    }
+    json_object_object_foreach(old, okey, ov2)
+    {
+        if (!json_object_object_get_ex(fresh, okey, NULL))
+            notify_delete(inf, ov2);
+    }
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object_put(old);
+    pthread_mutex_unlock(&inf->cache_lock);
+}
+
+static int do_list(struct informer *inf, struct kube_client *c)
+{
+    struct kube_list_opts lo = {
+        .label_selector = inf->labels, .field_selector = inf->fields,
+        .limit = inf->page_size, .metadata_only = inf->metadata_only,
+    };
+    json_object *list = NULL, *fresh = NULL;
+    int r = kube_list_all(c, inf->res, inf->ns, &lo, &list);
+    if (r < 0) {
+        set_err(inf, kube_client_error(c));
+        return r;
+    }
+    count(inf, &inf->stats.lists);
+    set_rv(inf, kube_meta_str(list, "resourceVersion"));
+    r = map_items(list, &fresh);
+    json_object_put(list);
+    if (r < 0)
+        return r;
+    replace_cache(inf, fresh);
+    set_synced(inf);
+    return 0;
+}
+
+/* ---- watch ------------------------------------------------------------------------------ */
+
+static void apply_upsert(struct informer *inf, char *key, json_object *obj)
+{
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object *old = json_object_get(json_object_object_get(inf->cache, key));
+    int r = json_object_object_add(inf->cache, key, obj);
+    if (r != 0)
+        json_object_put(obj);
+    pthread_mutex_unlock(&inf->cache_lock);
+    if (r == 0 && old)
+        notify_update(inf, old, obj);
+    else if (r == 0)
+        notify_add(inf, obj);
+    informer_put(inf, old);
+}
+
+static void apply_delete(struct informer *inf, char *key, json_object *obj)
+{
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object *old = json_object_get(json_object_object_get(inf->cache, key));
+    json_object_object_del(inf->cache, key);
+    pthread_mutex_unlock(&inf->cache_lock);
+    notify_delete(inf, old ? old : obj);
+    informer_put(inf, old);
+    json_object_put(obj);
+}
+
+static int on_error_event(struct watch_state *ws, json_object *status)
+{
+    int code = kube_status_code(status);
+    const char *msg = json_object_get_string(json_object_object_get(status, "message"));
+    free(ws->error);
+    ws->error = strdup(msg ? msg : "watch ERROR event");
+    json_object_put(status);
+    return code == 410 ? -ESTALE : -EPROTO;
+}
+
+static int on_event(void *ud, enum kube_event_type t, json_object *obj)
+{
+    struct watch_state *ws = ud;
+    struct informer *inf = ws->inf;
+    if (t == KUBE_EVENT_ERROR)
+        return on_error_event(ws, obj);
+    ws->got_event = true;
+    set_rv(inf, kube_meta_str(obj, "resourceVersion"));
+    char *key = NULL;
+    if (t == KUBE_EVENT_BOOKMARK || kube_object_key(obj, &key) < 0) {
+        json_object_put(obj);
+        return 0;
+    }
+    if (t == KUBE_EVENT_DELETED)
+        apply_delete(inf, key, obj);
+    else
+        apply_upsert(inf, key, obj);
+    free(key);
+    return 0;
+}
+
+static unsigned watch_timeout(struct informer *inf)
+{
+    if (inf->watch_timeout)
+        return inf->watch_timeout;
+    inf->rng ^= inf->rng << 13;
+    inf->rng ^= inf->rng >> 7;
+    inf->rng ^= inf->rng << 17;
+    return 300u + (unsigned)((inf->rng >> 11) % 300u);
+}
+
+/* One watch from the current resourceVersion. *worked tells the caller
+ * whether the stream worked at all (to reset the backoff): it delivered an
+ * event or bookmark, or it stayed open for a while. */
+static int do_watch(struct informer *inf, struct kube_client *c, bool *worked)
+{
+    uint64_t started = now_ms();
+    char *rv = informer_resource_version(inf);
+    struct kube_watch_opts wo = {
+        .resource_version = rv, .label_selector = inf->labels, .field_selector = inf->fields,
+        .timeout_seconds = watch_timeout(inf), .metadata_only = inf->metadata_only,
+    };
+    struct watch_state ws = { .inf = inf };
+    count(inf, &inf->stats.watches);
+    int r = kube_watch(c, inf->res, inf->ns, &wo, on_event, &ws);
+    if (r < 0 && r != -ECANCELED) {
+        count(inf, &inf->stats.watch_errors);
+        set_err(inf, ws.error ? ws.error : kube_client_error(c));
+    }
+    *worked = ws.got_event || now_ms() - started >= 1000;
+    free(ws.error);
+    free(rv);
+    return r;
+}
+
+/* ---- the thread --------------------------------------------------------------------------- */
+
+/* One step: a list when needed, else a watch. Returns what happened and
+ * updates *need_list. */
+static int step(struct informer *inf, struct kube_client *c, bool *need_list, bool *progress)
+{
+    *progress = false;
+    if (*need_list) {
+        int r = do_list(inf, c);
+        *need_list = r < 0;
+        *progress = r == 0;
+        return r;
+    }
+    int r = do_watch(inf, c, progress);
+    if (r == -ESTALE) {
+        count(inf, &inf->stats.relists_gone);
+        *need_list = true;
+    } else if (r == -EPROTO) {
+        /* An ERROR event we do not understand: start over from a list. */
+        *need_list = true;
+    }
+    return r;
+}
+
+static void *informer_main(void *arg)
+{
+    struct informer *inf = arg;
+    struct kube_client *c = NULL;
+    if (kube_client_new(inf->cfg, inf->copts_set ? &inf->copts : NULL, &c) < 0) {
+        set_err(inf, "out of memory creating the API client");
+        return NULL;
+    }
+    kube_client_set_stop(c, &inf->stop);
+    bool need_list = true;
+    unsigned failures = 0, gone = 0;
+    while (!stopping(inf)) {
+        bool progress = false;
+        int r = step(inf, c, &need_list, &progress);
+        if (progress)
+            failures = 0;
+        gone = r == -ESTALE ? gone + 1 : 0;
+        /* A normal end of a watch, or the first 410, goes on at once; but a
+         * watch that ends at once without a single event (not even a
+         * bookmark) must not turn into a busy loop. */
+        bool idle_end = r == 0 && !progress && !need_list;
+        if ((r == 0 && !idle_end) || (r == -ESTALE && gone == 1) || r == -ECANCELED)
+            continue;
+        backoff(inf, ++failures);
+    }
+    kube_client_free(c);
+    return NULL;
+}
+
+int informer_start(struct informer *inf)
+{
+    if (inf->running)
+        return -EALREADY;
+    atomic_store(&inf->stop, false);
+    int r = pthread_create(&inf->thread, NULL, informer_main, inf);
+    if (r != 0)
+        return -r;
+    inf->running = true;
+    return 0;
+}

@@ -1,0 +1,68 @@
+/* leader: leader election on a coordination.k8s.io/v1 Lease, the way
+ * client-go's leaderelection does it.
+ *
+ * Every replica runs an elector. It takes the Lease when the Lease is free
+ * (no holder), already ours, or expired: expiry is judged by our own clock
+ * from when we last saw the record change, plus the holder's
+ * leaseDurationSeconds, so clock skew between replicas does not matter.
+ * Writes carry metadata.resourceVersion, so when two replicas race, exactly
+ * one update wins (the other gets 409 Conflict and keeps waiting).
+ *
+ * The leader renews every retry period. If no renewal has succeeded for the
+ * renew deadline (each attempt's timeout is cut to what is left of it),
+ * on_stopped is called at once, before the lease can expire (lease duration
+ * > renew deadline), so reconciling stops before another replica can start.
+ * The elector then goes back to trying to acquire, so on_started may be
+ * called again later.
+ *
+ * On leader_stop a leader calls on_stopped first (stop writing), then
+ * releases the Lease (holderIdentity "" and leaseDurationSeconds 1) so that
+ * another replica takes over at its next retry instead of after a whole
+ * lease duration.
+ *
+ * Callbacks run on the elector's thread and must return promptly enough
+ * for renewals (on_stopped may block until the workers have stopped). */
+#ifndef GW_LEADER_H
+#define GW_LEADER_H
+
+#include <stdbool.h>
+
+#include "kube_client.h"
+
+struct leader_opts {
+    const char *ns;                 /* the Lease's namespace (required) */
+    const char *name;               /* the Lease's name (required) */
+    const char *identity;           /* NULL = hostname + "_" + random hex */
+    unsigned lease_ms;              /* 0 = 15000 */
+    unsigned renew_deadline_ms;     /* 0 = 10000 */
+    unsigned retry_period_ms;       /* 0 = 2000 */
+    void (*on_started)(void *ud);
+    void (*on_stopped)(void *ud);
+    /* The observed holder changed (NULL or "" when none); optional. */
+    void (*on_new_leader)(void *ud, const char *identity);
+    void *ud;
+};
+
+struct leader;
+
+/* Copies opts. cfg must outlive the elector. -EINVAL when ns or name is
+ * missing or the durations are not lease > renew deadline > retry period. */
+int leader_new(struct kube_config *cfg, const struct leader_opts *opts, struct leader **ret);
+int leader_start(struct leader *le);
+/* Stops the elector: on_stopped (if leading), release, join. Idempotent. */
+void leader_stop(struct leader *le);
+void leader_free(struct leader *le);
+
+bool leader_is_leader(struct leader *le);
+/* Our identity as written into holderIdentity; valid until leader_free. */
+const char *leader_identity(const struct leader *le);
+/* The last failed Lease request (caller frees), or NULL. */
+char *leader_last_error(struct leader *le);
+
+/* hostname + "_" + 16 random hex digits (caller frees). */
+int leader_default_identity(char **ret);
+/* Formats a CLOCK_REALTIME time as a Kubernetes MicroTime
+ * ("2006-01-02T15:04:05.000000Z") into out. */
+void leader_format_microtime(const struct timespec *ts, char out[32]);
+
+#endif
