@@ -374,6 +374,22 @@ static bool same_version(json_object *a, json_object *b)
 
 /* Builds a private map from the list's items, taking them out of the list
  * so that the map holds their only reference. */
+/* What no reader of the cache needs and what makes up half of many an
+ * object: field ownership records and kubectl's copy of the last applied
+ * manifest. Dropped before an object is cached. */
+static void slim(json_object *obj)
+{
+    json_object *md = NULL, *ann = NULL;
+    if (!json_object_object_get_ex(obj, "metadata", &md) || !md)
+        return;
+    json_object_object_del(md, "managedFields");
+    if (json_object_object_get_ex(md, "annotations", &ann) && ann) {
+        json_object_object_del(ann, "kubectl.kubernetes.io/last-applied-configuration");
+        if (json_object_object_length(ann) == 0)
+            json_object_object_del(md, "annotations");
+    }
+}
+
 static int map_items(json_object *list, json_object **ret)
 {
     json_object *items = json_object_object_get(list, "items");
@@ -384,6 +400,7 @@ static int map_items(json_object *list, json_object **ret)
     for (size_t i = 0; i < n; i++) {
         json_object *it = json_object_get(json_object_array_get_idx(items, i));
         json_object_array_put_idx(items, i, NULL);
+        slim(it);
         char *key = NULL;
         int r = kube_object_key(it, &key);
         if (r == 0 && json_object_object_add(map, key, it) == 0)
@@ -499,6 +516,7 @@ static int on_event(void *ud, enum kube_event_type t, json_object *obj)
         json_object_put(obj);
         return 0;
     }
+    slim(obj);
     if (t == KUBE_EVENT_DELETED)
         apply_delete(inf, key, obj);
     else

@@ -10,6 +10,9 @@
  * nothing, not even a delete it never saw. A broken stream is retried with
  * exponential backoff and jitter (200 ms doubling to 30 s).
  *
+ * Objects are cached without metadata.managedFields and without kubectl's
+ * last-applied-configuration annotation, which no reader needs.
+ *
  * The cache is keyed "namespace/name" (or "name" for cluster-scoped kinds)
  * and holds json-c trees that are never modified once cached. Readers get a
  * reference to the shared tree. json-c's reference counts are not atomic
