@@ -1,0 +1,456 @@
+#include "admission.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "defaults.h"
+#include "doc.h"
+#include "jsonscan.h"
+#include "errlist.h"
+#include "reply.h"
+#include "strbuf.h"
+#include "validate.h"
+
+#define REVIEW_API_VERSION "admission.k8s.io/v1"
+#define REVIEW_KIND "AdmissionReview"
+#define UID_MAX 256
+
+const char *wh_endpoint_name(enum wh_endpoint e)
+{
+    static const char *const names[WH_EP__MAX] = { "validate", "mutate", "preview", "other" };
+    return e < WH_EP__MAX ? names[e] : "other";
+}
+
+const char *wh_op_name(enum wh_op o)
+{
+    static const char *const names[WH_OP__MAX] = { "", "CREATE", "UPDATE", "DELETE", "CONNECT" };
+    return o < WH_OP__MAX ? names[o] : "";
+}
+
+const char *wh_verdict_name(enum wh_verdict v)
+{
+    static const char *const names[WH_V__MAX] = { "allowed", "patched", "denied", "bad_request", "error" };
+    return v < WH_V__MAX ? names[v] : "error";
+}
+
+const char *wh_kind_label(enum wh_kind k)
+{
+    static const char *const names[WH_K__MAX] = { "AiGateway", "ToolGateway", "ToolRoute", "other" };
+    return k < WH_K__MAX ? names[k] : "other";
+}
+
+static enum wh_kind kind_label_of(enum gw_kind k)
+{
+    switch (k) {
+    case GW_KIND_AIGATEWAY: return WH_K_AIGATEWAY;
+    case GW_KIND_TOOLGATEWAY: return WH_K_TOOLGATEWAY;
+    case GW_KIND_TOOLROUTE: return WH_K_TOOLROUTE;
+    default: return WH_K_OTHER;
+    }
+}
+
+enum wh_endpoint wh_endpoint_of(const char *path)
+{
+    if (!path)
+        return WH_EP_OTHER;
+    if (strcmp(path, "/validate") == 0)
+        return WH_EP_VALIDATE;
+    if (strcmp(path, "/mutate") == 0)
+        return WH_EP_MUTATE;
+    if (strcmp(path, "/preview") == 0)
+        return WH_EP_PREVIEW;
+    return WH_EP_OTHER;
+}
+
+/* --- before the body ------------------------------------------------------ */
+
+static bool media_type_is_json(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    static const char want[] = "application/json";
+    size_t n = sizeof(want) - 1;
+    if (strncasecmp(ct, want, n) != 0)
+        return false;
+    ct += n;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    return *ct == '\0' || *ct == ';';
+}
+
+/* Strict decimal: digits only, no sign, no overflow. */
+static bool parse_length(const char *s, unsigned long long *ret)
+{
+    unsigned long long v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (~0ULL - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *ret = v;
+    return true;
+}
+
+bool wh_precheck(const char *method, const char *content_type, const char *content_length, size_t cap,
+                 struct wh_reply *out)
+{
+    wh_reply_init(out);
+    if (!method || strcmp(method, "POST") != 0) {
+        wh_bad_request(out, 405, "method %.32s is not allowed: send the request with POST", method ? method : "?");
+        out->allow = "POST";
+        return true;
+    }
+    if (!media_type_is_json(content_type)) {
+        wh_bad_request(out, 415, "unsupported media type \"%.100s\": send Content-Type: application/json",
+                       content_type ? content_type : "");
+        return true;
+    }
+    if (content_length) {
+        unsigned long long n = 0;
+        if (!parse_length(content_length, &n)) {
+            wh_bad_request(out, 400, "malformed Content-Length \"%.40s\"", content_length);
+            return true;
+        }
+        if (n > cap) {
+            wh_bad_request(out, 413, "request body of %llu bytes is larger than the limit of %zu bytes", n, cap);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* --- AdmissionReview ------------------------------------------------------ */
+
+static int parse_body(const char *body, size_t len, json_object **ret, struct wh_reply *out)
+{
+    if (len == 0)
+        return wh_bad_request(out, 400, "empty request body: expected JSON") < 0 ? -ENOMEM : 1;
+    /* Neither request.oldObject nor the object's managedFields are ever
+     * read: parse null in their place (an UPDATE then costs one object's
+     * parse, not two). */
+    static const char *const old_object[] = { "request", "oldObject" };
+    static const char *const managed[] = { "request", "object", "metadata", "managedFields" };
+    static const struct wh_json_path unread[] = { { old_object, 2 }, { managed, 4 } };
+    char *pruned = NULL;
+    size_t pruned_len = 0;
+    if (wh_json_null_members(body, len, unread, 2, &pruned, &pruned_len) == -ENOMEM)
+        return -ENOMEM;
+    char *err = NULL;
+    int r = pruned ? gw_json_parse(pruned, pruned_len, WH_JSON_MAX_DEPTH, ret, &err)
+                   : gw_json_parse(body, len, WH_JSON_MAX_DEPTH, ret, &err);
+    free(pruned);
+    if (r == -ENOMEM) {
+        free(err);
+        return -ENOMEM;
+    }
+    if (r < 0) {
+        if (r == -E2BIG)
+            r = wh_bad_request(out, 400, "request body is nested deeper than %d levels", WH_JSON_MAX_DEPTH);
+        else
+            r = wh_bad_request(out, 400, "request body is not valid JSON: %s", err ? err : "parse error");
+        free(err);
+        return r < 0 ? -ENOMEM : 1;
+    }
+    return 0;
+}
+
+static enum wh_op op_of(const char *s)
+{
+    static const char *const names[] = { "CREATE", "UPDATE", "DELETE", "CONNECT" };
+    for (int i = 0; s && i < 4; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (enum wh_op)(WH_OP_CREATE + i);
+    return WH_OP_NONE;
+}
+
+/* The response envelope: {"apiVersion","kind","response":{"uid","allowed"}}.
+ * *ret_resp points into the returned tree. */
+static json_object *review_response(const char *uid, bool allowed, json_object **ret_resp)
+{
+    json_object *root = json_object_new_object();
+    json_object *resp = json_object_new_object();
+    if (!root || !resp) {
+        json_object_put(root);
+        json_object_put(resp);
+        return NULL;
+    }
+    if (wh_put_str(root, "apiVersion", REVIEW_API_VERSION) < 0 || wh_put_str(root, "kind", REVIEW_KIND) < 0 ||
+        wh_put(root, "response", resp) < 0 || wh_put_str(resp, "uid", uid) < 0 ||
+        wh_put(resp, "allowed", json_object_new_boolean(allowed)) < 0) {
+        json_object_put(root);
+        return NULL;
+    }
+    *ret_resp = resp;
+    return root;
+}
+
+static int add_warnings(json_object *resp, const struct gw_errlist *w)
+{
+    if (w->n == 0)
+        return 0;
+    json_object *arr = json_object_new_array();
+    if (wh_put(resp, "warnings", arr) < 0)
+        return -ENOMEM;
+    for (size_t i = 0; i < w->n && i < WH_MAX_WARNINGS; i++)
+        if (wh_arr_add(arr, json_object_new_string(w->items[i].message)) < 0)
+            return -ENOMEM;
+    return 0;
+}
+
+/* A denial with a plain message (the object is not one we admit). */
+static int deny_plain(struct wh_reply *out, const char *uid, unsigned code, const char *message)
+{
+    json_object *resp = NULL;
+    json_object *root = review_response(uid, false, &resp);
+    if (!root || wh_put(resp, "status", wh_status_object(code, message)) < 0) {
+        json_object_put(root);
+        return -ENOMEM;
+    }
+    out->verdict = WH_V_DENIED;
+    wh_summarize(out, "denied: %s", message);
+    return wh_reply_json(out, 200, root);
+}
+
+struct review {
+    const char *uid;
+    enum gw_kind kind;
+    const char *kind_name;        /* request.kind.kind */
+    json_object *object;
+    const char *ns;               /* request.namespace, may be NULL */
+    const char *name;             /* for messages */
+};
+
+static char *label_of(const struct review *rv, char *buf, size_t cap)
+{
+    if (rv->ns && *rv->ns)
+        snprintf(buf, cap, "%s %.100s/%.100s", rv->kind_name, rv->ns, rv->name);
+    else
+        snprintf(buf, cap, "%s %.100s", rv->kind_name, rv->name);
+    return buf;
+}
+
+static int validate_object(const struct review *rv, enum wh_op op, struct wh_reply *out)
+{
+    char label[256];
+    label_of(rv, label, sizeof(label));
+    json_object *md = wh_member(rv->object, "metadata");
+    if (op == WH_OP_UPDATE && wh_member(md, "deletionTimestamp")) {
+        /* Finalizers must be removable even from an object that a newer
+         * rule would refuse. */
+        json_object *resp = NULL;
+        out->verdict = WH_V_ALLOWED;
+        wh_summarize(out, "%s: allowed (being deleted)", label);
+        return wh_reply_json(out, 200, review_response(rv->uid, true, &resp));
+    }
+    struct gw_errlist errors, warnings;
+    errlist_init(&errors);
+    errlist_init(&warnings);
+    int r = gw_validate(rv->object, rv->ns, &errors, &warnings);
+    json_object *root = NULL, *resp = NULL;
+    if (r == -ENOMEM)
+        goto done;
+    if (r < 0) {
+        /* Not one of our objects after all: gw_validate said why (it stops
+         * at the first such problem). */
+        r = deny_plain(out, rv->uid, 400, errors.n ? errors.items[0].message : "not an object this webhook admits");
+        goto done;
+    }
+    r = -ENOMEM;
+    root = review_response(rv->uid, errors.n == 0, &resp);
+    if (!root)
+        goto done;
+    if (errors.n > 0 && wh_put(resp, "status", wh_invalid_status(rv->kind_name, rv->name, &errors)) < 0)
+        goto done;
+    if (add_warnings(resp, &warnings) < 0)
+        goto done;
+    out->n_errors = errors.n + errors.dropped;
+    if (errors.n > 0) {
+        out->verdict = WH_V_DENIED;
+        wh_summarize(out, "%s: denied, %zu error%s: %s", label, out->n_errors, out->n_errors == 1 ? "" : "s",
+                     errors.items[0].message);
+    } else {
+        out->verdict = WH_V_ALLOWED;
+        wh_summarize(out, "%s: allowed, %zu warning%s", label, warnings.n, warnings.n == 1 ? "" : "s");
+    }
+    r = wh_reply_json(out, 200, root);
+    root = NULL;
+done:
+    json_object_put(root);
+    errlist_free(&errors);
+    errlist_free(&warnings);
+    return r;
+}
+
+static char *base64(const char *data, size_t n)
+{
+    if (n > (size_t)1 << 30)
+        return NULL;
+    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    if (out)
+        EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)data, (int)n);
+    return out;
+}
+
+static int mutate_object(const struct review *rv, struct wh_reply *out)
+{
+    char label[256];
+    label_of(rv, label, sizeof(label));
+    const char *ns = rv->ns && *rv->ns ? rv->ns : wh_str_member(wh_member(rv->object, "metadata"), "namespace");
+    json_object *ops = NULL, *resp = NULL;
+    if (wh_default_ops(rv->object, rv->kind, ns, &ops) < 0)
+        return -ENOMEM;
+    size_t n_ops = json_object_array_length(ops);
+    json_object *root = review_response(rv->uid, true, &resp);
+    int r = -ENOMEM;
+    if (!root)
+        goto done;
+    if (n_ops > 0) {
+        size_t len = 0;
+        const char *text = json_object_to_json_string_length(ops, WH_JSON_OUT_FLAGS, &len);
+        char *b64 = text ? base64(text, len) : NULL;
+        if (!b64 || wh_put_str(resp, "patchType", "JSONPatch") < 0 || wh_put_str(resp, "patch", b64) < 0) {
+            free(b64);
+            goto done;
+        }
+        free(b64);
+        out->verdict = WH_V_PATCHED;
+        wh_summarize(out, "%s: %zu default%s filled", label, n_ops, n_ops == 1 ? "" : "s");
+    } else {
+        out->verdict = WH_V_ALLOWED;
+        wh_summarize(out, "%s: nothing to default", label);
+    }
+    r = wh_reply_json(out, 200, root);
+    root = NULL;
+done:
+    json_object_put(root);
+    json_object_put(ops);
+    return r;
+}
+
+/* Reads request.kind; returns our kind or GW_KIND_UNKNOWN, and sets the
+ * words for the message. */
+static enum gw_kind requested_kind(json_object *rk, const char **ret_group, const char **ret_version,
+                                   const char **ret_kind)
+{
+    *ret_group = wh_str_member(rk, "group");
+    *ret_version = wh_str_member(rk, "version");
+    *ret_kind = wh_str_member(rk, "kind");
+    if (!*ret_group || !*ret_version || !*ret_kind)
+        return GW_KIND_UNKNOWN;
+    if (strcmp(*ret_group, GW_GROUP) != 0 || strcmp(*ret_version, "v1alpha1") != 0)
+        return GW_KIND_UNKNOWN;
+    enum gw_kind k = gw_kind_of(GW_V1ALPHA1, *ret_kind);
+    return k == GW_KIND_AIGATEWAY || k == GW_KIND_TOOLGATEWAY || k == GW_KIND_TOOLROUTE ? k : GW_KIND_UNKNOWN;
+}
+
+static int review_request(enum wh_endpoint ep, json_object *root, struct wh_reply *out)
+{
+    if (!json_object_is_type(root, json_type_object))
+        return wh_bad_request(out, 400, "request body must be an AdmissionReview object");
+    const char *api = wh_str_member(root, "apiVersion"), *kind = wh_str_member(root, "kind");
+    if (!kind || strcmp(kind, REVIEW_KIND) != 0)
+        return wh_bad_request(out, 400, "request body must be an %s, not kind \"%.100s\"", REVIEW_KIND,
+                              kind ? kind : "");
+    if (!api || strcmp(api, REVIEW_API_VERSION) != 0)
+        return wh_bad_request(out, 400,
+                              "AdmissionReview apiVersion \"%.100s\" is not supported: this webhook speaks %s "
+                              "(admissionReviewVersions: [v1])",
+                              api ? api : "", REVIEW_API_VERSION);
+    json_object *req = wh_member(root, "request");
+    if (!req || !json_object_is_type(req, json_type_object))
+        return wh_bad_request(out, 400, "AdmissionReview.request is required");
+    struct review rv = { 0 };
+    rv.uid = wh_str_member(req, "uid");
+    if (!rv.uid || !*rv.uid)
+        return wh_bad_request(out, 400, "AdmissionReview.request.uid is required");
+    if (strlen(rv.uid) > UID_MAX)
+        return wh_bad_request(out, 400, "AdmissionReview.request.uid is longer than %d bytes", UID_MAX);
+    const char *op_s = wh_str_member(req, "operation");
+    out->op = op_of(op_s);
+    if (out->op == WH_OP_NONE)
+        return wh_bad_request(out, 400,
+                              "AdmissionReview.request.operation \"%.40s\" is not one of CREATE, UPDATE, DELETE, CONNECT",
+                              op_s ? op_s : "");
+    json_object *rk = wh_member(req, "kind");
+    if (!rk || !json_object_is_type(rk, json_type_object))
+        return wh_bad_request(out, 400, "AdmissionReview.request.kind is required");
+    const char *group, *version;
+    rv.kind = requested_kind(rk, &group, &version, &rv.kind_name);
+    out->kind = kind_label_of(rv.kind);
+    if (rv.kind == GW_KIND_UNKNOWN) {
+        struct strbuf sb;
+        sb_init(&sb, 4096);
+        sb_addf(&sb, "this webhook admits AiGateway, ToolGateway and ToolRoute of %s, not %.100s/%.100s, Kind=%.100s",
+                GW_V1ALPHA1, group && *group ? group : "core", version ? version : "", rv.kind_name ? rv.kind_name : "");
+        int r = deny_plain(out, rv.uid, 400, sb_str(&sb));
+        sb_release(&sb);
+        return r;
+    }
+    if (out->op == WH_OP_DELETE || out->op == WH_OP_CONNECT) {
+        json_object *resp = NULL;
+        out->verdict = WH_V_ALLOWED;
+        wh_summarize(out, "%s %s: allowed", wh_op_name(out->op), rv.kind_name);
+        return wh_reply_json(out, 200, review_response(rv.uid, true, &resp));
+    }
+    rv.object = wh_member(req, "object");
+    if (!rv.object || !json_object_is_type(rv.object, json_type_object))
+        return wh_bad_request(out, 400, "AdmissionReview.request.object is required for %s", wh_op_name(out->op));
+    rv.ns = wh_str_member(req, "namespace");
+    const char *oapi = wh_str_member(rv.object, "apiVersion"), *okind = wh_str_member(rv.object, "kind");
+    json_object *md = wh_member(rv.object, "metadata");
+    rv.name = wh_str_member(md, "name");
+    if (!rv.name || !*rv.name)
+        rv.name = wh_str_member(req, "name");
+    if (!rv.name || !*rv.name)
+        rv.name = wh_str_member(md, "generateName");
+    if (!rv.name)
+        rv.name = "";
+    if (oapi && okind && (strcmp(oapi, GW_V1ALPHA1) != 0 || strcmp(okind, rv.kind_name) != 0)) {
+        struct strbuf sb;
+        sb_init(&sb, 4096);
+        sb_addf(&sb, "request.object is %.100s %.100s but request.kind is %s %s", oapi, okind, GW_V1ALPHA1,
+                rv.kind_name);
+        int r = deny_plain(out, rv.uid, 400, sb_str(&sb));
+        sb_release(&sb);
+        return r;
+    }
+    return ep == WH_EP_MUTATE ? mutate_object(&rv, out) : validate_object(&rv, out->op, out);
+}
+
+int wh_review(enum wh_endpoint ep, const char *body, size_t len, struct wh_reply *out)
+{
+    wh_reply_init(out);
+    json_object *root = NULL;
+    int r = parse_body(body, len, &root, out);
+    if (r != 0)
+        return r < 0 ? r : 0;
+    r = review_request(ep, root, out);
+    json_object_put(root);
+    return r < 0 ? -ENOMEM : 0;
+}
+
+int wh_handle(enum wh_endpoint ep, const char *body, size_t len, struct wh_reply *out)
+{
+    switch (ep) {
+    case WH_EP_VALIDATE:
+    case WH_EP_MUTATE:
+        return wh_review(ep, body, len, out);
+    case WH_EP_PREVIEW:
+        return wh_preview(body, len, out);
+    default:
+        wh_reply_init(out);
+        return wh_reply_error(out, 404, "not found: the webhook serves POST /validate, /mutate and /preview");
+    }
+}

@@ -1,0 +1,217 @@
+#include "reply.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+void wh_reply_init(struct wh_reply *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->kind = WH_K_OTHER;
+    r->op = WH_OP_NONE;
+}
+
+void wh_reply_release(struct wh_reply *r)
+{
+    if (!r)
+        return;
+    free(r->body);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+    memset(r, 0, sizeof(*r));
+}
+
+json_object *wh_member(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
+        return NULL;
+    return v;
+}
+
+const char *wh_str_member(json_object *o, const char *key)
+{
+    json_object *v = wh_member(o, key);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+int wh_put(json_object *o, const char *k, json_object *v)
+{
+    if (!o || !v || json_object_object_add(o, k, v) < 0) {
+        json_object_put(v);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int wh_put_str(json_object *o, const char *k, const char *s)
+{
+    return wh_put(o, k, json_object_new_string(s ? s : ""));
+}
+
+int wh_arr_add(json_object *a, json_object *v)
+{
+    if (!a || !v || json_object_array_add(a, v) < 0) {
+        json_object_put(v);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int wh_reply_json(struct wh_reply *out, unsigned status, json_object *o)
+{
+    if (!o)
+        return -ENOMEM;
+    size_t n = 0;
+    const char *s = json_object_to_json_string_length(o, WH_JSON_OUT_FLAGS, &n);
+    char *copy = s ? malloc(n + 1) : NULL;
+    if (copy) {
+        memcpy(copy, s, n);
+        copy[n] = '\0';
+    }
+    json_object_put(o);
+    if (!copy)
+        return -ENOMEM;
+    free(out->body);
+    out->body = copy;
+    out->body_len = n;
+    out->status = status;
+    out->content_type = "application/json";
+    return 0;
+}
+
+void wh_summarize(struct wh_reply *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out->summary, sizeof(out->summary), fmt, ap);
+    va_end(ap);
+}
+
+static const char *status_reason(unsigned code)
+{
+    switch (code) {
+    case 400: return "BadRequest";
+    case 404: return "NotFound";
+    case 405: return "MethodNotAllowed";
+    case 413: return "RequestEntityTooLarge";
+    case 415: return "UnsupportedMediaType";
+    case 422: return "Invalid";
+    case 503: return "ServiceUnavailable";
+    default: return code >= 500 ? "InternalError" : "BadRequest";
+    }
+}
+
+json_object *wh_status_object(unsigned code, const char *message)
+{
+    json_object *st = json_object_new_object();
+    if (wh_put(st, "metadata", json_object_new_object()) < 0 || wh_put_str(st, "status", "Failure") < 0 ||
+        wh_put_str(st, "message", message) < 0 || wh_put_str(st, "reason", status_reason(code)) < 0 ||
+        wh_put(st, "code", json_object_new_int((int)code)) < 0) {
+        json_object_put(st);
+        return NULL;
+    }
+    return st;
+}
+
+int wh_reply_error(struct wh_reply *out, unsigned status, const char *message)
+{
+    out->status = status;
+    out->verdict = status >= 500 ? WH_V_ERROR : WH_V_BAD_REQUEST;
+    if (!out->summary[0])
+        wh_summarize(out, "%s", message);
+    json_object *st = json_object_new_object();
+    if (wh_put_str(st, "apiVersion", "v1") < 0 || wh_put_str(st, "kind", "Status") < 0) {
+        json_object_put(st);
+        st = NULL;
+    }
+    json_object *body = wh_status_object(status, message);
+    if (st && body) {
+        json_object_object_foreach(body, k, v) {
+            if (wh_put(st, k, json_object_get(v)) < 0) {
+                json_object_put(st);
+                st = NULL;
+                break;
+            }
+        }
+    }
+    json_object_put(body);
+    int r = wh_reply_json(out, status, st);
+    if (r < 0) {
+        free(out->body);
+        out->body = NULL;
+        out->body_len = 0;
+        out->content_type = "application/json";
+    }
+    return r;
+}
+
+int wh_bad_request(struct wh_reply *out, unsigned status, const char *fmt, ...)
+{
+    struct strbuf sb;
+    sb_init(&sb, 4096);
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vaddf(&sb, fmt, ap);
+    va_end(ap);
+    out->summary[0] = '\0';
+    int r = wh_reply_error(out, status, sb_str(&sb));
+    sb_release(&sb);
+    return r;
+}
+
+static void invalid_message(struct strbuf *sb, const char *kind, const char *name, const struct gw_errlist *errors)
+{
+    sb_addf(sb, "%s.%s ", kind, GW_GROUP);
+    sb_add_quoted(sb, name);
+    sb_adds(sb, " is invalid: ");
+    size_t shown = errors->n + (errors->dropped ? 1 : 0);
+    if (shown > 1)
+        sb_addc(sb, '[');
+    for (size_t i = 0; i < errors->n; i++) {
+        if (i)
+            sb_adds(sb, ", ");
+        sb_adds(sb, errors->items[i].message);
+    }
+    if (errors->dropped)
+        sb_addf(sb, "%s... and %zu more", errors->n ? ", " : "", errors->dropped);
+    if (shown > 1)
+        sb_addc(sb, ']');
+}
+
+json_object *wh_invalid_status(const char *kind, const char *name, const struct gw_errlist *errors)
+{
+    struct strbuf msg;
+    sb_init(&msg, SB_DEFAULT_CAP);
+    invalid_message(&msg, kind, name, errors);
+    json_object *st = sb_failed(&msg) ? NULL : wh_status_object(422, sb_str(&msg));
+    sb_release(&msg);
+    if (!st)
+        return NULL;
+    json_object *causes = json_object_new_array();
+    json_object *details = json_object_new_object();
+    if (wh_put(st, "details", details) < 0) {
+        json_object_put(causes);
+        json_object_put(st);
+        return NULL;
+    }
+    if (wh_put_str(details, "name", name) < 0 || wh_put_str(details, "group", GW_GROUP) < 0 ||
+        wh_put_str(details, "kind", kind) < 0 || wh_put(details, "causes", causes) < 0)
+        goto fail;
+    for (size_t i = 0; i < errors->n; i++) {
+        const struct gw_issue *it = &errors->items[i];
+        json_object *c = json_object_new_object();
+        if (wh_arr_add(causes, c) < 0 || wh_put_str(c, "reason", errtype_reason(it->type)) < 0 ||
+            wh_put_str(c, "message", it->body) < 0 || wh_put_str(c, "field", it->field) < 0)
+            goto fail;
+    }
+    return st;
+fail:
+    json_object_put(st);
+    return NULL;
+}

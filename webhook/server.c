@@ -1,0 +1,669 @@
+/* The I/O shell around admission.c: libmicrohttpd daemons, the certificate
+ * watcher, request bookkeeping, metrics and the log lines. */
+#include "webhook.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "admission.h"
+#include "certs.h"
+#include "metrics.h"
+#include "reply.h"
+#include "wlog.h"
+
+/* TLS 1.2 and 1.3 only; GnuTLS's NORMAL set of ciphers otherwise. */
+#define WH_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* Per-connection memory pool: request line, headers and read buffer (the
+ * body is copied out as it arrives, so this does not bound it). */
+#define WH_CONNECTION_MEMORY (32u << 10)
+#define WH_LISTEN_BACKLOG 1024u
+#define WH_WARNING_HEADER_MAX 1024
+
+struct wh_server {
+    struct wh_options opt;
+    char *cert_dir;
+    struct wh_certstore *certs;
+    struct wh_metrics metrics;
+    struct MHD_Daemon *tls;
+    struct MHD_Daemon *health;
+    uint16_t tls_port;
+    uint16_t health_port;
+    atomic_bool draining;
+    uint64_t request_timeout_ns;
+
+    pthread_t watcher;
+    bool watcher_started;
+    pthread_mutex_t wlock;
+    pthread_cond_t wcond;
+    bool stopping;
+};
+
+/* One TLS connection: the certificate its handshake was given. */
+struct wh_conn {
+    struct wh_server *srv;
+    struct wh_cert *cert;
+};
+
+/* One request, from its headers to the last byte of its answer. */
+struct wh_request {
+    enum wh_endpoint ep;
+    uint64_t start_ns;
+    struct strbuf body;
+    bool answered;
+    bool too_big;
+    size_t discarded;
+    enum wh_kind kind;
+    enum wh_op op;
+    enum wh_verdict verdict;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- TLS certificate selection ------------------------------------------- */
+
+/* gnutls asks for the certificate during each handshake. The connection
+ * keeps a reference to the pair it was given (released when it closes), so
+ * a reload meanwhile cannot free what the handshake still uses; a second
+ * call in the same handshake gets the same pair. */
+static int on_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+                          const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
+                          unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+    (void)req_ca_dn;
+    (void)nreqs;
+    (void)pk_algos;
+    (void)pk_algos_length;
+    struct MHD_Connection *conn = gnutls_session_get_ptr(session);
+    const union MHD_ConnectionInfo *ci =
+        conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+    struct wh_conn *c = ci ? ci->socket_context : NULL;
+    if (!c)
+        return -1;
+    if (!c->cert)
+        c->cert = wh_certstore_acquire(c->srv->certs);
+    if (!c->cert)
+        return -1;
+    wh_cert_credentials(c->cert, pcert, pcert_length, pkey);
+    return 0;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)conn;
+    struct wh_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct wh_conn *c = calloc(1, sizeof(*c));
+        if (c)
+            c->srv = s;
+        *socket_context = c;
+        atomic_fetch_add_explicit(&s->metrics.connections, 1, memory_order_relaxed);
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        struct wh_conn *c = *socket_context;
+        if (c) {
+            wh_cert_unref(c->cert);
+            free(c);
+        }
+        *socket_context = NULL;
+        atomic_fetch_sub_explicit(&s->metrics.connections, 1, memory_order_relaxed);
+    }
+}
+
+/* --- answers --------------------------------------------------------------- */
+
+/* A Warning header value: 299 - "text", with the text as an HTTP
+ * quoted-string of printable ASCII (anything else becomes '?'). */
+static void warning_value(const char *text, char *out, size_t cap)
+{
+    size_t o = 0;
+    static const char head[] = "299 - \"";
+    memcpy(out, head, sizeof(head) - 1);
+    o = sizeof(head) - 1;
+    for (const char *p = text; *p && o + 4 < cap; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"' || ch == '\\')
+            out[o++] = '\\';
+        out[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+static void log_reply(const struct wh_server *s, const struct wh_request *rq, const struct wh_reply *rep)
+{
+    enum wh_log_level lvl = WH_LOG_DEBUG;
+    if (rep->verdict == WH_V_ERROR)
+        lvl = WH_LOG_ERROR;
+    else if (rep->verdict == WH_V_DENIED || rep->verdict == WH_V_BAD_REQUEST || s->opt.log_requests)
+        lvl = WH_LOG_INFO;
+    if (wh_log_enabled(lvl))
+        wh_log(lvl, "webhook: %s %u %s", wh_endpoint_name(rq->ep), rep->status, rep->summary);
+}
+
+static enum MHD_Result send_reply(struct wh_server *s, struct MHD_Connection *conn, struct wh_request *rq,
+                                  struct wh_reply *rep)
+{
+    rq->answered = true;
+    rq->kind = rep->kind;
+    rq->op = rep->op;
+    rq->verdict = rep->verdict;
+    log_reply(s, rq, rep);
+    struct MHD_Response *resp;
+    if (rep->body) {
+        resp = MHD_create_response_from_buffer_with_free_callback(rep->body_len, rep->body, free);
+        if (resp)
+            rep->body = NULL;
+    } else {
+        static const char oom[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                                  "\"reason\":\"InternalError\",\"code\":500}";
+        resp = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+        rep->status = 500;
+        rep->content_type = "application/json";
+    }
+    if (!resp) {
+        wh_reply_release(rep);
+        return MHD_NO;
+    }
+    enum MHD_Result ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+    if (ok == MHD_YES && rep->allow)
+        ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
+    for (size_t i = 0; ok == MHD_YES && i < rep->n_warnings; i++) {
+        char v[WH_WARNING_HEADER_MAX];
+        warning_value(rep->warnings[i], v, sizeof(v));
+        ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_WARNING, v);
+    }
+    if (ok == MHD_YES && atomic_load(&s->draining))
+        ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (ok == MHD_YES)
+        ok = MHD_queue_response(conn, rep->status, resp);
+    MHD_destroy_response(resp);
+    wh_reply_release(rep);
+    return ok;
+}
+
+/* --- the webhook port ------------------------------------------------------ */
+
+static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *conn, const char *url,
+                                  const char *method, void **req_cls)
+{
+    struct wh_request *rq = calloc(1, sizeof(*rq));
+    if (!rq)
+        return MHD_NO;
+    rq->start_ns = now_ns();
+    rq->ep = wh_endpoint_of(url);
+    rq->kind = WH_K_OTHER;
+    sb_init(&rq->body, s->opt.max_body);
+    *req_cls = rq;
+    atomic_fetch_add_explicit(&s->metrics.in_flight, 1, memory_order_relaxed);
+    struct wh_reply rep;
+    if (rq->ep == WH_EP_OTHER) {
+        wh_reply_init(&rep);
+        wh_reply_error(&rep, 404, "not found: the webhook serves POST /validate, /mutate and /preview");
+        return send_reply(s, conn, rq, &rep);
+    }
+    /* Decided before any byte of the body is read: a 100 MB upload is
+     * refused from its headers, and the connection closes after the answer. */
+    const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (wh_precheck(method, ct, cl, s->opt.max_body, &rep))
+        return send_reply(s, conn, rq, &rep);
+    return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)version;
+    struct wh_server *s = cls;
+    struct wh_request *rq = *req_cls;
+    if (!rq)
+        return first_call(s, conn, url, method, req_cls);
+    if (rq->answered) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (now_ns() - rq->start_ns > s->request_timeout_ns) {
+            wh_log(WH_LOG_INFO, "webhook: %s: body not complete after %us, closing the connection",
+                   wh_endpoint_name(rq->ep), s->opt.request_timeout_s);
+            return MHD_NO;
+        }
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (!rq->too_big && n <= s->opt.max_body - rq->body.len) {
+            if (sb_add(&rq->body, upload_data, n) < 0)
+                return MHD_NO;
+            return MHD_YES;
+        }
+        /* A chunked body that outgrew the cap: the answer (413) can only be
+         * queued once the body ended, so the rest is counted, not stored,
+         * and a body twice the cap ends the connection instead. */
+        rq->too_big = true;
+        rq->discarded += n;
+        if (rq->discarded > s->opt.max_body)
+            return MHD_NO;
+        return MHD_YES;
+    }
+    struct wh_reply rep;
+    if (rq->too_big) {
+        wh_reply_init(&rep);
+        char msg[160];
+        snprintf(msg, sizeof(msg), "request body is larger than the limit of %zu bytes", s->opt.max_body);
+        wh_reply_error(&rep, 413, msg);
+    } else if (wh_handle(rq->ep, sb_str(&rq->body), rq->body.len, &rep) < 0) {
+        wh_reply_release(&rep);
+        wh_reply_init(&rep);
+        wh_reply_error(&rep, 500, "out of memory");
+    }
+    sb_release(&rq->body);
+    return send_reply(s, conn, rq, &rep);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    struct wh_server *s = cls;
+    struct wh_request *rq = *req_cls;
+    if (!rq)
+        return;
+    if (rq->answered)
+        wh_metrics_observe(&s->metrics, rq->ep, rq->kind, rq->op,
+                           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->verdict : WH_V_ERROR,
+                           now_ns() - rq->start_ns);
+    sb_release(&rq->body);
+    free(rq);
+    *req_cls = NULL;
+    atomic_fetch_sub_explicit(&s->metrics.in_flight, 1, memory_order_release);
+}
+
+/* --- the health port ------------------------------------------------------- */
+
+static bool is_ready(struct wh_server *s, char *why, size_t cap)
+{
+    if (atomic_load(&s->draining)) {
+        snprintf(why, cap, "shutting down");
+        return false;
+    }
+    struct wh_cert *c = wh_certstore_acquire(s->certs);
+    wh_cert_unref(c);
+    if (!c) {
+        snprintf(why, cap, "no serving certificate");
+        return false;
+    }
+    if (s->opt.ready && !s->opt.ready(s->opt.ready_ctx, why, cap)) {
+        if (!why[0])
+            snprintf(why, cap, "not ready");
+        return false;
+    }
+    return true;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *ctype, char *text,
+                                 size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    enum MHD_Result ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (ok == MHD_YES)
+        ok = MHD_queue_response(conn, status, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+static enum MHD_Result on_health(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                 const char *version, const char *upload_data, size_t *upload_data_size,
+                                 void **req_cls)
+{
+    (void)version;
+    (void)upload_data;
+    struct wh_server *s = cls;
+    static int marker;
+    if (!*req_cls) {
+        /* Answer from the headers; a body, if any, is not read. */
+        *req_cls = &marker;
+    } else if (*upload_data_size) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    struct strbuf sb;
+    sb_init(&sb, 8u << 20);
+    unsigned status = 200;
+    const char *ctype = "text/plain; charset=utf-8";
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        status = 405;
+        sb_adds(&sb, "method not allowed\n");
+    } else if (strcmp(url, "/healthz") == 0 || strcmp(url, "/livez") == 0) {
+        sb_adds(&sb, "ok\n");
+    } else if (strcmp(url, "/readyz") == 0) {
+        char why[256] = "";
+        if (is_ready(s, why, sizeof(why))) {
+            sb_adds(&sb, "ok\n");
+        } else {
+            status = 503;
+            sb_addf(&sb, "not ready: %s\n", why);
+        }
+    } else if (strcmp(url, "/metrics") == 0) {
+        ctype = "text/plain; version=0.0.4; charset=utf-8";
+        wh_metrics_render(&s->metrics, &sb);
+        if (s->opt.metrics)
+            s->opt.metrics(s->opt.metrics_ctx, &sb);
+    } else {
+        status = 404;
+        sb_adds(&sb, "not found: /healthz, /readyz, /metrics\n");
+    }
+    size_t len = 0;
+    char *text = sb_detach(&sb, &len);
+    if (!text)
+        return MHD_NO;
+    return send_text(conn, status, ctype, text, len);
+}
+
+/* --- the certificate watcher ----------------------------------------------- */
+
+static void note_certificate(struct wh_server *s, const char *what)
+{
+    struct wh_cert *c = wh_certstore_acquire(s->certs);
+    if (!c)
+        return;
+    atomic_store(&s->metrics.cert_not_after, wh_cert_not_after(c));
+    wh_log(WH_LOG_INFO, "webhook: %s serving certificate %s", what, wh_cert_describe(c));
+    if (wh_cert_not_after(c) && wh_cert_not_after(c) < (int64_t)time(NULL))
+        wh_log(WH_LOG_WARN, "webhook: the serving certificate has expired");
+    wh_cert_unref(c);
+}
+
+static void *watch_certificate(void *arg)
+{
+    struct wh_server *s = arg;
+    char *last_err = NULL;
+    pthread_mutex_lock(&s->wlock);
+    while (!s->stopping) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        uint64_t ns = (uint64_t)t.tv_nsec + (uint64_t)s->opt.cert_poll_ms * 1000000u;
+        t.tv_sec += (time_t)(ns / 1000000000u);
+        t.tv_nsec = (long)(ns % 1000000000u);
+        pthread_cond_timedwait(&s->wcond, &s->wlock, &t);
+        if (s->stopping)
+            break;
+        pthread_mutex_unlock(&s->wlock);
+        char *err = NULL;
+        int r = wh_certstore_refresh(s->certs, &err);
+        if (r == 1) {
+            atomic_fetch_add(&s->metrics.cert_reloads, 1);
+            note_certificate(s, "reloaded");
+            free(last_err);
+            last_err = NULL;
+        } else if (r < 0) {
+            const char *e = err ? err : strerror(-r);
+            if (!last_err || strcmp(last_err, e) != 0) {
+                atomic_fetch_add(&s->metrics.cert_reload_errors, 1);
+                wh_log(WH_LOG_WARN, "webhook: the certificate files changed but do not load, still serving the "
+                                    "previous certificate: %s", e);
+                free(last_err);
+                last_err = strdup(e);
+            }
+        }
+        free(err);
+        pthread_mutex_lock(&s->wlock);
+    }
+    pthread_mutex_unlock(&s->wlock);
+    free(last_err);
+    return NULL;
+}
+
+/* --- start and stop -------------------------------------------------------- */
+
+union any_addr {
+    struct sockaddr sa;
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+};
+
+static int parse_addr(const char *text, uint16_t port, union any_addr *a, bool *ret_v6)
+{
+    memset(a, 0, sizeof(*a));
+    if (!text || !*text)
+        text = "0.0.0.0";
+    if (inet_pton(AF_INET, text, &a->in4.sin_addr) == 1) {
+        a->in4.sin_family = AF_INET;
+        a->in4.sin_port = htons(port);
+        *ret_v6 = false;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, text, &a->in6.sin6_addr) == 1) {
+        a->in6.sin6_family = AF_INET6;
+        a->in6.sin6_port = htons(port);
+        *ret_v6 = true;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[1024];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    wh_log(WH_LOG_DEBUG, "webhook: libmicrohttpd: %s", msg);
+}
+
+static unsigned online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
+}
+
+static void apply_defaults(struct wh_options *o)
+{
+    if (!o->max_body)
+        o->max_body = WH_BODY_CAP_DEFAULT;
+    if (!o->idle_timeout_s)
+        o->idle_timeout_s = 30;
+    if (!o->request_timeout_s)
+        o->request_timeout_s = 10;
+    if (!o->connection_limit)
+        o->connection_limit = 1024;
+    if (!o->per_ip_limit)
+        o->per_ip_limit = 256;
+    if (!o->drain_timeout_s)
+        o->drain_timeout_s = 25;
+    if (!o->cert_poll_ms)
+        o->cert_poll_ms = 1000;
+    if (!o->threads)
+        o->threads = online_cpus();
+    if (!o->health_bind_address)
+        o->health_bind_address = o->bind_address;
+}
+
+static uint16_t bound_port(struct MHD_Daemon *d)
+{
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    return di ? di->port : 0;
+}
+
+static int start_tls(struct wh_server *s)
+{
+    union any_addr a;
+    bool v6 = false;
+    if (parse_addr(s->opt.bind_address, s->opt.webhook_port, &a, &v6) < 0) {
+        wh_log(WH_LOG_ERROR, "webhook: --bind %s is not an IP address", s->opt.bind_address);
+        return -EINVAL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    errno = 0;
+    s->tls = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR, &a.sa,
+        MHD_OPTION_HTTPS_CERT_CALLBACK,
+        on_certificate, MHD_OPTION_HTTPS_PRIORITIES, WH_TLS_PRIORITIES, MHD_OPTION_THREAD_POOL_SIZE,
+        s->opt.threads > 1 ? s->opt.threads : 0, MHD_OPTION_CONNECTION_LIMIT, s->opt.connection_limit,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->opt.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        s->opt.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WH_CONNECTION_MEMORY,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, WH_LISTEN_BACKLOG, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+    if (!s->tls) {
+        int e = errno ? errno : EADDRINUSE;
+        wh_log(WH_LOG_ERROR, "webhook: cannot serve HTTPS on %s port %u: %s", s->opt.bind_address ? s->opt.bind_address : "0.0.0.0",
+               s->opt.webhook_port, strerror(e));
+        return -e;
+    }
+    s->tls_port = bound_port(s->tls);
+    return 0;
+}
+
+static int start_health(struct wh_server *s)
+{
+    union any_addr a;
+    bool v6 = false;
+    if (parse_addr(s->opt.health_bind_address, s->opt.health_port, &a, &v6) < 0) {
+        wh_log(WH_LOG_ERROR, "webhook: health bind address %s is not an IP address", s->opt.health_bind_address);
+        return -EINVAL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    errno = 0;
+    s->health = MHD_start_daemon(flags, 0, NULL, NULL, on_health, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+                                 MHD_OPTION_SOCK_ADDR, &a.sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                 (size_t)(16u << 10), MHD_OPTION_END);
+    if (!s->health) {
+        int e = errno ? errno : EADDRINUSE;
+        wh_log(WH_LOG_ERROR, "webhook: cannot serve health on %s port %u: %s",
+               s->opt.health_bind_address ? s->opt.health_bind_address : "0.0.0.0", s->opt.health_port, strerror(e));
+        return -e;
+    }
+    s->health_port = bound_port(s->health);
+    return 0;
+}
+
+int wh_server_start(const struct wh_options *opt, struct wh_server **ret)
+{
+    if (!opt || !opt->cert_dir || !*opt->cert_dir) {
+        wh_log(WH_LOG_ERROR, "webhook: a certificate directory is required (--cert-dir)");
+        return -EINVAL;
+    }
+    struct wh_server *s = calloc(1, sizeof(*s));
+    if (!s)
+        return -ENOMEM;
+    s->opt = *opt;
+    apply_defaults(&s->opt);
+    s->request_timeout_ns = (uint64_t)s->opt.request_timeout_s * 1000000000u;
+    wh_metrics_init(&s->metrics);
+    atomic_init(&s->draining, false);
+    pthread_mutex_init(&s->wlock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->wcond, &ca);
+    pthread_condattr_destroy(&ca);
+    s->cert_dir = strdup(opt->cert_dir);
+    s->opt.cert_dir = s->cert_dir;
+    int r = s->cert_dir ? 0 : -ENOMEM;
+    char *err = NULL;
+    if (r == 0) {
+        r = wh_certstore_open(s->cert_dir, &s->certs, &err);
+        if (r < 0)
+            wh_log(WH_LOG_ERROR, "webhook: cannot load the serving certificate from %s: %s", s->cert_dir,
+                   err ? err : strerror(-r));
+        free(err);
+    }
+    if (r == 0) {
+        note_certificate(s, "loaded");
+        r = start_tls(s);
+    }
+    if (r == 0)
+        r = start_health(s);
+    if (r == 0) {
+        r = -pthread_create(&s->watcher, NULL, watch_certificate, s);
+        s->watcher_started = r == 0;
+    }
+    if (r < 0) {
+        wh_server_stop(s);
+        return r;
+    }
+    wh_log(WH_LOG_INFO, "webhook: serving https on %s:%u (%u threads), health and metrics on http %s:%u",
+           s->opt.bind_address ? s->opt.bind_address : "0.0.0.0", s->tls_port, s->opt.threads,
+           s->opt.health_bind_address ? s->opt.health_bind_address : "0.0.0.0", s->health_port);
+    *ret = s;
+    return 0;
+}
+
+uint16_t wh_server_webhook_port(const struct wh_server *s)
+{
+    return s->tls_port;
+}
+
+uint16_t wh_server_health_port(const struct wh_server *s)
+{
+    return s->health_port;
+}
+
+bool wh_server_idle(const struct wh_server *s)
+{
+    return atomic_load_explicit(&((struct wh_server *)s)->metrics.in_flight, memory_order_acquire) == 0;
+}
+
+static void drain(struct wh_server *s)
+{
+    MHD_socket fd = MHD_quiesce_daemon(s->tls);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+    uint64_t deadline = now_ns() + (uint64_t)s->opt.drain_timeout_s * 1000000000u;
+    long long left;
+    while ((left = atomic_load_explicit(&s->metrics.in_flight, memory_order_acquire)) > 0 && now_ns() < deadline) {
+        struct timespec ts = { 0, 2 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    if (left > 0)
+        wh_log(WH_LOG_WARN, "webhook: %lld request(s) still in flight after %us, closing them", left,
+               s->opt.drain_timeout_s);
+}
+
+void wh_server_stop(struct wh_server *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->draining, true);
+    if (s->tls) {
+        drain(s);
+        MHD_stop_daemon(s->tls);
+        s->tls = NULL;
+    }
+    if (s->watcher_started) {
+        pthread_mutex_lock(&s->wlock);
+        s->stopping = true;
+        pthread_cond_signal(&s->wcond);
+        pthread_mutex_unlock(&s->wlock);
+        pthread_join(s->watcher, NULL);
+    }
+    if (s->health)
+        MHD_stop_daemon(s->health);
+    wh_certstore_free(s->certs);
+    pthread_cond_destroy(&s->wcond);
+    pthread_mutex_destroy(&s->wlock);
+    free(s->cert_dir);
+    free(s);
+}
