@@ -41,9 +41,8 @@ esac
 k() { "$LGO_BIN_DIR/kubectl" "$@"; }
 
 say "Installing the CRDs"
-k apply --server-side --force-conflicts -f "$REPO_ROOT/crds/" >/dev/null
-k wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=litellm-gateway-operator >/dev/null 2>&1 \
-  || k wait --for=condition=Established --timeout=60s -f "$REPO_ROOT/crds/" >/dev/null
+k apply --server-side --force-conflicts -k "$REPO_ROOT/crds/" >/dev/null
+k wait --for=condition=Established --timeout=60s crd --all >/dev/null
 k get crd -o custom-columns=NAME:.metadata.name,VERSIONS:.spec.versions[*].name | grep agentic-layer
 
 say "Starting the operator (webhooks on https://127.0.0.1:$WEBHOOK_PORT, health on :$HEALTH_PORT)"
