@@ -42,11 +42,15 @@ fi
 # Something is half up: take it all down first.
 "$REPO_ROOT/test/harness/cluster-down.sh" >/dev/null 2>&1 || true
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Ports come from below the kernel's ephemeral range (32768+), so an
+# outgoing connection's local port cannot take one between pick and bind.
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && ! ss -Htan "sport = :$1" 2>/dev/null | grep -q .
+}
 pick_port() {
   local p
   for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000))
     if port_free "$p" && [[ " ${USED_PORTS:-} " != *" $p "* ]]; then
       USED_PORTS="${USED_PORTS:-} $p"; echo "$p"; return 0
     fi

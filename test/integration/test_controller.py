@@ -83,15 +83,21 @@ def subset_mismatch(want, have, path=""):
 
 
 def play_kubelet(cluster, name, ns, available=True):
-    """Writes the Deployment status a kubelet + ReplicaSet controller would
-    produce once every pod of the newest template is (or is not) available."""
-    d = get(cluster, "deployment", name, ns)
-    want = d["spec"].get("replicas", 1)
-    status = {"observedGeneration": d["metadata"]["generation"], "replicas": want,
-              "updatedReplicas": want, "readyReplicas": want if available else 0,
-              "availableReplicas": want if available else 0}
-    cluster.kubectl("-n", ns, "patch", "deployment", name, "--subresource=status", "--type=merge",
-                    "-p", json.dumps({"status": status}))
+    """Plays the kubelet for the gateway's pods: marks every pod of the
+    Deployment Running and Ready (or Running and not Ready, as a crash-looping
+    container would leave it). The ReplicaSet and Deployment controllers of
+    the real kube-controller-manager then compute the Deployment's status."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    flag = "True" if available else "False"
+    pods = cluster.wait_for(f"pods of {ns}/{name}", lambda: cluster.get_json(
+        "pods", namespace=ns)["items"] and [p for p in cluster.get_json("pods", namespace=ns)["items"]
+                                           if p["metadata"].get("labels", {}).get("app") == name])
+    for p in pods:
+        status = {"phase": "Running", "conditions": [
+            {"type": t, "status": flag, "lastTransitionTime": now}
+            for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")]}
+        cluster.kubectl("-n", ns, "patch", "pod", p["metadata"]["name"], "--subresource=status", "--type=merge",
+                        "-p", json.dumps({"status": status}))
 
 
 # --- samples ------------------------------------------------------------------
@@ -215,16 +221,22 @@ def test_ready_follows_the_deployment(cluster, operator, ns):
     cluster.apply(ai_gateway(ns))
     cluster.wait_for("deployment", lambda: get(cluster, "deployment", "main", ns))
     wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "False", "DeploymentRollingOut")
-    # The kube-controller-manager observes the Deployment; then we play the kubelet.
-    cluster.wait_for("observedGeneration", lambda: (get(cluster, "deployment", "main", ns).get("status", {})
-                                                    .get("observedGeneration")))
+    # Pods exist (the ReplicaSet controller made them) but none is Ready.
+    play_kubelet(cluster, "main", ns, available=False)
+    c = wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "False", "DeploymentRollingOut")
+    assert c["message"] == "1 of 1 replicas updated, 0 available"
     play_kubelet(cluster, "main", ns, available=True)
     c = wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "True", "Reconciled")
     assert c["message"] == "1 of 1 replicas updated and available"
-    # A new template whose pods never become available is not Ready.
+    # A new template whose pod never becomes Ready (a crash loop) is not
+    # Ready, although the old pod still serves.
     cluster.apply(ai_gateway(ns, models=(("gpt-4o-mini", "openai"),)))
     c = wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "False")
     assert c["reason"] == "DeploymentRollingOut"
+    time.sleep(2)
+    play_kubelet(cluster, "main", ns, available=False)  # the new pod stays unready
+    c = wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "False")
+    assert "available" in c["message"] or "old replicas" in c["message"]
 
 
 # --- routes ----------------------------------------------------------------------
@@ -263,7 +275,7 @@ def test_routes_attach_retarget_collide_and_fail_alone(cluster, operator, ns):
         cluster.apply(tool_gateway(ns, "alpha"))
         cluster.apply(tool_gateway(ns, "beta"))
         cluster.apply(json.dumps({"apiVersion": V1A1, "kind": "ToolServer", "metadata": {"name": "weather",
-                                  "namespace": other}, "spec": {"protocol": "mcp", "transportType": "sse",
+                                  "namespace": other}, "spec": {"protocol": "mcp", "transportType": "sse", "image": "registry.invalid/weather:1",
                                   "port": 9000}}))
         ref = {"name": "alpha", "namespace": ns}
         # Cross-namespace route with a ToolServer upstream.
@@ -329,8 +341,10 @@ def resource_versions(cluster, ns):
 
 def converge(cluster, ns):
     cluster.apply(ai_gateway(ns))
-    cluster.apply(tool_gateway(ns, "tools", default=True))
-    cluster.apply(tool_route(ns, "r1"))
+    cluster.apply(tool_gateway(ns, "tools"))
+    # An explicit reference: which ToolGateway is the cluster's default
+    # depends on what other tests leave behind while their namespaces go.
+    cluster.apply(tool_route(ns, "r1", {"name": "tools"}))
     cluster.wait_for("route url", lambda: route_url(cluster, "r1", ns))
     cluster.wait_for("deployment", lambda: get(cluster, "deployment", "main", ns))
     cluster.wait_for("observedGeneration", lambda: (get(cluster, "deployment", "main", ns).get("status", {})
@@ -377,7 +391,8 @@ def test_only_the_leader_writes_and_the_other_takes_over(cluster, operator_facto
     b = operator_factory("b", extra=args + ("--identity", "replica-b"))
     cluster.apply(ai_gateway(ns))
     cluster.wait_for("config-hash", lambda: template_annotations(cluster, "main", ns).get(CONFIG_HASH))
-    cm = get(cluster, "configmap", "main-config", ns)
+    cm = json.loads(cluster.kubectl("-n", ns, "get", "configmap", "main-config", "-o", "json",
+                                    "--show-managed-fields").stdout)
     managers = {m["manager"] for m in cm["metadata"]["managedFields"]}
     assert managers == {"litellm-gateway-operator"}
     assert "reconciled" in a.log_text().lower()
