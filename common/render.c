@@ -481,6 +481,12 @@ static bool all_literal(const char *const *pats, size_t n)
     return true;
 }
 
+bool gw_route_filter_needs_tools(const struct gw_object *route)
+{
+    const struct gw_toolroute *r = &route->u.route;
+    return !all_literal(r->allow, r->n_allow) || !all_literal(r->deny, r->n_deny);
+}
+
 static void join_patterns(struct strbuf *sb, const char *const *pats, size_t n, bool globs_only)
 {
     bool first = true;
@@ -564,9 +570,7 @@ static bool tool_filter(struct jb *b, const struct gw_route_input *ri, json_obje
     return true;
 }
 
-/* The upstream endpoint of a route: its external URL, or its ToolServer's
- * in-cluster Service URL (empty path = /mcp for http, /sse for sse). */
-static char *upstream_url(const struct gw_route_input *ri, const char **ret_transport)
+char *gw_route_upstream_url(const struct gw_route_input *ri, const char **ret_transport)
 {
     const struct gw_toolroute *r = &ri->route->u.route;
     if (r->external_url) {
@@ -633,7 +637,7 @@ static json_object *tool_config(struct jb *b, const struct gw_render_input *in, 
         }
         json_object *srv = jobj(b);
         const char *transport = "http";
-        char *url = upstream_url(ri, &transport);
+        char *url = gw_route_upstream_url(ri, &transport);
         jset(b, srv, "url", jstr(b, url ? url : ""));
         jset(b, srv, "transport", jstr(b, transport));
         /* Without it LiteLLM refuses every key, the agents' pseudo keys

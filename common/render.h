@@ -123,6 +123,16 @@ int gw_referenced_secrets(const struct gw_render_input *in, char ***ret_names, s
  * array); an entry is NULL when even the hashed key collided. */
 int gw_route_keys(const struct gw_object *const *routes, size_t n, char ***ret_keys);
 
+/* The upstream endpoint of a route (its external URL, or its ToolServer's
+ * in-cluster Service URL; an empty path is /mcp for http, /sse for sse) and
+ * the LiteLLM transport for it. ri->server must be set for a toolServerRef
+ * route. Caller frees; NULL when out of memory. */
+char *gw_route_upstream_url(const struct gw_route_input *ri, const char **ret_transport);
+
+/* Whether a route's tool filter has a pattern that is not a literal name,
+ * so that enforcing it needs the upstream's tool list. */
+bool gw_route_filter_needs_tools(const struct gw_object *route);
+
 /* The env variable a provider's API key is read from: OPENAI_API_KEY. */
 int gw_provider_env_name(const char *provider, char *out, size_t cap);
 

@@ -13,6 +13,7 @@
 #include "doc.h"
 #include "informer.h"
 #include "kube_client.h"
+#include "mcp_tools.h"
 #include "plan.h"
 #include "reconcile.h"
 #include "snapshot.h"
@@ -64,6 +65,9 @@ struct controller {
     bool leading;
     pthread_key_t client_key;
     struct world *world;
+    pthread_mutex_t tools_lock;
+    struct tools_entry *tools;  /* upstream tool lists, by transport and URL */
+    size_t n_tools_cached;
     atomic_ulong reconciles, errors, applies, status_writes;
 };
 
@@ -161,6 +165,114 @@ static void h_delete(void *ud, json_object *old_obj)
     on_change(ud, old_obj, old_obj);
 }
 
+/* --- upstream tool lists ------------------------------------------------ */
+
+/* Tool lists are cached: a gateway's reconcile must not ask every upstream
+ * every time. A list is re-fetched after CTL_TOOLS_TTL_MS (the periodic
+ * resync then picks up new tools), a failure after CTL_TOOLS_RETRY_MS. */
+#define CTL_TOOLS_TTL_MS 300000L
+#define CTL_TOOLS_RETRY_MS 30000L
+#define CTL_TOOLS_TIMEOUT_MS 5000L
+#define CTL_TOOLS_MAX_CACHED 4096
+
+struct tools_entry {
+    struct tools_entry *next;
+    char *key;
+    char **names;
+    size_t n;
+    char *err;
+    int rc;
+    long expires_ms;
+};
+
+static long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void tools_entry_free(struct tools_entry *e)
+{
+    if (!e)
+        return;
+    mcp_tools_free(e->names, e->n);
+    free(e->err);
+    free(e->key);
+    free(e);
+}
+
+static int copy_names(char **src, size_t n, char ***ret)
+{
+    char **out = calloc(n + 1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = strdup(src[i]);
+        if (!out[i]) {
+            mcp_tools_free(out, i);
+            return -ENOMEM;
+        }
+    }
+    *ret = out;
+    return 0;
+}
+
+/* Answers from the cache entry (lock held). */
+static int tools_answer(const struct tools_entry *e, char ***ret_names, size_t *ret_n, char **ret_err)
+{
+    if (e->rc < 0) {
+        *ret_err = strdup(e->err ? e->err : "failed");
+        return e->rc;
+    }
+    *ret_n = e->n;
+    return copy_names(e->names, e->n, ret_names);
+}
+
+static int list_tools_cached(void *ctx, const char *url, const char *transport, char ***ret_names, size_t *ret_n,
+                             char **ret_err)
+{
+    struct controller *c = ctx;
+    char key[2200];
+    snprintf(key, sizeof(key), "%s %s", transport, url);
+    long now = mono_ms();
+    pthread_mutex_lock(&c->tools_lock);
+    for (struct tools_entry *e = c->tools; e; e = e->next) {
+        if (strcmp(e->key, key) == 0 && e->expires_ms > now) {
+            int r = tools_answer(e, ret_names, ret_n, ret_err);
+            pthread_mutex_unlock(&c->tools_lock);
+            return r;
+        }
+    }
+    pthread_mutex_unlock(&c->tools_lock);
+    struct tools_entry *e = calloc(1, sizeof(*e));
+    if (!e || !(e->key = strdup(key))) {
+        free(e);
+        return -ENOMEM;
+    }
+    e->rc = mcp_list_tools(url, transport, CTL_TOOLS_TIMEOUT_MS, &e->names, &e->n, &e->err);
+    e->expires_ms = mono_ms() + (e->rc == 0 ? CTL_TOOLS_TTL_MS : CTL_TOOLS_RETRY_MS);
+    pthread_mutex_lock(&c->tools_lock);
+    /* Drop expired entries and the older copy of this one; bound the size. */
+    struct tools_entry **pp = &c->tools;
+    while (*pp) {
+        struct tools_entry *x = *pp;
+        if (x->expires_ms <= now || strcmp(x->key, key) == 0 || c->n_tools_cached >= CTL_TOOLS_MAX_CACHED) {
+            *pp = x->next;
+            tools_entry_free(x);
+            c->n_tools_cached--;
+        } else {
+            pp = &x->next;
+        }
+    }
+    e->next = c->tools;
+    c->tools = e;
+    c->n_tools_cached++;
+    int r = tools_answer(e, ret_names, ret_n, ret_err);
+    pthread_mutex_unlock(&c->tools_lock);
+    return r;
+}
+
 /* --- reconciling ----------------------------------------------------------- */
 
 static struct kube_client *thread_client(struct controller *c)
@@ -217,7 +329,8 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     };
     char now[32];
     now_rfc3339(now);
-    struct ctl_plan_options po = { .image = c->opt.image, .now = now };
+    struct ctl_plan_options po = { .image = c->opt.image, .now = now, .list_tools = list_tools_cached,
+                                   .list_tools_ctx = c };
     struct gw_objset ours = { s->ours, s->n_ours };
     struct ctl_plan p;
     int r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
@@ -442,6 +555,7 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
         return -ENOMEM;
     c->opt = *opts;
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->tools_lock, NULL);
     pthread_key_create(&c->client_key, free_client);
     int r = 0;
     struct snapshot_source src[I__N];
@@ -487,6 +601,12 @@ void ctl_stop(struct controller *c)
     for (int i = 0; i < I__N; i++)
         informer_free(c->inf[i]);
     pthread_key_delete(c->client_key);
+    while (c->tools) {
+        struct tools_entry *e = c->tools;
+        c->tools = e->next;
+        tools_entry_free(e);
+    }
+    pthread_mutex_destroy(&c->tools_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mcp_tools.h"
 #include "patch.h"
 #include "render.h"
 #include "status.h"
@@ -248,6 +249,75 @@ static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const str
     return 0;
 }
 
+/* Tool lists fetched for routes whose filters have globs. */
+struct tool_lists {
+    char ***names;
+    size_t *n;
+    char **errors;
+    size_t count;
+};
+
+static void tool_lists_release(struct tool_lists *t)
+{
+    for (size_t i = 0; i < t->count; i++) {
+        mcp_tools_free(t->names[i], t->n[i]);
+        free(t->errors[i]);
+    }
+    free(t->names);
+    free(t->n);
+    free(t->errors);
+}
+
+static int fetch_tool_lists(struct gw_route_input *routes, size_t n, const struct ctl_plan_options *opt,
+                            struct tool_lists *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->names = calloc(n + 1, sizeof(*t->names));
+    t->n = calloc(n + 1, sizeof(*t->n));
+    t->errors = calloc(n + 1, sizeof(*t->errors));
+    if (!t->names || !t->n || !t->errors)
+        return -ENOMEM;
+    t->count = n;
+    for (size_t i = 0; i < n && opt->list_tools; i++) {
+        struct gw_route_input *ri = &routes[i];
+        if (!gw_route_filter_needs_tools(ri->route) || (!ri->route->u.route.external_url && !ri->server))
+            continue;
+        const char *transport = "http";
+        char *url = gw_route_upstream_url(ri, &transport);
+        if (!url)
+            return -ENOMEM;
+        int r = opt->list_tools(opt->list_tools_ctx, url, transport, &t->names[i], &t->n[i], &t->errors[i]);
+        free(url);
+        if (r == -ENOMEM)
+            return r;
+        if (r == 0) {
+            ri->known_tools = (const char *const *)t->names[i];
+            ri->n_known_tools = t->n[i];
+        }
+    }
+    return 0;
+}
+
+/* Says, in a route's message, why its globs could not be expanded. */
+static int note_tool_list_failures(struct gw_render_output *out, const struct tool_lists *t)
+{
+    for (size_t i = 0; i < out->n_routes && i < t->count; i++) {
+        if (!t->errors[i] || out->routes[i].state != GW_ROUTE_FILTER_UNENFORCEABLE)
+            continue;
+        struct strbuf m;
+        sb_init(&m, 8192);
+        sb_addf(&m, "%s; listing the upstream's tools failed: %s", out->routes[i].message ? out->routes[i].message : "",
+                t->errors[i]);
+        if (sb_failed(&m)) {
+            sb_release(&m);
+            return -ENOMEM;
+        }
+        free(out->routes[i].message);
+        out->routes[i].message = sb_detach(&m, NULL);
+    }
+    return 0;
+}
+
 int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_live *live,
                      const struct ctl_plan_options *opt, struct ctl_plan *ret)
 {
@@ -264,9 +334,13 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     struct gw_render_output out;
     memset(&out, 0, sizeof(out));
     char *ready_msg = NULL, *err_msg = NULL;
+    struct tool_lists tools;
+    memset(&tools, 0, sizeof(tools));
     int r = gw_resolve_guards(gw, set, &guards, &n_guards);
     if (r == 0 && !ai)
         r = gw_attached_routes(gw, set, &routes, &n_routes);
+    if (r == 0 && !ai)
+        r = fetch_tool_lists(routes, n_routes, opt, &tools);
     struct gw_render_input in = { .gateway = gw, .guards = guards, .n_guards = n_guards, .routes = routes,
                                   .n_routes = n_routes, .image = opt->image };
     if (r == 0)
@@ -276,8 +350,10 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     if (r < 0)
         goto done;
     r = gw_render(&in, &out);
-    if (r == -ENOMEM)
+    if (r == -ENOMEM || (r == 0 && note_tool_list_failures(&out, &tools) < 0)) {
+        r = -ENOMEM;
         goto done;
+    }
     bool rendered = r == 0;
     struct ctl_condition conds[2];
     conds[1] = (struct ctl_condition){ names.ready, false, CTL_R_ROLLING_OUT, "" };
@@ -339,6 +415,7 @@ done:
     free(guards);
     free(routes);
     free(secrets);
+    tool_lists_release(&tools);
     gw_render_output_release(&out);
     if (r < 0)
         ctl_plan_release(ret);

@@ -48,9 +48,17 @@ struct ctl_plan {
     bool requeue;               /* rollout in progress: look again later */
 };
 
+/* Lists an MCP upstream's tool names (I/O, supplied by the caller) so that
+ * glob filters can be expanded. Returns 0 with a malloc'ed array (the plan
+ * frees it with mcp_tools_free), or a negative errno with *ret_err. */
+typedef int (*ctl_list_tools_fn)(void *ctx, const char *url, const char *transport, char ***ret_names,
+                                 size_t *ret_n, char **ret_err);
+
 struct ctl_plan_options {
     const char *image;          /* NULL = the pinned default */
     const char *now;            /* RFC 3339, for condition transitions */
+    ctl_list_tools_fn list_tools;   /* NULL: glob filters fail closed */
+    void *list_tools_ctx;
 };
 
 /* Plans the reconcile of gw (AiGateway or ToolGateway) in set. For a
