@@ -291,8 +291,14 @@ def test_presidio_language_is_not_defaulted_by_the_schema(cluster, ns):
 
 
 def test_status_is_a_subresource_and_conditions_are_keyed_by_type(cluster, ns):
+    # The route names a gateway of a class no controller owns, so an operator
+    # running beside these schema tests leaves its status alone.
+    unowned = {"apiVersion": API_VERSION, "kind": "ToolGateway", "metadata": {"name": "unowned"},
+               "spec": {"toolGatewayClassName": "schema-test-unowned"}}
+    assert apply(cluster, ns, unowned).returncode == 0
     route = {"apiVersion": API_VERSION, "kind": "ToolRoute", "metadata": {"name": "st"},
-             "spec": {"upstream": {"external": {"url": "https://mcp.example.com/mcp"}}},
+             "spec": {"toolGatewayRef": {"name": "unowned"},
+                      "upstream": {"external": {"url": "https://mcp.example.com/mcp"}}},
              "status": {"url": "http://ignored"}}
     res = apply(cluster, ns, route)
     assert res.returncode == 0, res.stderr
