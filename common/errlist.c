@@ -115,17 +115,24 @@ int errlist_add(struct gw_errlist *l, enum gw_errtype t, const char *field,
     return 0;
 }
 
+int errlist_vaddf(struct gw_errlist *l, enum gw_errtype t, const char *field, const char *value,
+                  const char *fmt, va_list ap)
+{
+    char *d = sb_vdupf(64 << 10, fmt, ap);
+    if (!d)
+        return -ENOMEM;
+    int r = errlist_add(l, t, field, value, d);
+    free(d);
+    return r;
+}
+
 int errlist_addf(struct gw_errlist *l, enum gw_errtype t, const char *field,
                  const char *value, const char *fmt, ...)
 {
-    struct strbuf d;
-    sb_init(&d, 64 << 10);
     va_list ap;
     va_start(ap, fmt);
-    sb_vaddf(&d, fmt, ap);
+    int r = errlist_vaddf(l, t, field, value, fmt, ap);
     va_end(ap);
-    int r = errlist_add(l, t, field, value, sb_str(&d));
-    sb_release(&d);
     return r;
 }
 

@@ -10,6 +10,7 @@
 #ifndef GW_ERRLIST_H
 #define GW_ERRLIST_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,8 @@ const char *errtype_reason(enum gw_errtype t);
  * detail may be NULL. Returns 0 or -ENOMEM; a full list counts the drop. */
 int errlist_add(struct gw_errlist *l, enum gw_errtype t, const char *field,
                 const char *value, const char *detail);
+int errlist_vaddf(struct gw_errlist *l, enum gw_errtype t, const char *field, const char *value,
+                  const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 int errlist_addf(struct gw_errlist *l, enum gw_errtype t, const char *field,
                  const char *value, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -20,13 +20,10 @@ static int fail(char **ret_err, int rc, const char *fmt, ...)
 {
     if (!ret_err)
         return rc;
-    struct strbuf sb;
-    sb_init(&sb, 4096);
     va_list ap;
     va_start(ap, fmt);
-    sb_vaddf(&sb, fmt, ap);
+    *ret_err = sb_vdupf(4096, fmt, ap);
     va_end(ap);
-    *ret_err = sb_detach(&sb, NULL);
     return rc;
 }
 

@@ -159,14 +159,10 @@ static void short_repr(struct strbuf *sb, json_object *v)
 static void note(struct gw_errlist *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(struct gw_errlist *w, const char *fmt, ...)
 {
-    struct strbuf sb;
-    sb_init(&sb, 8192);
     va_list ap;
     va_start(ap, fmt);
-    sb_vaddf(&sb, fmt, ap);
+    errlist_vaddf(w, GW_E_NOTE, GW_PATCH_FIELD, NULL, fmt, ap);
     va_end(ap);
-    errlist_add(w, GW_E_NOTE, GW_PATCH_FIELD, NULL, sb_str(&sb));
-    sb_release(&sb);
 }
 
 static bool same_scalar(json_object *a, json_object *b)

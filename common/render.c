@@ -66,13 +66,11 @@ static json_object *jcopy(struct jb *b, json_object *o)
 static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *dupf(const char *fmt, ...)
 {
-    struct strbuf sb;
-    sb_init(&sb, 1 << 20);
     va_list ap;
     va_start(ap, fmt);
-    sb_vaddf(&sb, fmt, ap);
+    char *s = sb_vdupf(1 << 20, fmt, ap);
     va_end(ap);
-    return sb_detach(&sb, NULL);
+    return s;
 }
 
 const char *gw_default_image(void)

@@ -123,3 +123,11 @@ char *sb_detach(struct strbuf *sb, size_t *ret_len)
     sb_release(sb);
     return out;
 }
+
+char *sb_vdupf(size_t cap, const char *fmt, va_list ap)
+{
+    struct strbuf sb;
+    sb_init(&sb, cap);
+    sb_vaddf(&sb, fmt, ap);
+    return sb_detach(&sb, NULL);
+}

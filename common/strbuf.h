@@ -37,4 +37,8 @@ static inline const char *sb_str(const struct strbuf *sb) { return sb->buf ? sb-
  * strbuf is reset either way. An empty buffer yields an empty string. */
 char *sb_detach(struct strbuf *sb, size_t *ret_len);
 
+/* A new string formatted from fmt, at most cap bytes (caller frees), or
+ * NULL when it does not fit or memory runs out. */
+char *sb_vdupf(size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 #endif

@@ -153,15 +153,13 @@ int wh_reply_error(struct wh_reply *out, unsigned status, const char *message)
 
 int wh_bad_request(struct wh_reply *out, unsigned status, const char *fmt, ...)
 {
-    struct strbuf sb;
-    sb_init(&sb, 4096);
     va_list ap;
     va_start(ap, fmt);
-    sb_vaddf(&sb, fmt, ap);
+    char *msg = sb_vdupf(4096, fmt, ap);
     va_end(ap);
     out->summary[0] = '\0';
-    int r = wh_reply_error(out, status, sb_str(&sb));
-    sb_release(&sb);
+    int r = wh_reply_error(out, status, msg ? msg : "");
+    free(msg);
     return r;
 }
 
