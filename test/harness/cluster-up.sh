@@ -114,7 +114,7 @@ apiserver_cmd=("$BIN_DIR/kube-apiserver" \
   --client-ca-file "$PKI/ca.crt" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-  --service-cluster-ip-range 10.0.0.0/24 \
+  --service-cluster-ip-range 10.96.0.0/16 \
   --authorization-mode RBAC \
   --allow-privileged=false \
   --profiling=false \
