@@ -397,17 +397,21 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     r = set_status(ret, gw, conds, 2, ai ? NULL : out.gateway_url, opt->now);
     if (r == 0 && !ai)
         r = plan_routes(ret, gw, routes, n_routes, &out, rendered, opt->now);
-    if (r == 0) {
+    if (r == 0 && (ret->apply[0] || ret->apply[1] || ret->apply[2])) {
+        /* One Event per reconcile that changed the workload. */
         static const char *const what[3] = { "ConfigMap", "Deployment", "Service" };
-        for (int i = 0; i < 3 && r == 0; i++) {
+        char m[600] = "applying";
+        size_t len = strlen(m);
+        for (int i = 0; i < 3; i++) {
             if (!ret->apply[i])
                 continue;
-            char m[160];
-            snprintf(m, sizeof(m), "applying %s %s", what[i],
-                     json_object_get_string(json_object_object_get(
-                         json_object_object_get(ret->apply[i], "metadata"), "name")));
-            r = add_event(ret, false, "Applied", m);
+            int k = snprintf(m + len, sizeof(m) - len, "%s %s %s", len > 8 ? "," : "", what[i],
+                             json_object_get_string(json_object_object_get(
+                                 json_object_object_get(ret->apply[i], "metadata"), "name")));
+            if (k > 0 && (size_t)k < sizeof(m) - len)
+                len += (size_t)k;
         }
+        r = add_event(ret, false, "Applied", m);
     }
 done:
     free(ready_msg);
