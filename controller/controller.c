@@ -138,8 +138,13 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
         ctl_keys_release(&k);
         return;
     }
-    enqueue_parts(h->c, gw_kind_name(s->kind), kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
-    if (s->kind == GW_KIND_TOOLROUTE && old)
+    /* A route that names its gateway is that gateway's business: queue the
+     * gateway (one key for all its routes) instead of the route. */
+    if (s->kind == GW_KIND_TOOLROUTE && jget(jget(obj, "spec"), "toolGatewayRef"))
+        enqueue_route_gateway(h->c, obj);
+    else
+        enqueue_parts(h->c, gw_kind_name(s->kind), kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
+    if (s->kind == GW_KIND_TOOLROUTE && old && old != obj)
         enqueue_route_gateway(h->c, old);
     /* A ToolGateway appearing, going or changing its default marker or
      * class changes where ref-less routes attach. */
@@ -373,6 +378,20 @@ static int reconcile_route(struct controller *c, const struct snapshot *s, const
     return r;
 }
 
+/* A ToolGateway that does not exist: the routes naming it say so. */
+static int orphan_routes_of(struct controller *c, const struct snapshot *s, const char *ns, const char *name)
+{
+    int r = 0;
+    for (size_t i = 0; i < s->n && r >= 0; i++) {
+        const struct gw_object *rt = s->all[i];
+        const struct gw_ref *ref = &rt->u.route.gateway;
+        if (rt->kind == GW_KIND_TOOLROUTE && ref->set && ref->name && strcmp(ref->name, name) == 0 &&
+            strcmp(gw_ref_ns(ref, rt->meta.ns), ns) == 0)
+            r = reconcile_route(c, s, rt);
+    }
+    return r;
+}
+
 /* A dependency changed: queue the gateways it affects. */
 static int fan_out(struct controller *c, const struct snapshot *s, enum gw_kind kind, const char *ns, const char *name)
 {
@@ -442,6 +461,8 @@ static int process(void *ud, const char *key)
         const struct gw_object *gw = snapshot_find(s, kind, ns, name);
         if (gw)
             r = reconcile_gateway(c, s, gw);
+        else if (kind == GW_KIND_TOOLGATEWAY)
+            r = orphan_routes_of(c, s, ns, name);
     } else if (kind == GW_KIND_TOOLROUTE && strcmp(ns, "*") == 0) {
         for (size_t i = 0; i < s->n; i++)
             if (s->all[i]->kind == GW_KIND_TOOLROUTE)
