@@ -57,8 +57,10 @@ cluster-down:
 golden: build
 	test/golden/check.sh --update $(BIN)
 
+# Webhook then controller; results under bench/results/.
 bench: build-release
 	bench/run.sh
+	bench/controller/run.sh
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) build-release
