@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc)
 BIN        := $(BUILD)/litellm-gateway-operator
 
-.PHONY: all build build-asan deps test test-unit test-integration test-e2e \
+.PHONY: all build build-release build-asan deps test test-unit test-integration test-e2e \
         demo demo-down cluster-up cluster-down golden bench clean
 
 all: build
