@@ -794,6 +794,9 @@ static json_object *container_env(struct jb *b, const struct gw_object *gw, json
     env_literal(b, env, "HOME", "/tmp");
     env_literal(b, env, "LITELLM_LOG", "INFO");
     env_literal(b, env, "LITELLM_LOCAL_MODEL_COST_MAP", "true");
+    /* Both keep the proxy from fetching data files from the internet (the
+     * cost map at start, Anthropic beta headers at the first request). */
+    env_literal(b, env, "LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS", "true");
     /* The proxy refuses to start without a master key unless told to; the
      * agents' <namespace>/<name> pseudo keys rely on it running keyless. A
      * master key set through the config patch turns this off. */
