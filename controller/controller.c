@@ -129,8 +129,8 @@ static void enqueue_route_gateway(struct controller *c, json_object *route)
 static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
 {
     const struct inf_spec *s = &SPECS[h->id];
-    if (!s->owned && h->c->world)
-        world_bump(h->c->world);
+    if (!s->owned)
+        world_apply(h->c->world, s->kind, obj, old == obj);
     if (s->owned) {
         struct ctl_keys k = { 0 };
         if (ctl_owner_key(obj, &k) == 0)
@@ -578,9 +578,7 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->tools_lock, NULL);
     pthread_key_create(&c->client_key, free_client);
-    int r = 0;
-    struct snapshot_source src[I__N];
-    size_t n_src = 0;
+    int r = world_new(&c->world);
     for (int i = 0; i < I__N && r == 0; i++) {
         c->hctx[i] = (struct handler_ctx){ c, (enum inf_id)i };
         struct informer_opts io = {
@@ -590,11 +588,7 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
             .handlers = { h_add, h_update, h_delete, &c->hctx[i] },
         };
         r = informer_new(opts->cfg, &io, &c->inf[i]);
-        if (r == 0 && !SPECS[i].owned)
-            src[n_src++] = (struct snapshot_source){ c->inf[i], SPECS[i].kind };
     }
-    if (r == 0)
-        r = world_new(src, n_src, &c->world);
     for (int i = 0; i < I__N && r == 0; i++) {
         r = informer_start(c->inf[i]);
         if (r < 0 && ret_err) {

@@ -28,12 +28,19 @@ struct snap {
     size_t n_slots;             /* power of two */
 };
 
+/* The live set, kept current by the informers' handlers (world_apply). */
+struct entry {
+    struct entry *next;
+    struct pobj *p;
+};
+
 struct world {
-    struct snapshot_source *src;
-    size_t n_src;
-    atomic_uint_fast64_t gen;
-    pthread_mutex_t lock;
-    struct snap *current;
+    pthread_mutex_t lock;       /* guards everything below */
+    uint64_t gen;               /* bumped by every change */
+    struct entry **buckets;
+    size_t n_buckets;           /* power of two */
+    size_t count;
+    struct snap *current;       /* the newest snapshot, for gen current->gen */
 };
 
 static void pobj_put(struct pobj *p)
@@ -125,20 +132,10 @@ static const char *meta_str(json_object *doc, const char *field)
     return json_object_get_string(v);
 }
 
-/* The parsed object for doc: the previous snapshot's when unchanged. */
-static struct pobj *pobj_for(const struct snap *prev, enum gw_kind kind, json_object *doc)
+/* Parses a private copy of doc (informer trees are shared between threads
+ * and their reference counts are guarded by the informer). */
+static struct pobj *pobj_new(enum gw_kind kind, json_object *doc, const char *key)
 {
-    char key[600];
-    if (make_key(key, sizeof(key), kind, meta_str(doc, "namespace"), meta_str(doc, "name")) < 0)
-        return NULL;
-    const char *rv = meta_str(doc, "resourceVersion");
-    struct pobj *old = snap_lookup(prev, key);
-    if (old && rv && old->o->meta.resource_version && strcmp(rv, old->o->meta.resource_version) == 0) {
-        atomic_fetch_add(&old->refs, 1);
-        return old;
-    }
-    /* Informer trees are shared between threads and their reference counts
-     * are guarded by the informer: parse a private copy. */
     json_object *copy = NULL;
     if (json_object_deep_copy(doc, &copy, NULL) != 0)
         return NULL;
@@ -148,13 +145,12 @@ static struct pobj *pobj_for(const struct snap *prev, enum gw_kind kind, json_ob
     errlist_init(&errs);
     struct gw_object *o = NULL;
     int r = j ? gw_object_parse(j, &o, &errs) : -ENOMEM;
+    errlist_free(&errs);
     json_object_put(j);
     if (r < 0 || o->kind != kind) {
-        errlist_free(&errs);
         gw_object_free(o);
         return NULL;
     }
-    errlist_free(&errs);
     struct pobj *p = calloc(1, sizeof(*p));
     char *k = strdup(key);
     if (!p || !k) {
@@ -217,31 +213,22 @@ static int split_ours(struct snap *s)
     return 0;
 }
 
-static struct snap *build(struct world *w, const struct snap *prev, uint64_t gen)
+/* A snapshot of the live set (lock held): references, not copies. */
+static struct snap *build(struct world *w)
 {
     struct snap *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
     atomic_init(&s->refs, 1);
-    s->gen = gen;
-    size_t cap = 0;
-    for (size_t i = 0; i < w->n_src; i++)
-        cap += informer_count(w->src[i].inf) + 64;
-    s->items = calloc(cap, sizeof(*s->items));
+    s->gen = w->gen;
+    s->items = calloc(w->count + 1, sizeof(*s->items));
     if (!s->items)
         goto fail;
-    for (size_t i = 0; i < w->n_src; i++) {
-        json_object **docs = NULL;
-        size_t n = 0;
-        if (informer_list(w->src[i].inf, &docs, &n) < 0)
-            goto fail;
-        for (size_t j = 0; j < n && s->n < cap; j++) {
-            struct pobj *p = pobj_for(prev, w->src[i].kind, docs[j]);
-            if (p)
-                s->items[s->n++] = p;
+    for (size_t b = 0; b < w->n_buckets; b++)
+        for (struct entry *e = w->buckets[b]; e; e = e->next) {
+            atomic_fetch_add(&e->p->refs, 1);
+            s->items[s->n++] = e->p;
         }
-        informer_list_free(w->src[i].inf, docs, n);
-    }
     if (index_items(s) < 0 || split_ours(s) < 0)
         goto fail;
     return s;
@@ -250,14 +237,88 @@ fail:
     return NULL;
 }
 
+static struct entry **find_slot(struct world *w, const char *key)
+{
+    struct entry **pp = &w->buckets[hash_str(key) & (w->n_buckets - 1)];
+    while (*pp && strcmp((*pp)->p->key, key) != 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+static void grow(struct world *w)
+{
+    size_t nb = w->n_buckets * 2;
+    struct entry **b = calloc(nb, sizeof(*b));
+    if (!b)
+        return; /* keep the longer chains */
+    for (size_t i = 0; i < w->n_buckets; i++)
+        for (struct entry *e = w->buckets[i], *next; e; e = next) {
+            next = e->next;
+            struct entry **slot = &b[hash_str(e->p->key) & (nb - 1)];
+            e->next = *slot;
+            *slot = e;
+        }
+    free(w->buckets);
+    w->buckets = b;
+    w->n_buckets = nb;
+}
+
+int world_apply(struct world *w, enum gw_kind kind, json_object *obj, bool deleted)
+{
+    char key[600];
+    if (make_key(key, sizeof(key), kind, meta_str(obj, "namespace"), meta_str(obj, "name")) < 0)
+        return -EINVAL;
+    const char *rv = meta_str(obj, "resourceVersion");
+    struct pobj *fresh = NULL, *old = NULL;
+    if (!deleted) {
+        pthread_mutex_lock(&w->lock);
+        struct entry *e = *find_slot(w, key);
+        bool same = e && rv && e->p->o->meta.resource_version && strcmp(rv, e->p->o->meta.resource_version) == 0;
+        pthread_mutex_unlock(&w->lock);
+        if (same)
+            return 0;
+        fresh = pobj_new(kind, obj, key);
+        if (!fresh)
+            return -ENOMEM; /* or not parseable: the old version stays */
+    }
+    pthread_mutex_lock(&w->lock);
+    struct entry **slot = find_slot(w, key);
+    if (*slot && fresh) {
+        old = (*slot)->p;
+        (*slot)->p = fresh;
+    } else if (*slot) {
+        struct entry *e = *slot;
+        *slot = e->next;
+        old = e->p;
+        free(e);
+        w->count--;
+    } else if (fresh) {
+        struct entry *e = calloc(1, sizeof(*e));
+        if (!e) {
+            pthread_mutex_unlock(&w->lock);
+            pobj_put(fresh);
+            return -ENOMEM;
+        }
+        e->p = fresh;
+        e->next = NULL;
+        *slot = e;
+        if (++w->count > w->n_buckets)
+            grow(w);
+    }
+    w->gen++;
+    pthread_mutex_unlock(&w->lock);
+    pobj_put(old);
+    return 0;
+}
+
 const struct snapshot *world_snapshot(struct world *w)
 {
     pthread_mutex_lock(&w->lock);
-    uint64_t gen = atomic_load(&w->gen);
-    if (!w->current || w->current->gen != gen) {
-        struct snap *s = build(w, w->current, gen);
+    if (!w->current || w->current->gen != w->gen) {
+        struct snap *s = build(w);
         if (s) {
-            snapshot_put(&w->current->pub);
+            if (w->current)
+                snapshot_put(&w->current->pub);
             w->current = s;
         } else if (!w->current) {
             pthread_mutex_unlock(&w->lock);
@@ -270,24 +331,18 @@ const struct snapshot *world_snapshot(struct world *w)
     return &s->pub;
 }
 
-void world_bump(struct world *w)
-{
-    atomic_fetch_add(&w->gen, 1);
-}
-
-int world_new(const struct snapshot_source *sources, size_t n, struct world **ret)
+int world_new(struct world **ret)
 {
     struct world *w = calloc(1, sizeof(*w));
     if (!w)
         return -ENOMEM;
-    w->src = calloc(n ? n : 1, sizeof(*w->src));
-    if (!w->src) {
+    w->n_buckets = 1024;
+    w->buckets = calloc(w->n_buckets, sizeof(*w->buckets));
+    if (!w->buckets) {
         free(w);
         return -ENOMEM;
     }
-    memcpy(w->src, sources, n * sizeof(*sources));
-    w->n_src = n;
-    atomic_init(&w->gen, 1);
+    w->gen = 1;
     pthread_mutex_init(&w->lock, NULL);
     *ret = w;
     return 0;
@@ -299,7 +354,13 @@ void world_free(struct world *w)
         return;
     if (w->current)
         snapshot_put(&w->current->pub);
+    for (size_t b = 0; b < w->n_buckets; b++)
+        for (struct entry *e = w->buckets[b], *next; e; e = next) {
+            next = e->next;
+            pobj_put(e->p);
+            free(e);
+        }
+    free(w->buckets);
     pthread_mutex_destroy(&w->lock);
-    free(w->src);
     free(w);
 }

@@ -1,17 +1,17 @@
-/* snapshot: a consistent, parsed view of the informer caches that worker
- * threads plan against.
+/* snapshot: a consistent, parsed view of the objects the informers hold,
+ * which worker threads plan against.
  *
- * Snapshots are immutable and shared (reference counted). The world keeps
- * the newest one; a worker gets it as long as no cache changed since
- * (world_bump counts changes), else a new one is built. Building reuses
- * every parsed object whose resourceVersion did not change, so with
- * thousands of objects a rebuild costs a list of references and a hash
- * lookup per object, not a parse. */
+ * The world is the live set: the informers' handlers parse each object once
+ * per resourceVersion into it (world_apply). Snapshots are immutable and
+ * shared (reference counted); a worker gets the newest one as long as
+ * nothing changed since, else a new one is made, which costs a reference
+ * per object, not a parse. */
 #ifndef CTL_SNAPSHOT_H
 #define CTL_SNAPSHOT_H
 #include <stddef.h>
 
-#include "informer.h"
+#include <json-c/json.h>
+#include <stdbool.h>
 #include "model.h"
 
 struct snapshot {
@@ -21,21 +21,19 @@ struct snapshot {
     size_t n_ours;
 };
 
-/* One source of objects: an informer and the kind its objects have
- * (GW_KIND_SECRET sources hold PartialObjectMetadata). */
-struct snapshot_source {
-    struct informer *inf;
-    enum gw_kind kind;
-};
-
 struct world;
 
-int world_new(const struct snapshot_source *sources, size_t n, struct world **ret);
+int world_new(struct world **ret);
 void world_free(struct world *w);
-/* Records that some cache changed (call after the cache is updated). */
-void world_bump(struct world *w);
+/* Brings the live set up to date with one object of kind (GW_KIND_SECRET
+ * objects are PartialObjectMetadata) as an informer handler sees it:
+ * added or updated (parsed once per resourceVersion), or deleted. obj is
+ * only read. 0, -ENOMEM, or -EINVAL for an object without a name. */
+int world_apply(struct world *w, enum gw_kind kind, json_object *obj, bool deleted);
 /* The current snapshot, with a reference for the caller (snapshot_put), or
- * NULL when out of memory. Thread-safe. */
+ * NULL when out of memory. Built from the live set only when it changed
+ * since the last one: references to the parsed objects, no parsing.
+ * Thread-safe. */
 const struct snapshot *world_snapshot(struct world *w);
 void snapshot_put(const struct snapshot *s);
 
