@@ -395,14 +395,14 @@ static int orphan_routes_of(struct controller *c, const struct snapshot *s, cons
 /* A dependency changed: queue the gateways it affects. */
 static int fan_out(struct controller *c, const struct snapshot *s, enum gw_kind kind, const char *ns, const char *name)
 {
-    struct gw_object stub;
-    memset(&stub, 0, sizeof(stub));
+    struct gw_object gone;
+    memset(&gone, 0, sizeof(gone));
     const struct gw_object *o = snapshot_find(s, kind, ns, name);
     if (!o) { /* deleted: its kind, namespace and name are enough */
-        stub.kind = kind;
-        stub.meta.ns = ns;
-        stub.meta.name = name;
-        o = &stub;
+        gone.kind = kind;
+        gone.meta.ns = ns;
+        gone.meta.name = name;
+        o = &gone;
     }
     struct gw_objset all = { s->all, s->n };
     struct ctl_keys k = { 0 };

@@ -61,19 +61,17 @@ def test_unknown_path(server):
 @pytest.mark.parametrize("expect_continue", [False, True])
 def test_huge_content_length_refused_without_reading(server, expect_continue):
     """100 MB announced, nothing sent: the answer comes from the headers
-    alone, the connection closes, and the server's memory does not move."""
+    alone (no body ever follows), the connection closes, and the server's
+    memory does not move."""
     rss_before = server.rss_kib()
     extra = ("Expect: 100-continue",) if expect_continue else ()
     with tls_connect(server.port, server.ca) as s:
-        t0 = time.monotonic()
         s.sendall(request_bytes("POST", "/validate", content_length=100 * 1024 * 1024, extra_headers=extra))
         status, headers, body = read_response(s, timeout=5)
-        elapsed = time.monotonic() - t0
         assert status == 413, body
         st = status_body(body)
         assert st["reason"] == "RequestEntityTooLarge"
         assert st["message"] == "request body of 104857600 bytes is larger than the limit of 3145728 bytes"
-        assert elapsed < 2
         # The server will not read the body: it closes the connection.
         s.settimeout(5)
         try:
