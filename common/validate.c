@@ -86,15 +86,18 @@ static void env_rules(json_object *env, struct gw_errlist *warnings)
     }
 }
 
-static void ref_rules(const struct gw_ref *refs, size_t n, struct gw_errlist *errors)
+/* The same Guard named twice, counting an omitted namespace as the
+ * referrer's own (mutation fills it in: both spellings mean one Guard). */
+static void ref_rules(const struct gw_ref *refs, size_t n, const char *own_ns, struct gw_errlist *errors)
 {
     char f[FIELD_MAX];
+    const char *own = own_ns ? own_ns : "";
     for (size_t i = 0; i < n; i++) {
         if (!refs[i].name)
             continue;
         for (size_t j = 0; j < i; j++) {
             if (refs[j].name && strcmp(refs[j].name, refs[i].name) == 0 &&
-                strcmp(refs[j].ns ? refs[j].ns : "", refs[i].ns ? refs[i].ns : "") == 0) {
+                strcmp(gw_ref_ns(&refs[j], own), gw_ref_ns(&refs[i], own)) == 0) {
                 snprintf(f, sizeof(f), "spec.guardrails[%zu]", i);
                 struct strbuf v;
                 sb_init(&v, 1024);
@@ -288,12 +291,12 @@ void gw_validate_object(const struct gw_object *o, struct gw_errlist *errors, st
     case GW_KIND_AIGATEWAY:
         model_rules(&o->u.ai, errors, warnings);
         env_rules(o->u.ai.env, warnings);
-        ref_rules(o->u.ai.guardrails, o->u.ai.n_guardrails, errors);
+        ref_rules(o->u.ai.guardrails, o->u.ai.n_guardrails, o->meta.ns, errors);
         extra_md_rules(&o->u.ai.common, &o->u.ai.pod, errors, warnings);
         break;
     case GW_KIND_TOOLGATEWAY:
         env_rules(o->u.tool.env, warnings);
-        ref_rules(o->u.tool.guardrails, o->u.tool.n_guardrails, errors);
+        ref_rules(o->u.tool.guardrails, o->u.tool.n_guardrails, o->meta.ns, errors);
         extra_md_rules(&o->u.tool.common, &o->u.tool.pod, errors, warnings);
         break;
     case GW_KIND_TOOLROUTE:

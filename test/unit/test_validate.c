@@ -97,6 +97,15 @@ static void test_guardrail_refs(void **state)
                          "spec.guardrails[1]: Duplicate value: \"g\"");
     assert_rejected_once(AIGW_HEAD "spec: {aiModels: [{name: a, provider: openai}], guardrails: [{namespace: x}]}\n",
                          "spec.guardrails[0].name: Required value");
+    /* An omitted namespace is the gateway's own: the same Guard twice, as
+     * the webhook sees it after mutation fills the namespace in. */
+    assert_rejected_once(AIGW_HEAD "spec: {aiModels: [{name: a, provider: openai}], guardrails: [{name: g}, {name: g, namespace: ai-gateway}]}\n",
+                         "spec.guardrails[1]: Duplicate value: \"ai-gateway/g\"");
+    /* The same name in another namespace is another Guard. */
+    struct verdict v;
+    verdict_of(AIGW_HEAD "spec: {aiModels: [{name: a, provider: openai}], guardrails: [{name: g}, {name: g, namespace: shared}]}\n", &v);
+    assert_int_equal(v.errors.n, 0);
+    verdict_free(&v);
 }
 
 static void test_metadata_rules(void **state)
