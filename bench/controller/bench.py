@@ -31,17 +31,11 @@ import time
 
 import requests
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "test" / "harness"))
+from clusterenv import read_env  # noqa: E402
+
 V1A1 = "runtime.agentic-layer.ai/v1alpha1"
 BASE = "/apis/runtime.agentic-layer.ai/v1alpha1"
-
-
-def read_env(state):
-    env = {}
-    for line in (state / "env").read_text().splitlines():
-        m = re.match(r'export (\w+)="?([^"]*)"?$', line.strip())
-        if m:
-            env[m.group(1)] = m.group(2)
-    return env
 
 
 class Api:

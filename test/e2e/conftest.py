@@ -22,7 +22,6 @@ need it.
 import json
 import os
 import pathlib
-import re
 import secrets
 import shutil
 import socket
@@ -37,19 +36,12 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 HARNESS = REPO / "test" / "harness"
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HARNESS))
 
 import gateways as gw_mod  # noqa: E402
 from podplayer import Kube, PodPlayer, free_port  # noqa: E402
 from upstreams import FakeLLM, FakePresidio  # noqa: E402
-
-
-def _read_env(path):
-    env = {}
-    for line in path.read_text().splitlines():
-        m = re.match(r'export (\w+)="?([^"]*)"?$', line.strip())
-        if m:
-            env[m.group(1)] = m.group(2)
-    return env
+from clusterenv import read_env  # noqa: E402
 
 
 class Cluster:
@@ -126,7 +118,7 @@ def cluster():
         subprocess.run([str(HARNESS / "cluster-up.sh")], check=True, env=env)
         started_here = True
     try:
-        c = Cluster(state, _read_env(state / "env"))
+        c = Cluster(state, read_env(state))
         yield c
     finally:
         if started_here:

@@ -14,6 +14,7 @@ import os
 import pathlib
 import re
 import subprocess
+import sys
 import time
 import uuid
 
@@ -21,15 +22,9 @@ import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HARNESS = REPO / "test" / "harness"
+sys.path.insert(0, str(HARNESS))
 
-
-def _read_env(path):
-    env = {}
-    for line in path.read_text().splitlines():
-        m = re.match(r'export (\w+)="?([^"]*)"?$', line.strip())
-        if m:
-            env[m.group(1)] = m.group(2)
-    return env
+from clusterenv import read_env  # noqa: E402
 
 
 class Cluster:
@@ -105,7 +100,7 @@ def cluster():
         env = dict(os.environ, LGO_STATE_DIR=str(state))
         subprocess.run([str(HARNESS / "cluster-up.sh")], check=True, env=env)
         started_here = True
-    c = Cluster(state, _read_env(env_file))
+    c = Cluster(state, read_env(state))
     _install_crds(c)
     yield c
     if started_here:
