@@ -12,6 +12,7 @@
 #include "kubeconfig.h"
 #include "leader.h"
 #include "reconcile.h"
+#include "clock.h"
 
 enum {
     O_CONTROLLER = CTLRUN_OPT_BASE,
@@ -138,10 +139,7 @@ struct ctlrun {
 static void log_msg(const char *what, const char *detail)
 {
     char when[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    gw_rfc3339_now(when);
     fprintf(stderr, "%s controller: %s%s%s\n", when, what, detail ? ": " : "", detail ? detail : "");
 }
 

@@ -9,6 +9,7 @@
 
 #include "doc.h"
 #include "strbuf.h"
+#include "clock.h"
 
 #define CRED_FILE_CAP ((size_t)1 << 20)
 
@@ -117,13 +118,6 @@ void kube_config_free(struct kube_config *cfg)
     free(cfg->token);
     pthread_mutex_destroy(&cfg->lock);
     free(cfg);
-}
-
-static time_t mono_secs(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
 }
 
 /* Reads a credential file; a trailing newline is dropped for tokens. */
@@ -465,7 +459,7 @@ int kube_config_read_files(struct kube_config *cfg, char **ret_err)
     }
     free(cfg->token);
     cfg->token = token;
-    cfg->token_read_at = mono_secs();
+    cfg->token_read_at = (time_t)(gw_mono_ms() / 1000u);
     return 0;
 }
 
@@ -608,7 +602,7 @@ int kube_config_auto(const char *path, const char *context, struct kube_config *
 
 static bool token_stale(struct kube_config *cfg)
 {
-    return cfg->token_file && (!cfg->token || mono_secs() - cfg->token_read_at >=
+    return cfg->token_file && (!cfg->token || (time_t)(gw_mono_ms() / 1000u) - cfg->token_read_at >=
                                                   (time_t)cfg->token_reread_secs);
 }
 
@@ -626,7 +620,7 @@ int kube_config_token(struct kube_config *cfg, char **ret)
     if (fresh) {
         free(cfg->token);
         cfg->token = fresh;
-        cfg->token_read_at = mono_secs();
+        cfg->token_read_at = (time_t)(gw_mono_ms() / 1000u);
     }
     int r = 0;
     *ret = NULL;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "strbuf.h"
+#include "clock.h"
 
 #define MCP_MAX_RESPONSE (1u << 20)
 #define MCP_MAX_PAGES 20
@@ -24,13 +25,6 @@ struct exchange {
     long deadline_ms;           /* absolute, CLOCK_MONOTONIC */
     char *err;
 };
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
@@ -105,7 +99,7 @@ static json_object *find_response(const char *body, int id)
 /* POSTs one JSON-RPC message; for requests (id > 0) returns the result. */
 static json_object *rpc(struct exchange *x, const char *step, int id, const char *method, json_object *params)
 {
-    long left = x->deadline_ms - now_ms();
+    long left = x->deadline_ms - (long)gw_mono_ms();
     if (left <= 0) {
         fail(x, step, "timed out");
         return NULL;
@@ -216,7 +210,7 @@ int mcp_list_tools(const char *url, const char *transport, long timeout_ms, char
         *ret_err = strdup("only streamable HTTP upstreams can be listed");
         return -EOPNOTSUPP;
     }
-    struct exchange x = { .url = url, .deadline_ms = now_ms() + timeout_ms };
+    struct exchange x = { .url = url, .deadline_ms = (long)gw_mono_ms() + timeout_ms };
     sb_init(&x.body, MCP_MAX_RESPONSE + 1);
     x.h = curl_easy_init();
     if (!x.h) {

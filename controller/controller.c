@@ -18,6 +18,7 @@
 #include "reconcile.h"
 #include "snapshot.h"
 #include "workqueue.h"
+#include "clock.h"
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
 #define CTL_ROLLOUT_RECHECK_MS 30000
@@ -71,18 +72,10 @@ struct controller {
     atomic_ulong reconciles, errors, applies, status_writes;
 };
 
-static void now_rfc3339(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 __attribute__((format(printf, 1, 2))) static void log_line(const char *fmt, ...)
 {
     char when[32], line[2048];
-    now_rfc3339(when);
+    gw_rfc3339_now(when);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
@@ -190,13 +183,6 @@ struct tools_entry {
     long expires_ms;
 };
 
-static long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void tools_entry_free(struct tools_entry *e)
 {
     if (!e)
@@ -240,7 +226,7 @@ static int list_tools_cached(void *ctx, const char *url, const char *transport, 
     struct controller *c = ctx;
     char key[2200];
     snprintf(key, sizeof(key), "%s %s", transport, url);
-    long now = mono_ms();
+    long now = (long)gw_mono_ms();
     pthread_mutex_lock(&c->tools_lock);
     for (struct tools_entry *e = c->tools; e; e = e->next) {
         if (strcmp(e->key, key) == 0 && e->expires_ms > now) {
@@ -256,7 +242,7 @@ static int list_tools_cached(void *ctx, const char *url, const char *transport, 
         return -ENOMEM;
     }
     e->rc = mcp_list_tools(url, transport, CTL_TOOLS_TIMEOUT_MS, &e->names, &e->n, &e->err);
-    e->expires_ms = mono_ms() + (e->rc == 0 ? CTL_TOOLS_TTL_MS : CTL_TOOLS_RETRY_MS);
+    e->expires_ms = (long)gw_mono_ms() + (e->rc == 0 ? CTL_TOOLS_TTL_MS : CTL_TOOLS_RETRY_MS);
     pthread_mutex_lock(&c->tools_lock);
     /* Drop expired entries and the older copy of this one; bound the size. */
     struct tools_entry **pp = &c->tools;
@@ -333,7 +319,7 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
         .service = owned(c, I_SVC, ns, name, ""),
     };
     char now[32];
-    now_rfc3339(now);
+    gw_rfc3339_now(now);
     struct ctl_plan_options po = { .image = c->opt.image, .now = now, .list_tools = list_tools_cached,
                                    .list_tools_ctx = c };
     struct gw_objset ours = { s->ours, s->n_ours };
@@ -367,7 +353,7 @@ static int reconcile_route(struct controller *c, const struct snapshot *s, const
     }
 
     char now[32];
-    now_rfc3339(now);
+    gw_rfc3339_now(now);
     struct ctl_plan_options po = { .image = c->opt.image, .now = now };
     struct ctl_plan p;
     int r = ctl_plan_orphan_route(route, &ours, &all, &po, &p);

@@ -1,4 +1,5 @@
 #include "informer.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -57,13 +58,6 @@ static int dup_opt(const char *s, char **ret)
     return *ret ? 0 : -ENOMEM;
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static int init_sync(struct informer *inf)
 {
     pthread_condattr_t ca;
@@ -93,7 +87,7 @@ int informer_new(struct kube_config *cfg, const struct informer_opts *o, struct 
     inf->h = o->handlers;
     inf->copts = o->client;
     inf->copts_set = o->client.timeout_ms != 0;
-    inf->rng = now_ms() ^ (uint64_t)(uintptr_t)inf ^ 0x9e3779b97f4a7c15ull;
+    inf->rng = gw_mono_ms() ^ (uint64_t)(uintptr_t)inf ^ 0x9e3779b97f4a7c15ull;
     atomic_init(&inf->stop, false);
     int r = dup_opt(o->ns, &inf->ns);
     if (r == 0)
@@ -260,7 +254,7 @@ bool informer_synced(struct informer *inf)
 
 static struct timespec deadline_in(uint64_t ms)
 {
-    uint64_t due = now_ms() + ms;
+    uint64_t due = gw_mono_ms() + ms;
     return (struct timespec){ (time_t)(due / 1000u), (long)(due % 1000u) * 1000000L };
 }
 
@@ -540,7 +534,7 @@ static unsigned watch_timeout(struct informer *inf)
  * event or bookmark, or it stayed open for a while. */
 static int do_watch(struct informer *inf, struct kube_client *c, bool *worked)
 {
-    uint64_t started = now_ms();
+    uint64_t started = gw_mono_ms();
     char *rv = informer_resource_version(inf);
     struct kube_watch_opts wo = {
         .resource_version = rv, .label_selector = inf->labels, .field_selector = inf->fields,
@@ -553,7 +547,7 @@ static int do_watch(struct informer *inf, struct kube_client *c, bool *worked)
         count(inf, &inf->stats.watch_errors);
         set_err(inf, ws.error ? ws.error : kube_client_error(c));
     }
-    *worked = ws.got_event || now_ms() - started >= 1000;
+    *worked = ws.got_event || gw_mono_ms() - started >= 1000;
     free(ws.error);
     free(rv);
     return r;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "strbuf.h"
+#include "clock.h"
 
 #define RELEASE_TIMEOUT_MS 3000L
 
@@ -39,13 +40,6 @@ struct leader {
 };
 
 /* ---- time and identity ----------------------------------------------------------- */
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 void leader_format_microtime(const struct timespec *ts, char out[32])
 {
@@ -126,7 +120,7 @@ int leader_new(struct kube_config *cfg, const struct leader_opts *o, struct lead
     pthread_cond_init(&le->cond, &ca);
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&le->lock, NULL);
-    le->rng = mono_ms() ^ (uint64_t)(uintptr_t)le ^ 0x2545f4914f6cdd1dull;
+    le->rng = gw_mono_ms() ^ (uint64_t)(uintptr_t)le ^ 0x2545f4914f6cdd1dull;
     if (!le->ns || !le->name || !le->identity) {
         leader_free(le);
         return -ENOMEM;
@@ -186,7 +180,7 @@ static bool stopping(struct leader *le)
 /* Waits up to ms or until stopped; true when stopped. */
 static bool nap(struct leader *le, uint64_t ms)
 {
-    uint64_t due = mono_ms() + ms;
+    uint64_t due = gw_mono_ms() + ms;
     struct timespec ts = { (time_t)(due / 1000u), (long)(due % 1000u) * 1000000L };
     pthread_mutex_lock(&le->lock);
     int r = 0;
@@ -231,7 +225,7 @@ static void observe(struct leader *le, json_object *lease)
     le->seen_renew = strdup(renew);
     le->seen_transitions = transitions;
     le->seen_duration_s = spec_int(lease, "leaseDurationSeconds");
-    le->seen_at_ms = mono_ms();
+    le->seen_at_ms = gw_mono_ms();
     if (holder_changed && le->cb.on_new_leader)
         le->cb.on_new_leader(le->cb.ud, holder);
 }
@@ -317,7 +311,7 @@ static int try_acquire_or_renew(struct leader *le)
         return r;
     observe(le, lease);
     bool ours = strcmp(spec_str(lease, "holderIdentity"), le->identity) == 0;
-    if (!ours && held_by_other(le, mono_ms())) {
+    if (!ours && held_by_other(le, gw_mono_ms())) {
         json_object_put(lease);
         return -EBUSY;
     }
@@ -387,16 +381,16 @@ static int acquire(struct leader *le)
  * stopped (-ECANCELED). */
 static int renew(struct leader *le)
 {
-    uint64_t last_ok = mono_ms();
+    uint64_t last_ok = gw_mono_ms();
     for (;;) {
         uint64_t deadline = last_ok + le->renew_deadline_ms;
-        uint64_t now = mono_ms();
+        uint64_t now = gw_mono_ms();
         uint64_t wait = le->retry_period_ms;
         if (now + wait > deadline)
             wait = deadline > now ? deadline - now : 0;
         if (nap(le, wait))
             return -ECANCELED;
-        now = mono_ms();
+        now = gw_mono_ms();
         if (now >= deadline)
             return -ETIMEDOUT;
         set_timeout(le, (long)(deadline - now));

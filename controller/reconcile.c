@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "strbuf.h"
+#include "clock.h"
 
 #define RES(var, plural, ns) \
     const struct kube_resource var = { GW_GROUP, "v1alpha1", plural, ns }
@@ -57,20 +58,12 @@ static int jadd_str(json_object *o, const char *k, const char *v)
     return 0;
 }
 
-static void rfc3339_now(char out[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int ctl_post_event(struct kube_client *c, json_object *obj, bool warning, const char *reason, const char *message)
 {
     json_object *md = jget(obj, "metadata");
     const char *ns = jstr(md, "namespace");
     char now[32];
-    rfc3339_now(now);
+    gw_rfc3339_now(now);
     json_object *ev = json_object_new_object(), *emd = json_object_new_object();
     json_object *inv = json_object_new_object(), *src = json_object_new_object();
     int r = -ENOMEM;

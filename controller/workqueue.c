@@ -1,4 +1,5 @@
 #include "workqueue.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <json-c/linkhash.h>
@@ -40,13 +41,6 @@ struct workqueue {
 };
 
 static const struct wq_opts DEFAULTS = { .base_delay_ms = 5, .max_delay_ms = 1000u * 1000u };
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 uint64_t wq_backoff_ms(const struct wq_opts *o, unsigned failures)
 {
@@ -241,7 +235,7 @@ static int add_after_locked(struct workqueue *q, struct wq_item *it, uint64_t de
         add_locked(q, it);
         return 0;
     }
-    uint64_t due = now_ms() + delay_ms;
+    uint64_t due = gw_mono_ms() + delay_ms;
     if ((it->flags & F_WAITING) && it->due_ms <= due)
         return 0;
     int r = heap_push(q, it, due);
@@ -327,7 +321,7 @@ int wq_get(struct workqueue *q, const char **ret_key)
             pthread_mutex_unlock(&q->lock);
             return -ESHUTDOWN;
         }
-        promote_due(q, now_ms());
+        promote_due(q, gw_mono_ms());
         if (q->head)
             break;
         wait_for_work(q);
