@@ -122,19 +122,7 @@ static int set_status(struct ctl_plan *p, const struct gw_object *o, const struc
  * was sent when it first appeared). */
 static bool condition_unchanged(const struct gw_object *o, const struct ctl_condition *c)
 {
-    json_object *conds = old_conditions(o);
-    size_t n = conds && json_object_is_type(conds, json_type_array) ? json_object_array_length(conds) : 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object *it = json_object_array_get_idx(conds, i), *t, *st, *rs, *m;
-        if (!json_object_object_get_ex(it, "type", &t) || strcmp(json_object_get_string(t), c->type) != 0)
-            continue;
-        return json_object_object_get_ex(it, "status", &st) && json_object_object_get_ex(it, "reason", &rs) &&
-               json_object_object_get_ex(it, "message", &m) &&
-               strcmp(json_object_get_string(st), c->status ? "True" : "False") == 0 &&
-               strcmp(json_object_get_string(rs), c->reason) == 0 &&
-               strcmp(json_object_get_string(m), c->message) == 0;
-    }
-    return false;
+    return ctl_condition_says(old_conditions(o), c);
 }
 
 static char *join_errors(const struct gw_errlist *l)

@@ -83,7 +83,7 @@ int ctl_deployment_ready(json_object *deploy, bool *ret_failed, char **ret_messa
     return ready;
 }
 
-static json_object *find_condition(json_object *conds, const char *type)
+json_object *ctl_condition_find(json_object *conds, const char *type)
 {
     if (!conds || !json_object_is_type(conds, json_type_array))
         return NULL;
@@ -94,6 +94,14 @@ static json_object *find_condition(json_object *conds, const char *type)
             return c;
     }
     return NULL;
+}
+
+bool ctl_condition_says(json_object *conds, const struct ctl_condition *c)
+{
+    json_object *old = ctl_condition_find(conds, c->type);
+    const char *st = get_str(old, "status"), *rs = get_str(old, "reason"), *m = get_str(old, "message");
+    return st && rs && m && strcmp(st, c->status ? "True" : "False") == 0 && strcmp(rs, c->reason) == 0 &&
+           strcmp(m, c->message) == 0;
 }
 
 static int add_str(json_object *o, const char *key, const char *val)
@@ -141,7 +149,7 @@ json_object *ctl_conditions_build(json_object *old_conditions, const struct ctl_
     if (!arr)
         return NULL;
     for (size_t i = 0; i < n; i++) {
-        json_object *c = condition_new(&conds[i], find_condition(old_conditions, conds[i].type),
+        json_object *c = condition_new(&conds[i], ctl_condition_find(old_conditions, conds[i].type),
                                        observed_generation, now);
         if (!c || json_object_array_add(arr, c) != 0) {
             json_object_put(c);

@@ -46,6 +46,13 @@ struct ctl_condition {
  * when not, -ENOMEM. deploy NULL means "not created yet". */
 int ctl_deployment_ready(json_object *deploy, bool *ret_failed, char **ret_message);
 
+/* The condition of type in a conditions array, borrowed, or NULL. */
+json_object *ctl_condition_find(json_object *conds, const char *type);
+
+/* Whether the conditions already hold c with the same status, reason and
+ * message (lastTransitionTime and observedGeneration aside). */
+bool ctl_condition_says(json_object *conds, const struct ctl_condition *c);
+
 /* Builds status.conditions: each new condition keeps the old one's
  * lastTransitionTime when its status did not change, otherwise gets now
  * (RFC 3339). Conditions of other types already present are kept (another
