@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "doc.h"
 #include "model.h"
+#include "readfile.h"
 #include "render.h"
 #include "resolve.h"
 #include "strbuf.h"

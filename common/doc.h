@@ -47,8 +47,4 @@ void gw_docs_free(json_object **docs, size_t n);
 int gw_json_parse(const char *buf, size_t len, unsigned max_depth,
                   json_object **ret, char **ret_err);
 
-/* Reads a whole file (or stdin for "-") with a size cap. */
-int gw_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len,
-                 char **ret_err);
-
 #endif

@@ -860,3 +860,30 @@ const char *gw_object_label(const struct gw_object *o, char *buf, size_t cap)
         snprintf(buf, cap, "%s %s", gw_kind_name(o->kind), name);
     return buf;
 }
+
+static const char *const GUARD_TYPES[] = { NULL, "openai-moderation-api", "bedrock-api", "presidio-api" };
+static const char *const GUARD_BLOCKS[] = { NULL, "openaiModeration", "bedrock", "presidio" };
+
+const char *gw_guard_type_name(enum gw_guard_type t)
+{
+    return (unsigned)t < sizeof(GUARD_TYPES) / sizeof(GUARD_TYPES[0]) ? GUARD_TYPES[t] : NULL;
+}
+
+const char *gw_guard_block_name(enum gw_guard_type t)
+{
+    return (unsigned)t < sizeof(GUARD_BLOCKS) / sizeof(GUARD_BLOCKS[0]) ? GUARD_BLOCKS[t] : NULL;
+}
+
+void gw_guard_provider_check(const struct gw_object *guard, const struct gw_object *provider,
+                             const char *field, struct gw_errlist *errors)
+{
+    const struct gw_guard *g = &guard->u.guard;
+    const struct gw_guardrail_provider *p = &provider->u.provider;
+    if (g->type == GW_GUARD_NONE || p->type == GW_GUARD_NONE || g->type == p->type)
+        return;
+    char d[256];
+    snprintf(d, sizeof(d), "Guard %s/%s sets spec.%s but its provider %s/%s has type %s", guard->meta.ns,
+             guard->meta.name, gw_guard_block_name(g->type), provider->meta.ns, provider->meta.name,
+             gw_guard_type_name(p->type));
+    err_invalid_str(errors, field, guard->meta.name, d);
+}

@@ -8,7 +8,6 @@
 
 #include "doc.h"
 #include "litellm_known.h"
-#include "render.h"
 #include "strbuf.h"
 #include "textutil.h"
 
@@ -377,28 +376,4 @@ void gw_config_check(json_object *cfg, struct gw_errlist *e)
                 bad(e, where, "needs url (or command) in the merged config");
         }
     }
-}
-
-int gw_patch_review_gateway(const struct gw_object *gw, struct gw_errlist *errors, struct gw_errlist *warnings)
-{
-    json_object *patch = NULL, *base = NULL;
-    char *why = NULL;
-    int r = gw_patch_parse(gw->u.ai.config_patch, &patch, &why);
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0) {
-        errlist_add(errors, GW_E_INVALID, GW_PATCH_FIELD, NULL, why ? why : "not a valid YAML mapping");
-        free(why);
-        return 0;
-    }
-    r = gw_render_ai_base_config(gw, NULL, 0, &base, NULL);
-    if (r == 0) {
-        gw_patch_describe(base, patch, warnings);
-        r = gw_config_merge(base, patch);
-    }
-    if (r == 0)
-        gw_config_check(base, errors);
-    json_object_put(base);
-    json_object_put(patch);
-    return r == -ENOMEM ? r : 0;
 }

@@ -238,10 +238,6 @@ static void guard_rules(const struct gw_guard *g, struct gw_errlist *errors)
         err_invalid_str(errors, "spec.presidio.language", "", "should be at least 1 chars long");
 }
 
-static const char *const PROVIDER_TYPES[] = { NULL, "openai-moderation-api", "bedrock-api",
-                                              "presidio-api" };
-static const char *const PROVIDER_BLOCKS[] = { NULL, "openaiModeration", "bedrock", "presidio" };
-
 static void provider_rules(const struct gw_object *o, struct gw_errlist *errors)
 {
     const struct gw_guardrail_provider *p = &o->u.provider;
@@ -250,13 +246,13 @@ static void provider_rules(const struct gw_object *o, struct gw_errlist *errors)
     json_object *spec = json_object_object_get(o->root, "spec");
     char f[FIELD_MAX], d[160];
     for (int t = GW_GUARD_OPENAI_MODERATION; t <= GW_GUARD_PRESIDIO; t++) {
-        bool present = json_object_object_get_ex(spec, PROVIDER_BLOCKS[t], NULL);
-        snprintf(f, sizeof(f), "spec.%s", PROVIDER_BLOCKS[t]);
+        bool present = json_object_object_get_ex(spec, gw_guard_block_name((enum gw_guard_type)t), NULL);
+        snprintf(f, sizeof(f), "spec.%s", gw_guard_block_name((enum gw_guard_type)t));
         if (t == (int)p->type && !present && t != GW_GUARD_OPENAI_MODERATION) {
-            snprintf(d, sizeof(d), "required when type is %s", PROVIDER_TYPES[t]);
+            snprintf(d, sizeof(d), "required when type is %s", gw_guard_type_name((enum gw_guard_type)t));
             err_required(errors, f, d);
         } else if (t != (int)p->type && present) {
-            snprintf(d, sizeof(d), "must not be set when type is %s", PROVIDER_TYPES[p->type]);
+            snprintf(d, sizeof(d), "must not be set when type is %s", gw_guard_type_name(p->type));
             err_forbidden(errors, f, d);
         }
     }
@@ -268,20 +264,6 @@ static void provider_rules(const struct gw_object *o, struct gw_errlist *errors)
         const char *why = gw_url_check(urls[i]);
         if (why)
             err_invalid_str(errors, fields[i], urls[i], why);
-    }
-}
-
-void gw_validate_guard_provider(const struct gw_object *guard, const struct gw_object *provider,
-                                const char *field, struct gw_errlist *errors)
-{
-    const struct gw_guard *g = &guard->u.guard;
-    const struct gw_guardrail_provider *p = &provider->u.provider;
-    if (g->type != GW_GUARD_NONE && p->type != GW_GUARD_NONE && g->type != p->type) {
-        char d[256];
-        snprintf(d, sizeof(d), "Guard %s/%s sets spec.%s but its provider %s/%s has type %s", guard->meta.ns,
-                 guard->meta.name, PROVIDER_BLOCKS[g->type], provider->meta.ns, provider->meta.name,
-                 PROVIDER_TYPES[p->type]);
-        err_invalid_str(errors, field, guard->meta.name, d);
     }
 }
 
@@ -313,6 +295,32 @@ void gw_validate_object(const struct gw_object *o, struct gw_errlist *errors, st
     }
 }
 
+/* The admission review of an AiGateway's patch: parse, describe against the
+ * config the gateway alone renders, merge, check. Returns 0 or -ENOMEM. */
+static int patch_review(const struct gw_object *gw, struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    json_object *patch = NULL, *base = NULL;
+    char *why = NULL;
+    int r = gw_patch_parse(gw->u.ai.config_patch, &patch, &why);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0) {
+        errlist_add(errors, GW_E_INVALID, GW_PATCH_FIELD, NULL, why ? why : "not a valid YAML mapping");
+        free(why);
+        return 0;
+    }
+    r = gw_render_ai_base_config(gw, NULL, 0, &base, NULL);
+    if (r == 0) {
+        gw_patch_describe(base, patch, warnings);
+        r = gw_config_merge(base, patch);
+    }
+    if (r == 0)
+        gw_config_check(base, errors);
+    json_object_put(base);
+    json_object_put(patch);
+    return r == -ENOMEM ? r : 0;
+}
+
 int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings)
 {
     struct gw_object *o = NULL;
@@ -323,7 +331,7 @@ int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, st
         o->meta.ns = ns;
     gw_validate_object(o, errors, warnings);
     if (o->kind == GW_KIND_AIGATEWAY && o->u.ai.config_patch)
-        r = gw_patch_review_gateway(o, errors, warnings);
+        r = patch_review(o, errors, warnings);
     gw_object_free(o);
     return r == -ENOMEM ? r : 0;
 }

@@ -25,10 +25,4 @@ int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors,
 void gw_validate_object(const struct gw_object *o, struct gw_errlist *errors,
                         struct gw_errlist *warnings);
 
-/* Checks a GuardrailProvider against the Guard that references it: the
- * Guard's block must match the provider's type. field prefixes messages
- * ("spec.guardrails[0]"). */
-void gw_validate_guard_provider(const struct gw_object *guard, const struct gw_object *provider,
-                                const char *field, struct gw_errlist *errors);
-
 #endif

@@ -9,11 +9,7 @@
 #include <yaml.h>
 
 #include "strbuf.h"
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+#include "textutil.h"
 
 /* Returns the object's keys sorted (array owned by caller, strings borrowed). */
 static const char **sorted_keys(json_object *o, size_t *ret_n)
@@ -26,7 +22,7 @@ static const char **sorted_keys(json_object *o, size_t *ret_n)
         (void)v;
         keys[i++] = k;
     }
-    qsort(keys, n, sizeof(*keys), cmp_str);
+    qsort(keys, n, sizeof(*keys), gw_cmp_cstr);
     *ret_n = n;
     return keys;
 }

@@ -56,3 +56,10 @@ if(CMOCKA_FOUND)
     set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/integration-c)
   endforeach()
 endif()
+
+# Layering of the sources: the pure core includes no I/O, thread or clock
+# header and nothing from the runtime folders, and no include cycle exists
+# between the product's modules; plus the tests of that checker.
+add_test(NAME unit/layering COMMAND ${CMAKE_SOURCE_DIR}/test/checks/layering.sh ${CMAKE_SOURCE_DIR})
+add_test(NAME unit/layering-selftest COMMAND ${CMAKE_SOURCE_DIR}/test/checks/test_layering.sh)
+set_tests_properties(unit/layering unit/layering-selftest PROPERTIES LABELS unit)
