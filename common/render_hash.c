@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "strbuf.h"
 #include "textutil.h"
 
@@ -62,19 +63,17 @@ static int env_secret_names(json_object *env, json_object *env_from, char ***nam
     int r = 0;
     size_t len = env ? json_object_array_length(env) : 0;
     for (size_t i = 0; i < len && r == 0; i++) {
-        json_object *vf, *ref, *name;
         json_object *e = json_object_array_get_idx(env, i);
-        if (json_object_object_get_ex(e, "valueFrom", &vf) && json_object_object_get_ex(vf, "secretKeyRef", &ref) &&
-            json_object_object_get_ex(ref, "name", &name) && json_object_is_type(name, json_type_string))
-            r = add_name(names, n, alloc, json_object_get_string(name));
+        const char *name = jobj_get_str(jobj_get(jobj_get(e, "valueFrom"), "secretKeyRef"), "name");
+        if (name)
+            r = add_name(names, n, alloc, name);
     }
     len = env_from ? json_object_array_length(env_from) : 0;
     for (size_t i = 0; i < len && r == 0; i++) {
-        json_object *ref, *name;
         json_object *e = json_object_array_get_idx(env_from, i);
-        if (json_object_object_get_ex(e, "secretRef", &ref) && json_object_object_get_ex(ref, "name", &name) &&
-            json_object_is_type(name, json_type_string))
-            r = add_name(names, n, alloc, json_object_get_string(name));
+        const char *name = jobj_get_str(jobj_get(e, "secretRef"), "name");
+        if (name)
+            r = add_name(names, n, alloc, name);
     }
     return r;
 }

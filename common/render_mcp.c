@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "strset.h"
 #include "textutil.h"
 
 static char *key_plain(const struct gw_object *r, bool force_hash)
@@ -121,6 +122,40 @@ static void join_patterns(struct strbuf *sb, const char *const *pats, size_t n, 
     }
 }
 
+/* Literal allow (and deny) names: the allowed ones not denied, each once,
+ * in the order given. Hash sets keep it linear. */
+static bool literal_allow(struct jobj_builder *b, const char *const *allow, size_t n_allow,
+                          const char *const *deny, size_t n_deny, json_object *server, struct strbuf *msg)
+{
+    struct gw_strset seen, denied;
+    gw_strset_init(&seen);
+    gw_strset_init(&denied);
+    for (size_t i = 0; i < n_deny; i++)
+        if (gw_strset_add(&denied, deny[i], i, NULL) < 0)
+            jobj_builder_fail(b, -ENOMEM);
+    json_object *allowed = jobj_new_arr(b);
+    size_t kept = 0;
+    for (size_t i = 0; i < n_allow && !jobj_builder_err(b); i++) {
+        int added = gw_strset_add(&seen, allow[i], i, NULL);
+        if (added < 0)
+            jobj_builder_fail(b, added);
+        if (added <= 0 || gw_strset_find(&denied, allow[i], NULL))
+            continue;
+        jobj_push(b, allowed, jobj_new_str(b, allow[i]));
+        kept++;
+    }
+    gw_strset_free(&seen);
+    gw_strset_free(&denied);
+    if (kept == 0) {
+        json_object_put(allowed);
+        sb_adds(msg, "deny removes every allowed tool; the route is not exposed");
+        return false;
+    }
+    jobj_set(b, server, "allowed_tools", allowed);
+    sb_addf(msg, "exactly %zu allowed tool%s exposed", kept, kept == 1 ? "" : "s");
+    return true;
+}
+
 /* Maps allow/deny onto LiteLLM's exact-name allowed_tools and
  * disallowed_tools so that what LiteLLM exposes equals what the filter
  * means. Globs are expanded when the upstream's tool names are known;
@@ -163,27 +198,8 @@ static bool tool_filter(struct jobj_builder *b, const struct gw_route_input *ri,
         sb_adds(msg, " cannot be enforced until the upstream's tools are listed; the route is not exposed");
         return false;
     }
-    if (r->n_allow > 0) {
-        json_object *allowed = jobj_new_arr(b);
-        size_t kept = 0;
-        for (size_t i = 0; i < r->n_allow; i++) {
-            bool dup = false;
-            for (size_t j = 0; j < i && !dup; j++)
-                dup = strcmp(allow[i], allow[j]) == 0;
-            if (dup || matches_any(deny, r->n_deny, allow[i]))
-                continue;
-            jobj_push(b, allowed, jobj_new_str(b, allow[i]));
-            kept++;
-        }
-        if (kept == 0) {
-            json_object_put(allowed);
-            sb_adds(msg, "deny removes every allowed tool; the route is not exposed");
-            return false;
-        }
-        jobj_set(b, server, "allowed_tools", allowed);
-        sb_addf(msg, "exactly %zu allowed tool%s exposed", kept, kept == 1 ? "" : "s");
-        return true;
-    }
+    if (r->n_allow > 0)
+        return literal_allow(b, allow, r->n_allow, deny, r->n_deny, server, msg);
     json_object *denied = jobj_new_arr(b);
     for (size_t i = 0; i < r->n_deny; i++)
         jobj_push(b, denied, jobj_new_str(b, deny[i]));
