@@ -7,13 +7,15 @@
  * length of one scalar. Duplicate mapping keys, non-scalar keys, NUL bytes
  * and invalid UTF-8 are errors.
  *
- * Plain YAML scalars resolve as PyYAML does (YAML 1.1: yes/no/on/off are
- * booleans), because LiteLLM reads the rendered config with PyYAML and a
- * patch must mean the same to us as to it. */
+ * Plain YAML scalars resolve as PyYAML's SafeLoader does (yaml11.h: YAML
+ * 1.1, yes/no/on/off are booleans, 1_000 an integer, 1e3 a string),
+ * because LiteLLM reads the rendered config with PyYAML and a patch must
+ * mean the same to us as to it. */
 #ifndef GW_DOC_H
 #define GW_DOC_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct gw_load_limits {
@@ -23,6 +25,11 @@ struct gw_load_limits {
     size_t max_aliases;
     size_t max_scalar;
     size_t max_docs;
+    /* Refuse what PyYAML reads as something JSON cannot say: plain keys
+     * that are not strings to it (on, null, 123), plain dates, integers
+     * beyond 64 bits. On for the config patch, which LiteLLM reads; off for
+     * manifests, where such scalars stay strings as in Kubernetes. */
+    bool strict_yaml11;
 };
 
 /* Defaults for whole manifests. */

@@ -63,3 +63,10 @@ endif()
 add_test(NAME unit/layering COMMAND ${CMAKE_SOURCE_DIR}/test/checks/layering.sh ${CMAKE_SOURCE_DIR})
 add_test(NAME unit/layering-selftest COMMAND ${CMAKE_SOURCE_DIR}/test/checks/test_layering.sh)
 set_tests_properties(unit/layering unit/layering-selftest PROPERTIES LABELS unit)
+
+# The YAML loader and writer against PyYAML, the YAML reader of LiteLLM.
+add_executable(yaml_roundtrip ${CMAKE_SOURCE_DIR}/test/checks/yaml_roundtrip.c)
+target_link_libraries(yaml_roundtrip PRIVATE gwcore)
+add_test(NAME unit/yaml11-pyyaml
+  COMMAND python3 ${CMAKE_SOURCE_DIR}/test/checks/yaml11_agree.py $<TARGET_FILE:yaml_roundtrip>)
+set_tests_properties(unit/yaml11-pyyaml PROPERTIES LABELS unit)

@@ -24,7 +24,8 @@ static void test_scalars_resolve_like_pyyaml(void **state)
     assert_string_equal(json_object_get_string(json_object_object_get(o, "f")), "1");
     assert_int_equal(json_object_get_int64(json_object_object_get(o, "g")), 31);
     assert_string_equal(json_object_get_string(json_object_object_get(o, "h")), "text");
-    assert_true(json_object_is_type(json_object_object_get(o, "i"), json_type_double));
+    /* PyYAML (YAML 1.1) needs a dot for a float: 1e3 is a string to it. */
+    assert_string_equal(json_object_get_string(json_object_object_get(o, "i")), "1e3");
     /* Beyond int64: still a number (a float), and it keeps its text. */
     assert_true(json_object_is_type(json_object_object_get(o, "j"), json_type_double));
     assert_string_equal(json_object_to_json_string(json_object_object_get(o, "j")), "99999999999999999999");
