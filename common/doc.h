@@ -50,7 +50,10 @@ int gw_yaml_load_one(const char *buf, size_t len, const struct gw_load_limits *l
                      json_object **ret, char **ret_err);
 void gw_docs_free(json_object **docs, size_t n);
 
-/* Strict JSON with a depth cap, UTF-8 validation and no trailing bytes. */
+/* Strict JSON with a depth cap, UTF-8 validation and no trailing bytes.
+ * Also refused, each with the offset and the reason in *ret_err:
+ * duplicate keys in one object, \u0000 in a string, lone UTF-16
+ * surrogates, NaN and Infinity, numbers beyond the range of a double. */
 int gw_json_parse(const char *buf, size_t len, unsigned max_depth,
                   json_object **ret, char **ret_err);
 

@@ -163,6 +163,48 @@ static void test_json_strict(void **state)
     free(err);
 }
 
+/* What json-c lets through and every other reader sees differently. */
+static void json_refused(const char *text, const char *want)
+{
+    json_object *o = NULL;
+    char *err = NULL;
+    int r = gw_json_parse(text, strlen(text), 16, &o, &err);
+    if (r != -EINVAL || !err || strcmp(err, want) != 0)
+        fail_msg("%s: got %d, %s; want %s", text, r, err ? err : "(no message)", want);
+    assert_null(o);
+    free(err);
+}
+
+static void json_accepted(const char *text)
+{
+    json_object *o = NULL;
+    char *err = NULL;
+    if (gw_json_parse(text, strlen(text), 16, &o, &err) != 0)
+        fail_msg("%s: refused: %s", text, err ? err : "?");
+    json_object_put(o);
+}
+
+static void test_json_refuses_what_readers_disagree_on(void **state)
+{
+    (void)state;
+    json_refused("{\"uid\":\"a\",\"x\":1,\"uid\":\"b\"}", "invalid JSON at offset 17: duplicate key \"uid\"");
+    json_refused("{\"a\":1,\"\\u0061\":2}", "invalid JSON at offset 7: duplicate key \"a\"");
+    json_refused("[{\"k\":{\"a\":1}},{\"k\":{\"b\":1,\"b\":2}}]", "invalid JSON at offset 27: duplicate key \"b\"");
+    json_refused("{\"name\":\"gpt\\u0000-evil\"}", "invalid JSON at offset 12: \\u0000 (NUL) is not allowed in strings");
+    json_refused("[\"\\ud800\"]", "invalid JSON at offset 2: lone UTF-16 high surrogate \\ud800");
+    json_refused("[\"\\ud800\\u0041\"]", "invalid JSON at offset 2: lone UTF-16 high surrogate \\ud800");
+    json_refused("[\"x\\udc00\"]", "invalid JSON at offset 3: lone UTF-16 low surrogate \\udc00");
+    json_refused("{\"a\":NaN}", "invalid JSON at offset 5: NaN is not a JSON value (NaN and Infinity are not JSON)");
+    json_refused("[1,Infinity]", "invalid JSON at offset 3: Infinity is not a JSON value (NaN and Infinity are not JSON)");
+    json_refused("[-Infinity]", "invalid JSON at offset 1: -Infinity is not a JSON value (NaN and Infinity are not JSON)");
+    json_refused("[1e999]", "invalid JSON at offset 1: number 1e999 is beyond the range of a double");
+    /* Same key in different objects, a valid surrogate pair, escapes that
+     * are not keys, literals: all fine. */
+    json_accepted("[{\"a\":1},{\"a\":2,\"b\":{\"a\":3}}]");
+    json_accepted("{\"e\":\"\\ud83d\\ude00\",\"q\":\"\\\"a\\\\\",\"t\":true,\"f\":false,\"n\":null,\"x\":-1.5e10}");
+    json_accepted("{\"a\\\"b\":1,\"a\\\\b\":2}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_size_and_scalar_caps),
         cmocka_unit_test(test_syntax_error_has_position),
         cmocka_unit_test(test_json_strict),
+        cmocka_unit_test(test_json_refuses_what_readers_disagree_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
