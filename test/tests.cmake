@@ -70,3 +70,9 @@ target_link_libraries(yaml_roundtrip PRIVATE gwcore)
 add_test(NAME unit/yaml11-pyyaml
   COMMAND python3 ${CMAKE_SOURCE_DIR}/test/checks/yaml11_agree.py $<TARGET_FILE:yaml_roundtrip>)
 set_tests_properties(unit/yaml11-pyyaml PROPERTIES LABELS unit)
+
+# `validate` for pipelines through the real binary: directories, -o json,
+# exit codes, the warning on empty input.
+add_test(NAME unit/validate-cli
+  COMMAND ${CMAKE_SOURCE_DIR}/test/checks/test_validate_cli.sh $<TARGET_FILE:litellm-gateway-operator>)
+set_tests_properties(unit/validate-cli PROPERTIES LABELS unit)
