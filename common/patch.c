@@ -173,14 +173,15 @@ static bool contains_ci(const char *s, const char *word)
 {
     size_t n = strlen(word);
     for (; *s; s++)
-        if (strncasecmp(s, word, n) == 0)
+        if (strncasecmp(s, word, n) == 0 &&
+            !(strcmp(word, "token") == 0 && (s[n] == 's' || s[n] == 'S')))
             return true;
     return false;
 }
 
 /* Keys whose values can be secrets, anywhere in the path: api_key,
  * master_key, any *_key or *key, and anything naming a secret, token,
- * password, credential or private key. */
+ * password, credential or private key ("tokens", a count, is not one). */
 static bool secret_path(const char *path)
 {
     static const char *const words[] = { "key", "secret", "token", "password", "passwd", "credential",

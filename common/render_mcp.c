@@ -42,44 +42,57 @@ static int route_age_cmp(const struct gw_object *a, const struct gw_object *b)
     return c ? c : strcmp(a->meta.name ? a->meta.name : "", b->meta.name ? b->meta.name : "");
 }
 
+struct aged_route {
+    const struct gw_object *route;
+    size_t index;
+};
+
+static int aged_cmp(const void *a, const void *b)
+{
+    const struct aged_route *x = a, *y = b;
+    int c = route_age_cmp(x->route, y->route);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* The key route claims among the keys taken so far (added to taken): its
+ * plain key, else the hashed form, else NULL. -ENOMEM on failure. */
+static int claim_key(const struct gw_object *route, struct gw_strset *taken, char **ret)
+{
+    *ret = NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *k = key_plain(route, attempt == 1);
+        if (!k)
+            return -ENOMEM;
+        int r = gw_strset_add(taken, k, 0, NULL);
+        if (r == 1) {
+            *ret = k;
+            return 0;
+        }
+        free(k);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
 int gw_route_keys(const struct gw_object *const *routes, size_t n, char ***ret_keys)
 {
     char **keys = calloc(n ? n : 1, sizeof(*keys));
-    size_t *order = calloc(n ? n : 1, sizeof(*order));
-    if (!keys || !order) {
-        free(keys);
-        free(order);
-        return -ENOMEM;
-    }
+    struct aged_route *order = calloc(n ? n : 1, sizeof(*order));
+    struct gw_strset taken;
+    gw_strset_init(&taken);
+    int rc = keys && order ? 0 : -ENOMEM;
     /* Oldest first, so the first to claim a key keeps it. */
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && route_age_cmp(routes[order[j]], routes[order[j - 1]]) < 0; j--) {
-            size_t t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    int rc = 0;
-    for (size_t oi = 0; oi < n && rc == 0; oi++) {
-        size_t i = order[oi];
-        char *k = key_plain(routes[i], false);
-        for (int attempt = 0; k && attempt < 2; attempt++) {
-            bool taken = false;
-            for (size_t oj = 0; oj < oi && !taken; oj++)
-                taken = keys[order[oj]] && strcmp(keys[order[oj]], k) == 0;
-            if (!taken)
-                break;
-            free(k);
-            k = attempt == 0 ? key_plain(routes[i], true) : NULL;
-            if (attempt == 0 && !k)
-                rc = -ENOMEM;
-        }
-        keys[i] = k;
-    }
+    for (size_t i = 0; i < n && rc == 0; i++)
+        order[i] = (struct aged_route){ routes[i], i };
+    if (rc == 0 && n > 1)
+        qsort(order, n, sizeof(*order), aged_cmp);
+    for (size_t oi = 0; oi < n && rc == 0; oi++)
+        rc = claim_key(order[oi].route, &taken, &keys[order[oi].index]);
+    gw_strset_free(&taken);
     free(order);
     if (rc) {
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; keys && i < n; i++)
             free(keys[i]);
         free(keys);
         return rc;
@@ -236,10 +249,53 @@ static void route_result_set(struct gw_route_result *res, enum gw_route_state st
     res->message = strdup(msg);
 }
 
-json_object *render_mcp_servers(struct jobj_builder *b, const struct gw_render_input *in,
-                               struct gw_route_result *results)
+/* The mcp_servers entry of one route whose key is res->key; NULL when the
+ * route is left out (res says why). */
+static json_object *route_server(struct jobj_builder *b, const struct gw_object *gw,
+                                 const struct gw_route_input *ri, struct gw_route_result *res)
 {
-    const struct gw_object *gw = in->gateway;
+    if (!res->key) {
+        route_result_set(res, GW_ROUTE_DUPLICATE, "DuplicateServerName",
+                         "its MCP server key collides with another route's even after hashing");
+        return NULL;
+    }
+    if (!ri->route->u.route.external_url && !ri->server) {
+        const struct gw_ref *sr = &ri->route->u.route.server;
+        char m[600];
+        snprintf(m, sizeof(m), "ToolServer %s/%s not found", gw_ref_ns(sr, ri->route->meta.ns),
+                 sr->name ? sr->name : "");
+        route_result_set(res, GW_ROUTE_UNRESOLVED, "UpstreamUnresolved", m);
+        return NULL;
+    }
+    json_object *srv = jobj_new_obj(b);
+    const char *transport = "http";
+    char *url = gw_route_upstream_url(ri, &transport);
+    jobj_set(b, srv, "url", jobj_new_str(b, url ? url : ""));
+    jobj_set(b, srv, "transport", jobj_new_str(b, transport));
+    /* Without it LiteLLM refuses every key, the agents' pseudo keys
+     * included, access to the server. */
+    jobj_set(b, srv, "allow_all_keys", jobj_new_bool(b, true));
+    free(url);
+    char d[600];
+    snprintf(d, sizeof(d), "ToolRoute %s/%s", ri->route->meta.ns, ri->route->meta.name);
+    jobj_set(b, srv, "description", jobj_new_str(b, d));
+    struct strbuf msg;
+    sb_init(&msg, 8192);
+    if (!tool_filter(b, ri, srv, &msg)) {
+        json_object_put(srv);
+        route_result_set(res, GW_ROUTE_FILTER_UNENFORCEABLE, "ToolFilterUnenforceable", sb_str(&msg));
+        sb_release(&msg);
+        return NULL;
+    }
+    res->url = sb_dupf(1 << 20, "http://%s.%s.svc.cluster.local/mcp/%s", gw->meta.name, gw->meta.ns, res->key);
+    route_result_set(res, GW_ROUTE_READY, "Reconciled", sb_str(&msg));
+    sb_release(&msg);
+    return srv;
+}
+
+json_object *render_mcp_servers(struct jobj_builder *b, const struct gw_render_input *in,
+                                struct gw_route_result *results)
+{
     json_object *servers = jobj_new_obj(b);
     const struct gw_object **routes = calloc(in->n_routes ? in->n_routes : 1, sizeof(*routes));
     char **keys = NULL;
@@ -249,54 +305,17 @@ json_object *render_mcp_servers(struct jobj_builder *b, const struct gw_render_i
     }
     for (size_t i = 0; i < in->n_routes; i++)
         routes[i] = in->routes[i].route;
-    if (gw_route_keys(routes, in->n_routes, &keys) < 0) {
-        free(routes);
-        jobj_builder_fail(b, -ENOMEM);
+    int r = gw_route_keys(routes, in->n_routes, &keys);
+    free(routes);
+    if (r < 0) {
+        jobj_builder_fail(b, r);
         return servers;
     }
-    free(routes);
     for (size_t i = 0; i < in->n_routes; i++) {
-        const struct gw_route_input *ri = &in->routes[i];
-        struct gw_route_result *res = &results[i];
-        res->key = keys[i];
-        keys[i] = NULL;
-        if (!res->key) {
-            route_result_set(res, GW_ROUTE_DUPLICATE, "DuplicateServerName",
-                             "its MCP server key collides with another route's even after hashing");
-            continue;
-        }
-        if (!ri->route->u.route.external_url && !ri->server) {
-            const struct gw_ref *sr = &ri->route->u.route.server;
-            char m[600];
-            snprintf(m, sizeof(m), "ToolServer %s/%s not found", gw_ref_ns(sr, ri->route->meta.ns),
-                     sr->name ? sr->name : "");
-            route_result_set(res, GW_ROUTE_UNRESOLVED, "UpstreamUnresolved", m);
-            continue;
-        }
-        json_object *srv = jobj_new_obj(b);
-        const char *transport = "http";
-        char *url = gw_route_upstream_url(ri, &transport);
-        jobj_set(b, srv, "url", jobj_new_str(b, url ? url : ""));
-        jobj_set(b, srv, "transport", jobj_new_str(b, transport));
-        /* Without it LiteLLM refuses every key, the agents' pseudo keys
-         * included, access to the server. */
-        jobj_set(b, srv, "allow_all_keys", jobj_new_bool(b, true));
-        free(url);
-        char d[600];
-        snprintf(d, sizeof(d), "ToolRoute %s/%s", ri->route->meta.ns, ri->route->meta.name);
-        jobj_set(b, srv, "description", jobj_new_str(b, d));
-        struct strbuf msg;
-        sb_init(&msg, 8192);
-        if (!tool_filter(b, ri, srv, &msg)) {
-            json_object_put(srv);
-            route_result_set(res, GW_ROUTE_FILTER_UNENFORCEABLE, "ToolFilterUnenforceable", sb_str(&msg));
-            sb_release(&msg);
-            continue;
-        }
-        jobj_set(b, servers, res->key, srv);
-        res->url = sb_dupf(1 << 20, "http://%s.%s.svc.cluster.local/mcp/%s", gw->meta.name, gw->meta.ns, res->key);
-        route_result_set(res, GW_ROUTE_READY, "Reconciled", sb_str(&msg));
-        sb_release(&msg);
+        results[i].key = keys[i];
+        json_object *srv = route_server(b, in->gateway, &in->routes[i], &results[i]);
+        if (srv)
+            jobj_set(b, servers, results[i].key, srv);
     }
     free(keys);
     return servers;

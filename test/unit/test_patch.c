@@ -147,13 +147,13 @@ static void test_describe_hides_secret_values(void **state)
              "general_settings: {master_key: os.environ/MK, database_url: os.environ/DB}\n"
              "litellm_settings: {langfuse_public_key: pk-old, redis_password: old, slack_token: t1, "
              "aws_secret_access_key: old, gcs_credentials_path: /old, note: old-note, "
-             "callback_url: 'https://hooks.example.com/a', request_timeout: 600}\n",
+             "callback_url: 'https://hooks.example.com/a', request_timeout: 600, max_tokens: 100}\n",
              "model_list: [{model_name: gpt-4o, litellm_params: {api_key: sk-live-0123456789abcdef}}]\n"
              "general_settings: {master_key: sk-master-9876, database_url: 'postgres://u:pw@db/x'}\n"
              "litellm_settings: {langfuse_public_key: pk-new, redis_password: hunter2, slack_token: t2, "
              "aws_secret_access_key: new, gcs_credentials_path: /new, "
              "note: Zm9vYmFyMTIzNDU2Nzg5MGFiY2RlZmdo, "
-             "callback_url: 'https://user:s3cr3t@hooks.example.com/a', request_timeout: 30}\n", &w);
+             "callback_url: 'https://user:s3cr3t@hooks.example.com/a', request_timeout: 30, max_tokens: 200}\n", &w);
     assert_has(w, F "overrides model_list[gpt-4o].litellm_params.api_key (value hidden)");
     assert_has(w, F "overrides general_settings.master_key (value hidden)");
     assert_has(w, F "overrides general_settings.database_url (value hidden)");
@@ -165,6 +165,7 @@ static void test_describe_hides_secret_values(void **state)
     assert_has(w, F "overrides litellm_settings.note (value hidden)");
     assert_has(w, F "overrides litellm_settings.callback_url (value hidden)");
     assert_has(w, F "overrides litellm_settings.request_timeout: 600 -> 30");
+    assert_has(w, F "overrides litellm_settings.max_tokens: 100 -> 200");
     static const char *const secrets[] = { "sk-live", "sk-master", "pw@", "hunter2", "pk-new", "pk-old", "t2",
                                            "Zm9v", "s3cr3t", "OPENAI_API_KEY", "os.environ/MK", "new", NULL };
     for (size_t i = 0; i < w.n; i++)
