@@ -21,6 +21,8 @@
  * (so its structure is known to be well formed) refuses each, so that what
  * we check is exactly what every other reader sees. */
 
+#define SMALL_OBJECT 16
+
 struct jscan_frame {
     bool obj;
     bool want_key;
@@ -129,6 +131,18 @@ static int jscan_key(struct jscan *s, size_t start, size_t end, bool escaped)
         f->alloc = na;
     }
     f->owned[f->n_owned++] = key;
+    /* Small objects (most of them) compare linearly; larger ones switch to
+     * the hash table, so a huge object stays linear too. */
+    if (f->n_owned <= SMALL_OBJECT) {
+        for (size_t k = 0; k + 1 < f->n_owned; k++)
+            if (strcmp(f->owned[k], key) == 0)
+                return jscan_fail(s, start, "duplicate key \"%.128s\"", key);
+        return 0;
+    }
+    if (f->n_owned == SMALL_OBJECT + 1)
+        for (size_t k = 0; k + 1 < f->n_owned; k++)
+            if (gw_strset_add(&f->keys, f->owned[k], k, NULL) < 0)
+                return -ENOMEM;
     int r = gw_strset_add(&f->keys, key, start, NULL);
     if (r == 0)
         return jscan_fail(s, start, "duplicate key \"%.128s\"", key);

@@ -203,6 +203,18 @@ static void test_json_refuses_what_readers_disagree_on(void **state)
     json_accepted("[{\"a\":1},{\"a\":2,\"b\":{\"a\":3}}]");
     json_accepted("{\"e\":\"\\ud83d\\ude00\",\"q\":\"\\\"a\\\\\",\"t\":true,\"f\":false,\"n\":null,\"x\":-1.5e10}");
     json_accepted("{\"a\\\"b\":1,\"a\\\\b\":2}");
+    /* Large objects (past the linear comparison) both ways. */
+    char big[2048];
+    size_t n = 0;
+    n += (size_t)snprintf(big + n, sizeof(big) - n, "{");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"k%d\":%d", i ? "," : "", i, i);
+    snprintf(big + n, sizeof(big) - n, "}");
+    json_accepted(big);
+    snprintf(big + n, sizeof(big) - n, ",\"k3\":0}");
+    char want[128];
+    snprintf(want, sizeof(want), "invalid JSON at offset %zu: duplicate key \"k3\"", n + 1);
+    json_refused(big, want);
 }
 
 int main(void)
