@@ -1,27 +1,143 @@
 /* validate and render: the webhook's verdicts and the controller's output,
  * offline, for GitOps pipelines and reviews before anything reaches a
  * cluster. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "doc.h"
+#include "jsonutil.h"
 #include "model.h"
+#include "readfile.h"
 #include "render.h"
 #include "resolve.h"
 #include "strbuf.h"
+#include "textutil.h"
 #include "validate.h"
 #include "yamlout.h"
 
-#define MAX_FILES 256
+#define MAX_FILES 10000
+#define MAX_DIR_DEPTH 32
+
+/* The input files, in order: the -f arguments, directories expanded to
+ * their *.yaml, *.yml and *.json files (recursively, sorted by name). */
+struct inputs {
+    char **paths;
+    size_t n, alloc;
+    int unreadable;            /* -f arguments that could not be listed */
+};
+
+static void inputs_free(struct inputs *in)
+{
+    for (size_t i = 0; i < in->n; i++)
+        free(in->paths[i]);
+    free(in->paths);
+    memset(in, 0, sizeof(*in));
+}
+
+static int inputs_add(struct inputs *in, const char *path)
+{
+    if (in->n >= MAX_FILES) {
+        fprintf(stderr, "%s: error: more than %d input files\n", path, MAX_FILES);
+        in->unreadable++;
+        return 0;
+    }
+    if (in->n == in->alloc) {
+        size_t na = in->alloc ? in->alloc * 2 : 16;
+        char **p = realloc(in->paths, na * sizeof(*p));
+        if (!p)
+            return -ENOMEM;
+        in->paths = p;
+        in->alloc = na;
+    }
+    char *d = strdup(path);
+    if (!d)
+        return -ENOMEM;
+    in->paths[in->n++] = d;
+    return 0;
+}
+
+static bool manifest_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) || (n > 4 && strcmp(name + n - 4, ".yml") == 0) ||
+           (n > 5 && strcmp(name + n - 5, ".json") == 0);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds path: a file as it is, a directory's manifests recursively. */
+static int inputs_walk(struct inputs *in, const char *path, unsigned depth, bool top)
+{
+    struct stat st;
+    if (strcmp(path, "-") == 0)
+        return inputs_add(in, path);
+    if (stat(path, &st) != 0) {
+        if (top) {
+            fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
+            in->unreadable++;
+        }
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return top || manifest_name(path) ? inputs_add(in, path) : 0;
+    if (depth >= MAX_DIR_DEPTH) {
+        fprintf(stderr, "%s: error: directories nested deeper than %d levels\n", path, MAX_DIR_DEPTH);
+        in->unreadable++;
+        return 0;
+    }
+    DIR *dir = opendir(path);
+    if (!dir) {
+        fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
+        in->unreadable++;
+        return 0;
+    }
+    char **names = NULL;
+    size_t n = 0, alloc = 0;
+    int r = 0;
+    struct dirent *e;
+    while (r == 0 && (e = readdir(dir))) {
+        if (e->d_name[0] == '.')
+            continue; /* ., .. and hidden entries such as .git */
+        if (n == alloc) {
+            size_t na = alloc ? alloc * 2 : 16;
+            char **p = realloc(names, na * sizeof(*p));
+            if (!p) {
+                r = -ENOMEM;
+                break;
+            }
+            names = p;
+            alloc = na;
+        }
+        names[n] = sb_dupf(8192, "%s/%s", path, e->d_name);
+        r = names[n] ? 0 : -ENOMEM;
+        n += names[n] != NULL;
+    }
+    closedir(dir);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_names);
+    for (size_t i = 0; i < n && r == 0; i++)
+        r = inputs_walk(in, names[i], depth + 1, false);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return r;
+}
 
 struct loaded {
     json_object **docs;
     size_t n_docs;
     char **sources;            /* "file#index" per document */
+    const char **files;        /* the file of each document (borrowed) */
+    size_t *index;             /* 1-based position in its file */
 };
 
 static void loaded_free(struct loaded *l)
@@ -32,12 +148,54 @@ static void loaded_free(struct loaded *l)
     }
     free(l->docs);
     free(l->sources);
+    free(l->files);
+    free(l->index);
     memset(l, 0, sizeof(*l));
 }
 
-/* Loads every document of every file; a file that cannot be read or parsed
- * is reported and counted in *ret_failed. */
-static int load_files(char **files, size_t n_files, struct loaded *out, int *ret_failed)
+static const char *display_name(const char *path)
+{
+    return strcmp(path, "-") ? path : "<stdin>";
+}
+
+/* How one file failed: could not be read at all, or was read and refused
+ * (too large, not YAML). */
+enum load_failure { LOAD_OK, LOAD_UNREADABLE, LOAD_REFUSED };
+
+typedef void (*file_error_fn)(const char *file, const char *message, void *arg);
+
+static int append_docs(struct loaded *out, const char *file, json_object **docs, size_t n)
+{
+    size_t total = out->n_docs + n + 1;
+    json_object **nd = realloc(out->docs, total * sizeof(*nd));
+    if (nd)
+        out->docs = nd;
+    char **ns = realloc(out->sources, total * sizeof(*ns));
+    if (ns)
+        out->sources = ns;
+    const char **nf = realloc(out->files, total * sizeof(*nf));
+    if (nf)
+        out->files = nf;
+    size_t *ni = realloc(out->index, total * sizeof(*ni));
+    if (ni)
+        out->index = ni;
+    if (!nd || !ns || !nf || !ni)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        out->docs[out->n_docs] = docs[i];
+        out->sources[out->n_docs] = sb_dupf(8192, "%s#%zu", display_name(file), i + 1);
+        out->files[out->n_docs] = file;
+        out->index[out->n_docs] = i + 1;
+        docs[i] = NULL;
+        out->n_docs++;
+    }
+    return 0;
+}
+
+/* Loads every document of every file. A file that cannot be read or parsed
+ * is reported through on_error and counted. Returns 0 or -ENOMEM. */
+static int load_files(char **files, size_t n_files, struct loaded *out, int *ret_unreadable, int *ret_refused,
+                      file_error_fn on_error, void *arg)
 {
     for (size_t f = 0; f < n_files; f++) {
         char *buf = NULL, *err = NULL;
@@ -45,62 +203,107 @@ static int load_files(char **files, size_t n_files, struct loaded *out, int *ret
         json_object **docs = NULL;
         size_t n = 0;
         int r = gw_read_file(files[f], GW_LIMITS_MANIFEST.max_bytes, &buf, &len, &err);
-        if (r == 0)
+        enum load_failure how = r == 0 ? LOAD_OK : r == -E2BIG ? LOAD_REFUSED : LOAD_UNREADABLE;
+        if (r == 0) {
             r = gw_yaml_load_all(buf, len, &GW_LIMITS_MANIFEST, &docs, &n, &err);
+            how = r == 0 ? LOAD_OK : LOAD_REFUSED;
+        }
         free(buf);
-        if (r < 0) {
-            fprintf(stderr, "%s: error: %s\n", strcmp(files[f], "-") ? files[f] : "<stdin>",
-                    err ? err : strerror(-r));
+        if (r == -ENOMEM) {
             free(err);
-            (*ret_failed)++;
-            if (r == -ENOMEM)
-                return r;
+            return r;
+        }
+        if (r < 0) {
+            on_error(display_name(files[f]), err ? err : strerror(-r), arg);
+            free(err);
+            (*(how == LOAD_UNREADABLE ? ret_unreadable : ret_refused))++;
             continue;
         }
-        json_object **nd = realloc(out->docs, (out->n_docs + n + 1) * sizeof(*nd));
-        if (nd)
-            out->docs = nd;
-        char **ns = realloc(out->sources, (out->n_docs + n + 1) * sizeof(*ns));
-        if (ns)
-            out->sources = ns;
-        if (!nd || !ns) {
-            gw_docs_free(docs, n);
-            return -ENOMEM;
-        }
-        for (size_t i = 0; i < n; i++) {
-            struct strbuf sb;
-            sb_init(&sb, 4096);
-            sb_addf(&sb, "%s#%zu", strcmp(files[f], "-") ? files[f] : "<stdin>", i + 1);
-            out->docs[out->n_docs] = docs[i];
-            out->sources[out->n_docs] = sb_detach(&sb, NULL);
-            out->n_docs++;
-        }
-        free(docs);
+        r = append_docs(out, files[f], docs, n);
+        gw_docs_free(docs, n);
+        if (r)
+            return r;
     }
     return 0;
 }
 
-static int parse_files_opt(int argc, char **argv, char **files, size_t *n_files, const char *cmd)
+static void print_file_error(const char *file, const char *message, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "%s: error: %s\n", file, message);
+}
+
+static void usage(FILE *out, const char *cmd)
+{
+    if (strcmp(cmd, "validate") == 0) {
+        fprintf(out,
+                "usage: litellm-gateway-operator validate -f FILE|DIR|- [-f ...] [-o text|json]\n"
+                "\n"
+                "Checks objects of runtime.agentic-layer.ai the way the admission webhook does, offline.\n"
+                "  -f, --filename  a YAML or JSON file (several documents allowed), a directory (its\n"
+                "                  *.yaml, *.yml and *.json files, recursively) or - for stdin\n"
+                "  -o, --output    text (default: one line per problem on stderr) or json (an array on\n"
+                "                  stdout, one record per problem: file, document, kind, namespace,\n"
+                "                  name, field, message, severity)\n"
+                "Exit codes: 0 every object is valid (warnings allowed; input without objects is\n"
+                "valid, with a warning), 1 an object or a file was refused (invalid, not YAML, over\n"
+                "the size limit), 2 usage error or input that could not be read.\n");
+    } else {
+        fprintf(out,
+                "usage: litellm-gateway-operator render -f FILE|- [-f FILE...] [--image IMAGE]\n"
+                "                                        [--otlp-endpoint URL]\n"
+                "  --otlp-endpoint  OTLP/HTTP endpoint for LiteLLM's otel callback (a gateway's config\n"
+                "                   patch can override it with environment_variables.\n"
+                "                   OTEL_EXPORTER_OTLP_ENDPOINT; an empty value turns tracing off)\n");
+    }
+}
+
+struct options {
+    char *files[MAX_FILES];
+    size_t n_files;
+    const char *image;
+    const char *otlp_endpoint;
+    bool json;
+};
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_options(int argc, char **argv, struct options *o, const char *cmd)
 {
     static const struct option opts[] = { { "filename", required_argument, NULL, 'f' },
                                           { "image", required_argument, NULL, 'i' },
+                                          { "otlp-endpoint", required_argument, NULL, 'e' },
+                                          { "output", required_argument, NULL, 'o' },
                                           { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+    bool validate = strcmp(cmd, "validate") == 0;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
-        if (c == 'f' && *n_files < MAX_FILES) {
-            files[(*n_files)++] = optarg;
-        } else if (c == 'i' || c == 'f') {
-            continue;
+    while ((c = getopt_long(argc, argv, validate ? "f:o:h" : "f:h", opts, NULL)) != -1) {
+        if (c == 'f' && o->n_files < MAX_FILES) {
+            o->files[o->n_files++] = optarg;
+        } else if (c == 'f') {
+            fprintf(stderr, "litellm-gateway-operator %s: more than %d -f arguments\n", cmd, MAX_FILES);
+            return 2;
+        } else if (c == 'i' && !validate) {
+            o->image = optarg;
+        } else if (c == 'e' && !validate) {
+            const char *why = *optarg ? gw_url_check(optarg) : NULL;
+            if (why) {
+                fprintf(stderr, "litellm-gateway-operator %s: --otlp-endpoint: %s\n", cmd, why);
+                return 2;
+            }
+            o->otlp_endpoint = optarg;
+        } else if (c == 'o' && validate && (strcmp(optarg, "json") == 0 || strcmp(optarg, "text") == 0)) {
+            o->json = strcmp(optarg, "json") == 0;
         } else {
-            fprintf(c == 'h' ? stdout : stderr, "usage: litellm-gateway-operator %s -f FILE|- [-f FILE...]%s\n",
-                    cmd, strcmp(cmd, "render") == 0 ? " [--image IMAGE]" : "");
+            if (c == 'o' && validate)
+                fprintf(stderr, "litellm-gateway-operator %s: -o takes text or json\n", cmd);
+            usage(c == 'h' ? stdout : stderr, cmd);
             return c == 'h' ? 0 : 2;
         }
     }
-    for (int i = optind; i < argc && *n_files < MAX_FILES; i++)
-        files[(*n_files)++] = argv[i];
-    if (*n_files == 0) {
+    for (int i = optind; i < argc && o->n_files < MAX_FILES; i++)
+        o->files[o->n_files++] = argv[i];
+    if (o->n_files == 0) {
         fprintf(stderr, "litellm-gateway-operator %s: no input; pass -f FILE or -f - for stdin\n", cmd);
         return 2;
     }
@@ -139,53 +342,152 @@ static bool is_ours(json_object *doc)
     return (strncmp(api, GW_GROUP, glen) == 0 && (api[glen] == '/' || api[glen] == '\0')) || !a || !k;
 }
 
+/* --- validate ---------------------------------------------------------------- */
+
+/* Problems as records for -o json. */
+struct report {
+    json_object *records;      /* array, NULL in text mode */
+    int failed;                /* allocation failures while recording */
+};
+
+/* Sets key to the string s, or to JSON null when s is NULL. */
+static void set_str_or_null(struct jobj_builder *b, json_object *r, const char *key, const char *s)
+{
+    if (s)
+        jobj_set(b, r, key, jobj_new_str(b, s));
+    else if (r && json_object_object_add(r, key, NULL) < 0)
+        jobj_builder_fail(b, -ENOMEM);
+}
+
+static void report_record(struct report *rep, const char *file, size_t document, json_object *doc,
+                          const char *field, const char *message, const char *severity)
+{
+    json_object *md = jobj_get_obj(doc, "metadata");
+    struct jobj_builder b = { 0 };
+    json_object *r = jobj_new_obj(&b);
+    set_str_or_null(&b, r, "file", file);
+    if (document)
+        jobj_set(&b, r, "document", jobj_new_int(&b, (int64_t)document));
+    else
+        set_str_or_null(&b, r, "document", NULL);
+    set_str_or_null(&b, r, "kind", jobj_get_str(doc, "kind"));
+    set_str_or_null(&b, r, "namespace", jobj_get_str(md, "namespace"));
+    set_str_or_null(&b, r, "name", jobj_get_str(md, "name"));
+    jobj_set(&b, r, "field", jobj_new_str(&b, field ? field : ""));
+    jobj_set(&b, r, "message", jobj_new_str(&b, message));
+    jobj_set(&b, r, "severity", jobj_new_str(&b, severity));
+    jobj_push(&b, rep->records, r);
+    if (jobj_builder_err(&b))
+        rep->failed++;
+}
+
+static void record_file_error(const char *file, const char *message, void *arg)
+{
+    struct report *rep = arg;
+    if (rep->records)
+        report_record(rep, file, 0, NULL, NULL, message, "error");
+    else
+        print_file_error(file, message, NULL);
+}
+
+static void report_list(struct report *rep, const struct loaded *l, size_t i, const char *label,
+                        const struct gw_errlist *list, const char *severity)
+{
+    for (size_t k = 0; k < list->n; k++) {
+        if (rep->records)
+            report_record(rep, display_name(l->files[i]), l->index[i], l->docs[i], list->items[k].field,
+                          list->items[k].body, severity);
+        else
+            fprintf(stderr, "%s: %s: %s: %s\n", l->sources[i], label, severity, list->items[k].message);
+    }
+    if (!list->dropped)
+        return;
+    char more[64];
+    snprintf(more, sizeof(more), "... and %zu more", list->dropped);
+    if (rep->records)
+        report_record(rep, display_name(l->files[i]), l->index[i], l->docs[i], "", more, severity);
+    else
+        fprintf(stderr, "%s: %s: %s: %s\n", l->sources[i], label, severity, more);
+}
+
+/* Validates one document; returns 1 when refused, 0 when valid, -ENOMEM. */
+static int validate_doc(struct report *rep, const struct loaded *l, size_t i)
+{
+    json_object *doc = l->docs[i];
+    struct gw_errlist errors, warnings;
+    errlist_init(&errors);
+    errlist_init(&warnings);
+    int r = gw_validate(doc, NULL, &errors, &warnings);
+    char label[400];
+    doc_label(doc, label, sizeof(label));
+    report_list(rep, l, i, label, &warnings, "warning");
+    report_list(rep, l, i, label, &errors, "error");
+    bool refused = errors.n > 0;
+    if (r == 0 && !refused && !rep->records)
+        printf("%s: %s: valid\n", l->sources[i], label);
+    errlist_free(&errors);
+    errlist_free(&warnings);
+    return r == -ENOMEM ? r : refused ? 1 : 0;
+}
+
+static void warn_empty(struct report *rep, size_t n_docs)
+{
+    char m[200];
+    if (n_docs == 0)
+        snprintf(m, sizeof(m), "the input holds no documents");
+    else
+        snprintf(m, sizeof(m), "none of the %zu document%s is a " GW_GROUP " object", n_docs, n_docs == 1 ? "" : "s");
+    if (rep->records)
+        report_record(rep, NULL, 0, NULL, NULL, m, "warning");
+    else
+        fprintf(stderr, "validate: warning: %s\n", m);
+}
+
 int cmd_validate(int argc, char **argv)
 {
-    char *files[MAX_FILES];
-    size_t n_files = 0;
-    int rc = parse_files_opt(argc, argv, files, &n_files, "validate");
+    struct options o = { 0 };
+    int rc = parse_options(argc, argv, &o, "validate");
     if (rc >= 0)
         return rc;
+    struct report rep = { .records = o.json ? json_object_new_array() : NULL };
+    struct inputs in = { 0 };
     struct loaded l = { 0 };
-    int failed = 0;
-    if (load_files(files, n_files, &l, &failed) == -ENOMEM) {
-        fprintf(stderr, "validate: out of memory\n");
-        loaded_free(&l);
-        return 1;
-    }
+    int unreadable = 0, refused_files = 0, r = 0;
+    if (o.json && !rep.records)
+        r = -ENOMEM;
+    for (size_t i = 0; i < o.n_files && r == 0; i++)
+        r = inputs_walk(&in, o.files[i], 0, true);
+    unreadable += in.unreadable;
+    if (r == 0)
+        r = load_files(in.paths, in.n, &l, &unreadable, &refused_files, record_file_error, &rep);
     size_t checked = 0, rejected = 0;
-    for (size_t i = 0; i < l.n_docs; i++) {
-        json_object *doc = l.docs[i];
-        if (!is_ours(doc))
+    for (size_t i = 0; i < l.n_docs && r == 0; i++) {
+        if (!is_ours(l.docs[i]))
             continue;
-        struct gw_errlist errors, warnings;
-        errlist_init(&errors);
-        errlist_init(&warnings);
-        int r = gw_validate(doc, NULL, &errors, &warnings);
-        char label[400];
-        doc_label(doc, label, sizeof(label));
         checked++;
-        if (r == -ENOMEM) {
-            fprintf(stderr, "%s: %s: error: out of memory\n", l.sources[i], label);
-            rejected++;
-        }
-        for (size_t k = 0; k < warnings.n; k++)
-            fprintf(stderr, "%s: %s: warning: %s\n", l.sources[i], label, warnings.items[k].message);
-        for (size_t k = 0; k < errors.n; k++)
-            fprintf(stderr, "%s: %s: error: %s\n", l.sources[i], label, errors.items[k].message);
-        if (errors.dropped)
-            fprintf(stderr, "%s: %s: error: ... and %zu more\n", l.sources[i], label, errors.dropped);
-        if (errors.n > 0)
-            rejected++;
-        else if (r == 0)
-            printf("%s: %s: valid\n", l.sources[i], label);
-        errlist_free(&errors);
-        errlist_free(&warnings);
+        int v = validate_doc(&rep, &l, i);
+        if (v < 0)
+            r = v;
+        else
+            rejected += (size_t)v;
     }
+    if (r == 0 && checked == 0 && !unreadable && !refused_files)
+        warn_empty(&rep, l.n_docs);
+    if (r == 0 && rep.records) {
+        puts(json_object_to_json_string_ext(rep.records, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+    } else if (r == 0) {
+        fprintf(stderr, "validate: %zu object%s checked, %zu rejected%s\n", checked, checked == 1 ? "" : "s",
+                rejected, unreadable || refused_files ? ", some input could not be read" : "");
+    } else {
+        fprintf(stderr, "validate: out of memory\n");
+    }
+    json_object_put(rep.records);
     loaded_free(&l);
-    fprintf(stderr, "validate: %zu object%s checked, %zu rejected%s\n", checked, checked == 1 ? "" : "s", rejected,
-            failed ? ", some input could not be read" : "");
-    return rejected || failed ? 1 : 0;
+    inputs_free(&in);
+    if (r || rep.failed || unreadable)
+        return 2;
+    return rejected || refused_files ? 1 : 0;
 }
 
 static void print_doc(json_object *o)
@@ -197,9 +499,9 @@ static void print_doc(json_object *o)
     }
 }
 
-static int render_gateway(const struct gw_object *gw, const struct gw_objset *set, const char *image)
+static int render_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct options *o)
 {
-    struct gw_render_input in = { .gateway = gw, .image = image };
+    struct gw_render_input in = { .gateway = gw, .image = o->image, .otlp_endpoint = o->otlp_endpoint };
     struct gw_resolved_guard *guards = NULL;
     struct gw_route_input *routes = NULL;
     struct gw_secret_version *secrets = NULL;
@@ -248,18 +550,13 @@ static int render_gateway(const struct gw_object *gw, const struct gw_objset *se
 
 int cmd_render(int argc, char **argv)
 {
-    char *files[MAX_FILES];
-    size_t n_files = 0;
-    const char *image = NULL;
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--image") == 0)
-            image = argv[i + 1];
-    int rc = parse_files_opt(argc, argv, files, &n_files, "render");
+    struct options opt = { 0 };
+    int rc = parse_options(argc, argv, &opt, "render");
     if (rc >= 0)
         return rc;
     struct loaded l = { 0 };
     int failed = 0;
-    if (load_files(files, n_files, &l, &failed) == -ENOMEM) {
+    if (load_files(opt.files, opt.n_files, &l, &failed, &failed, print_file_error, NULL) == -ENOMEM) {
         loaded_free(&l);
         return 1;
     }
@@ -303,7 +600,7 @@ int cmd_render(int argc, char **argv)
         if (objs[i]->kind != GW_KIND_AIGATEWAY && objs[i]->kind != GW_KIND_TOOLGATEWAY)
             continue;
         gateways++;
-        if (render_gateway(objs[i], &set, image) != 0)
+        if (render_gateway(objs[i], &set, &opt) != 0)
             bad++;
     }
     for (size_t i = 0; i < n; i++)

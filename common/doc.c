@@ -1,17 +1,17 @@
 #include "doc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "strbuf.h"
+#include "yaml11.h"
 
 const struct gw_load_limits GW_LIMITS_MANIFEST = {
     .max_bytes = 4u << 20,
@@ -29,6 +29,7 @@ const struct gw_load_limits GW_LIMITS_PATCH = {
     .max_aliases = 64,
     .max_scalar = 64u << 10,
     .max_docs = 1,
+    .strict_yaml11 = true,
 };
 
 /* json-c stores JSON null as a NULL child, so while building we use a
@@ -39,38 +40,27 @@ static char null_sentinel;
 
 /* --- scalar resolution ------------------------------------------------- */
 
-static bool str_in(const char *s, const char *const *set)
-{
-    for (; *set; set++)
-        if (strcmp(s, *set) == 0)
-            return true;
-    return false;
-}
-
-static bool is_digits(const char *s, const char *set)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!strchr(set, *s))
-            return false;
-    return true;
-}
-
-static bool looks_float(const char *s)
+/* Whether s is a number as JSON writes it, so it can be kept as the
+ * double's text (json-c then prints exactly what the input said). */
+static bool json_number_text(const char *s)
 {
     const char *p = s;
-    if (*p == '+' || *p == '-')
+    if (*p == '-')
         p++;
-    bool digits = false, dot = false;
-    while (*p >= '0' && *p <= '9') { p++; digits = true; }
-    if (*p == '.') {
-        dot = true;
+    if (*p == '0')
         p++;
-        while (*p >= '0' && *p <= '9') { p++; digits = true; }
-    }
-    if (!digits)
+    else if (*p >= '1' && *p <= '9')
+        while (*p >= '0' && *p <= '9')
+            p++;
+    else
         return false;
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9'))
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
     if (*p == 'e' || *p == 'E') {
         p++;
         if (*p == '+' || *p == '-')
@@ -79,65 +69,65 @@ static bool looks_float(const char *s)
             return false;
         while (*p >= '0' && *p <= '9')
             p++;
-        return *p == '\0';
     }
-    return *p == '\0' && dot;
+    return *p == '\0';
 }
 
-/* Resolves a plain scalar; NULL return means out of memory. */
-static json_object *resolve_plain(const char *s, size_t len)
+/* A plain scalar's value the way PyYAML's SafeLoader reads it (yaml11.h).
+ * Returns NULL with *ret_why set when PyYAML would give something JSON
+ * cannot hold or cannot load it at all; in strict mode that refuses the
+ * document, otherwise such scalars stay strings (the Kubernetes reading of
+ * a manifest). NULL with *ret_why NULL: out of memory. */
+static json_object *resolve_plain(const char *s, size_t len, bool strict, const char **ret_why)
 {
-    static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
-    static const char *const trues[] = { "true", "True", "TRUE", "yes", "Yes", "YES",
-                                         "on", "On", "ON", NULL };
-    static const char *const falses[] = { "false", "False", "FALSE", "no", "No", "NO",
-                                          "off", "Off", "OFF", NULL };
-    if (str_in(s, nulls))
+    *ret_why = NULL;
+    switch (gw_yaml11_resolve(s)) {
+    case GW_Y11_NULL:
         return NULL_SENTINEL;
-    if (str_in(s, trues))
-        return json_object_new_boolean(1);
-    if (str_in(s, falses))
-        return json_object_new_boolean(0);
-    const char *d = s;
-    bool neg = false;
-    if (*d == '+' || *d == '-') {
-        neg = *d == '-';
-        d++;
-    }
-    int base = 0;
-    if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X') && is_digits(d + 2, "0123456789abcdefABCDEF"))
-        base = 16;
-    else if (d[0] == '0' && (d[1] == 'o') && is_digits(d + 2, "01234567"))
-        base = 8;
-    else if (d[0] == '0' && d[1] && is_digits(d + 1, "01234567"))
-        base = 8;
-    else if (is_digits(d, "0123456789"))
-        base = 10;
-    if (base) {
-        const char *digits = base == 16 || (base == 8 && d[1] == 'o') ? d + 2 : d;
-        errno = 0;
-        char *end = NULL;
-        unsigned long long v = strtoull(digits, &end, base);
-        if (errno == 0 && end && *end == '\0' && v <= (unsigned long long)INT64_MAX)
-            return json_object_new_int64(neg ? -(int64_t)v : (int64_t)v);
-        /* Beyond int64 a number is still a number: keep it as a float with
-         * its original text, the way YAML-to-JSON conversion does. */
-        if (base == 10) {
-            double f = strtod(s, &end);
-            if (end && *end == '\0')
-                return json_object_new_double_s(f, s);
+    case GW_Y11_BOOL:
+        return json_object_new_boolean(gw_yaml11_bool(s));
+    case GW_Y11_INT: {
+        int64_t v;
+        int r = gw_yaml11_int(s, &v);
+        if (r == 0)
+            return json_object_new_int64(v);
+        /* Beyond int64 a decimal is still a number: keep it as a float
+         * with its text, the way YAML-to-JSON conversion does. */
+        if (json_number_text(s))
+            return json_object_new_double_s(strtod(s, NULL), s);
+        if (strict) {
+            *ret_why = r == -ERANGE ? "an integer beyond 64 bits" : "an integer PyYAML cannot read";
+            return NULL;
         }
-        return json_object_new_string_len(s, (int)len);
+        break;
     }
-    if (looks_float(s)) {
-        char *end = NULL;
-        double v = strtod(s, &end);
-        if (end && *end == '\0')
-            return json_object_new_double_s(v, s);
+    case GW_Y11_FLOAT: {
+        double d = gw_yaml11_float(s);
+        return json_number_text(s) ? json_object_new_double_s(d, s) : json_object_new_double(d);
+    }
+    case GW_Y11_TIMESTAMP:
+        if (strict) {
+            *ret_why = "a date or time (PyYAML reads it as one, not as a string; quote it)";
+            return NULL;
+        }
+        break;
+    case GW_Y11_VALUE:
+        if (strict) {
+            *ret_why = "the YAML value key \"=\", which PyYAML cannot load (quote it)";
+            return NULL;
+        }
+        break;
+    case GW_Y11_MERGE:
+        if (strict) {
+            *ret_why = "the YAML merge key, which PyYAML cannot load as a value (quote it)";
+            return NULL;
+        }
+        break;
+    case GW_Y11_STR:
+        break;
     }
     return json_object_new_string_len(s, (int)len);
 }
-
 
 /* --- YAML event builder ------------------------------------------------ */
 
@@ -145,6 +135,7 @@ struct frame {
     json_object *obj;
     bool is_map;
     char *key;           /* pending mapping key, NULL when a key is expected */
+    bool key_merge;      /* the pending key is a plain "<<": YAML's merge key */
     char *anchor;
     json_object *merged;  /* keys that came from "<<" merges (a set) */
     size_t nodes_at_start;
@@ -279,7 +270,9 @@ static int insert_value(struct builder *b, const yaml_mark_t *m, json_object *v)
     char *key = f->key;
     f->key = NULL;
     int r = 0;
-    if (strcmp(key, "<<") == 0) {
+    bool merge = f->key_merge;
+    f->key_merge = false;
+    if (merge) {
         if (v != NULL_SENTINEL && json_object_is_type(v, json_type_array)) {
             size_t n = json_object_array_length(v);
             for (size_t i = 0; i < n && r == 0; i++) {
@@ -296,6 +289,26 @@ static int insert_value(struct builder *b, const yaml_mark_t *m, json_object *v)
     }
     free(key);
     return r;
+}
+
+/* In strict mode a plain key must be a string to PyYAML too: "on" would be
+ * the boolean True and "null" None, so LiteLLM would see another key than
+ * we do (and "null" and "~" would collide). */
+static int check_key(struct builder *b, const yaml_mark_t *m, const yaml_event_t *ev)
+{
+    const char *key = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    if (!b->lim->strict_yaml11 || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || ev->data.scalar.tag)
+        return 0;
+    static const char *const what[] = {
+        [GW_Y11_NULL] = "null", [GW_Y11_BOOL] = "a boolean", [GW_Y11_INT] = "an integer",
+        [GW_Y11_FLOAT] = "a float", [GW_Y11_TIMESTAMP] = "a date", [GW_Y11_VALUE] = "the value key" };
+    enum gw_yaml11_type t = gw_yaml11_resolve(key);
+    /* PyYAML reads a plain "=" key as the string "=" (and "<<" merges). */
+    if (t == GW_Y11_STR || t == GW_Y11_MERGE || t == GW_Y11_VALUE)
+        return 0;
+    return fail_at(b, m, -EINVAL, "key \"%.*s\" is %s to LiteLLM's YAML reader (PyYAML), not a string; quote it",
+                   len > 128 ? 128 : (int)len, key, what[t]);
 }
 
 static int on_scalar(struct builder *b, yaml_event_t *ev)
@@ -318,7 +331,12 @@ static int on_scalar(struct builder *b, yaml_event_t *ev)
             return fail_at(b, m, -EINVAL, "duplicate key \"%.*s\"", len > 128 ? 128 : (int)len, val);
         if (ev->data.scalar.anchor)
             return fail_at(b, m, -EINVAL, "anchors on mapping keys are not supported");
+        r = check_key(b, m, ev);
+        if (r)
+            return r;
         f->key = strndup(val, len);
+        f->key_merge = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag &&
+                       strcmp(val, "<<") == 0;
         return f->key ? 0 : fail_at(b, m, -ENOMEM, "out of memory");
     }
     const char *tag = (const char *)ev->data.scalar.tag;
@@ -328,7 +346,10 @@ static int on_scalar(struct builder *b, yaml_event_t *ev)
         plain = false;
     else if (tag && strncmp(tag, "tag:yaml.org,2002:", 18) == 0)
         plain = true;
-    v = plain ? resolve_plain(val, len) : json_object_new_string_len(val, (int)len);
+    const char *why = NULL;
+    v = plain ? resolve_plain(val, len, b->lim->strict_yaml11, &why) : json_object_new_string_len(val, (int)len);
+    if (!v && why)
+        return fail_at(b, m, -EINVAL, "\"%.*s\" is %s", len > 128 ? 128 : (int)len, val, why);
     if (!v)
         return fail_at(b, m, -ENOMEM, "out of memory");
     if (ev->data.scalar.anchor) {
@@ -580,102 +601,4 @@ int gw_yaml_load_one(const char *buf, size_t len, const struct gw_load_limits *l
     *ret = n ? docs[0] : NULL;
     free(docs);
     return 0;
-}
-
-int gw_json_parse(const char *buf, size_t len, unsigned max_depth,
-                  json_object **ret, char **ret_err)
-{
-    if (len > INT_MAX) {
-        if (ret_err)
-            *ret_err = strdup("JSON too large");
-        return -E2BIG;
-    }
-    json_tokener *tok = json_tokener_new_ex((int)max_depth);
-    if (!tok)
-        return -ENOMEM;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    json_object *o = json_tokener_parse_ex(tok, buf, (int)len);
-    enum json_tokener_error e = json_tokener_get_error(tok);
-    size_t used = json_tokener_get_parse_end(tok);
-    int rc = 0;
-    if (e == json_tokener_continue) {
-        rc = -EINVAL;
-        if (ret_err)
-            *ret_err = strdup("truncated JSON");
-    } else if (e != json_tokener_success) {
-        rc = e == json_tokener_error_depth ? -E2BIG : -EINVAL;
-        if (ret_err) {
-            struct strbuf sb;
-            sb_init(&sb, 512);
-            sb_addf(&sb, "invalid JSON at offset %zu: %s", used, json_tokener_error_desc(e));
-            *ret_err = sb_detach(&sb, NULL);
-        }
-    } else {
-        while (used < len && strchr(" \t\r\n", buf[used]))
-            used++;
-        if (used != len) {
-            rc = -EINVAL;
-            if (ret_err)
-                *ret_err = strdup("trailing data after the JSON value");
-        }
-    }
-    json_tokener_free(tok);
-    if (rc) {
-        json_object_put(o);
-        return rc;
-    }
-    *ret = o;
-    return 0;
-}
-
-int gw_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len,
-                 char **ret_err)
-{
-    int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        if (ret_err) {
-            struct strbuf sb;
-            sb_init(&sb, 4096);
-            sb_addf(&sb, "%s: %s", path, strerror(e));
-            *ret_err = sb_detach(&sb, NULL);
-        }
-        return -e;
-    }
-    struct strbuf sb;
-    sb_init(&sb, cap);
-    char chunk[65536];
-    int rc = 0;
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        if (sb_add(&sb, chunk, (size_t)n) < 0) {
-            rc = sb.err;
-            break;
-        }
-    }
-    if (fd != STDIN_FILENO)
-        close(fd);
-    if (rc) {
-        if (ret_err) {
-            struct strbuf e;
-            sb_init(&e, 4096);
-            if (rc == -E2BIG)
-                sb_addf(&e, "%s: larger than the limit of %zu bytes", path, cap);
-            else
-                sb_addf(&e, "%s: %s", path, strerror(-rc));
-            *ret_err = sb_detach(&e, NULL);
-        }
-        sb_release(&sb);
-        return rc;
-    }
-    *ret_buf = sb_detach(&sb, ret_len);
-    return *ret_buf ? 0 : -ENOMEM;
 }

@@ -7,13 +7,15 @@
  * length of one scalar. Duplicate mapping keys, non-scalar keys, NUL bytes
  * and invalid UTF-8 are errors.
  *
- * Plain YAML scalars resolve as PyYAML does (YAML 1.1: yes/no/on/off are
- * booleans), because LiteLLM reads the rendered config with PyYAML and a
- * patch must mean the same to us as to it. */
+ * Plain YAML scalars resolve as PyYAML's SafeLoader does (yaml11.h: YAML
+ * 1.1, yes/no/on/off are booleans, 1_000 an integer, 1e3 a string),
+ * because LiteLLM reads the rendered config with PyYAML and a patch must
+ * mean the same to us as to it. */
 #ifndef GW_DOC_H
 #define GW_DOC_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct gw_load_limits {
@@ -23,6 +25,11 @@ struct gw_load_limits {
     size_t max_aliases;
     size_t max_scalar;
     size_t max_docs;
+    /* Refuse what PyYAML reads as something JSON cannot say: plain keys
+     * that are not strings to it (on, null, 123), plain dates, integers
+     * beyond 64 bits. On for the config patch, which LiteLLM reads; off for
+     * manifests, where such scalars stay strings as in Kubernetes. */
+    bool strict_yaml11;
 };
 
 /* Defaults for whole manifests. */
@@ -43,12 +50,11 @@ int gw_yaml_load_one(const char *buf, size_t len, const struct gw_load_limits *l
                      json_object **ret, char **ret_err);
 void gw_docs_free(json_object **docs, size_t n);
 
-/* Strict JSON with a depth cap, UTF-8 validation and no trailing bytes. */
+/* Strict JSON with a depth cap, UTF-8 validation and no trailing bytes.
+ * Also refused, each with the offset and the reason in *ret_err:
+ * duplicate keys in one object, \u0000 in a string, lone UTF-16
+ * surrogates, NaN and Infinity, numbers beyond the range of a double. */
 int gw_json_parse(const char *buf, size_t len, unsigned max_depth,
                   json_object **ret, char **ret_err);
-
-/* Reads a whole file (or stdin for "-") with a size cap. */
-int gw_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len,
-                 char **ret_err);
 
 #endif

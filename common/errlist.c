@@ -260,3 +260,50 @@ void errlist_sort(struct gw_errlist *l)
     if (l->n > 1)
         qsort(l->items, l->n, sizeof(*l->items), issue_cmp);
 }
+
+/* Room kept for the "; and N more" tail. */
+#define JOIN_TAIL 32
+
+int errlist_join(const struct gw_errlist *l, size_t max, char **ret)
+{
+    if (max < 64)
+        max = 64;
+    struct strbuf sb;
+    sb_init(&sb, max + 1);
+    size_t i = 0;
+    for (; i < l->n; i++) {
+        const char *m = l->items[i].message;
+        size_t sep = i ? 2 : 0, len = strlen(m);
+        bool last = i + 1 == l->n && l->dropped == 0;
+        size_t reserve = last ? 0 : JOIN_TAIL;
+        if (sb.len + reserve + sep + 4 > max)
+            break;
+        size_t room = max - sb.len - reserve - sep;
+        if (len <= room) {
+            sb_adds(&sb, sep ? "; " : "");
+            sb_add(&sb, m, len);
+            continue;
+        }
+        if (i > 0)
+            break;
+        /* A first message longer than the line is cut rather than dropped,
+         * on a UTF-8 character boundary. */
+        size_t cut = room - 3;
+        while (cut > 0 && ((unsigned char)m[cut] & 0xc0) == 0x80)
+            cut--;
+        sb_add(&sb, m, cut);
+        sb_adds(&sb, "...");
+        i++;
+        break;
+    }
+    size_t more = l->n - i + l->dropped;
+    if (more)
+        sb_addf(&sb, "%sand %zu more", sb.len ? "; " : "", more);
+    if (sb_failed(&sb)) {
+        int r = sb.err;
+        sb_release(&sb);
+        return r == -E2BIG ? -ENOMEM : r;
+    }
+    *ret = sb_detach(&sb, NULL);
+    return *ret ? 0 : -ENOMEM;
+}

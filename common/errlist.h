@@ -78,6 +78,14 @@ int err_type(struct gw_errlist *l, const char *field, const char *got,
 int errlist_concat(struct gw_errlist *dst, struct gw_errlist *src);
 /* True when some entry's message equals msg (tests and de-duplication). */
 int errlist_contains(const struct gw_errlist *l, const char *msg);
+/* Joins the messages with "; " into one line of at most max bytes (plus
+ * the NUL), for a condition message or an Event. What does not fit is
+ * counted instead of written: "...; and 12 more" (entries dropped from a
+ * full list count too); a first message longer than the line is cut with
+ * "...". Never fails for length: only -ENOMEM. *ret (caller frees) is
+ * set on success; an empty list gives "". max below 64 counts as 64. */
+int errlist_join(const struct gw_errlist *l, size_t max, char **ret);
+
 /* Sorts by field path then message for stable output. */
 void errlist_sort(struct gw_errlist *l);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "k8sname.h"
 #include "strbuf.h"
 #include "textutil.h"
@@ -60,14 +61,6 @@ static const char *type_name(json_object *o)
     return "unknown";
 }
 
-static json_object *member(json_object *obj, const char *key)
-{
-    json_object *v = NULL;
-    if (!obj || !json_object_is_type(obj, json_type_object))
-        return NULL;
-    return json_object_object_get_ex(obj, key, &v) ? v : NULL;
-}
-
 static bool has_member(json_object *obj, const char *key)
 {
     return obj && json_object_is_type(obj, json_type_object) && json_object_object_get_ex(obj, key, NULL);
@@ -79,7 +72,7 @@ static bool has_member(json_object *obj, const char *key)
 static json_object *field(struct pctx *c, json_object *obj, const char *key,
                           json_type want, bool required)
 {
-    json_object *v = member(obj, key);
+    json_object *v = jobj_get(obj, key);
     size_t old = push_key(c, key);
     if (!v) {
         if (required)
@@ -262,7 +255,7 @@ static struct gw_ref *parse_ref_list(struct pctx *c, json_object *parent, const 
                                      const char *want_kind, size_t *ret_n)
 {
     *ret_n = 0;
-    json_object *arr = member(parent, key);
+    json_object *arr = jobj_get(parent, key);
     size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
     struct ref_list l = { .refs = calloc(n ? n : 1, sizeof(struct gw_ref)), .kind = want_kind };
     if (!l.refs)
@@ -285,7 +278,7 @@ static const char **parse_string_list(struct pctx *c, json_object *parent, const
                                       size_t *ret_n)
 {
     *ret_n = 0;
-    json_object *arr = member(parent, key);
+    json_object *arr = jobj_get(parent, key);
     size_t n = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
     const char **out = calloc(n ? n : 1, sizeof(*out));
     if (!out)
@@ -367,7 +360,7 @@ static void env_item(struct pctx *c, json_object *item, size_t i, void *arg)
     json_object *from = field(c, item, "valueFrom", json_type_object, false);
     if (!from)
         return;
-    if (has_member(item, "value") && *json_object_get_string(member(item, "value"))) {
+    if (has_member(item, "value") && *json_object_get_string(jobj_get(item, "value"))) {
         size_t old = push_key(c, "valueFrom");
         err_invalid_str(c->errs, c->path, "", "may not be specified when `value` is not empty");
         pop(c, old);
@@ -500,7 +493,7 @@ static void parse_aigateway(struct pctx *c, json_object *spec, struct gw_object 
     ai->guardrails = parse_ref_list(c, spec, "guardrails", "Guard", &ai->n_guardrails);
     parse_extra_metadata(c, spec, "commonMetadata", &ai->common);
     parse_extra_metadata(c, spec, "podMetadata", &ai->pod);
-    json_object *p = member(o->meta.annotations, GW_CONFIG_PATCH_ANNOTATION);
+    json_object *p = jobj_get(o->meta.annotations, GW_CONFIG_PATCH_ANNOTATION);
     if (p && json_object_is_type(p, json_type_string))
         ai->config_patch = json_object_get_string(p);
 }
@@ -558,7 +551,7 @@ static void parse_class(struct pctx *c, json_object *spec, struct gw_object *o, 
     static const char *const known[] = { "controller", NULL };
     check_known(c, spec, known);
     o->u.cls.controller = str_field(c, spec, "controller", true, true);
-    json_object *d = member(o->meta.annotations, annotation);
+    json_object *d = jobj_get(o->meta.annotations, annotation);
     o->u.cls.is_default = d && json_object_is_type(d, json_type_string) &&
                           strcmp(json_object_get_string(d), "true") == 0;
 }
@@ -760,11 +753,11 @@ int gw_object_parse(json_object *root, struct gw_object **ret, struct gw_errlist
         err_type(errs, "", type_name(root), "object");
         return -EINVAL;
     }
-    const char *api = json_object_get_string(member(root, "apiVersion"));
-    const char *kind = json_object_get_string(member(root, "kind"));
+    const char *api = json_object_get_string(jobj_get(root, "apiVersion"));
+    const char *kind = json_object_get_string(jobj_get(root, "kind"));
     static const char *const ident[] = { "apiVersion", "kind" };
     for (size_t i = 0; i < 2; i++) {
-        json_object *v = member(root, ident[i]);
+        json_object *v = jobj_get(root, ident[i]);
         if (!v || (json_object_is_type(v, json_type_string) && !*json_object_get_string(v))) {
             err_required(errs, ident[i], NULL);
             return -EINVAL;
@@ -859,4 +852,31 @@ const char *gw_object_label(const struct gw_object *o, char *buf, size_t cap)
     else
         snprintf(buf, cap, "%s %s", gw_kind_name(o->kind), name);
     return buf;
+}
+
+static const char *const GUARD_TYPES[] = { NULL, "openai-moderation-api", "bedrock-api", "presidio-api" };
+static const char *const GUARD_BLOCKS[] = { NULL, "openaiModeration", "bedrock", "presidio" };
+
+const char *gw_guard_type_name(enum gw_guard_type t)
+{
+    return (unsigned)t < sizeof(GUARD_TYPES) / sizeof(GUARD_TYPES[0]) ? GUARD_TYPES[t] : NULL;
+}
+
+const char *gw_guard_block_name(enum gw_guard_type t)
+{
+    return (unsigned)t < sizeof(GUARD_BLOCKS) / sizeof(GUARD_BLOCKS[0]) ? GUARD_BLOCKS[t] : NULL;
+}
+
+void gw_guard_provider_check(const struct gw_object *guard, const struct gw_object *provider,
+                             const char *field, struct gw_errlist *errors)
+{
+    const struct gw_guard *g = &guard->u.guard;
+    const struct gw_guardrail_provider *p = &provider->u.provider;
+    if (g->type == GW_GUARD_NONE || p->type == GW_GUARD_NONE || g->type == p->type)
+        return;
+    char d[256];
+    snprintf(d, sizeof(d), "Guard %s/%s sets spec.%s but its provider %s/%s has type %s", guard->meta.ns,
+             guard->meta.name, gw_guard_block_name(g->type), provider->meta.ns, provider->meta.name,
+             gw_guard_type_name(p->type));
+    err_invalid_str(errors, field, guard->meta.name, d);
 }

@@ -193,6 +193,18 @@ void gw_object_free(struct gw_object *o);
  * caller passes the buffer). */
 const char *gw_object_label(const struct gw_object *o, char *buf, size_t cap);
 
+/* The GuardrailProvider spec.type of a guard type ("presidio-api") and the
+ * spec block that configures it on a Guard or a provider ("presidio");
+ * NULL for GW_GUARD_NONE. */
+const char *gw_guard_type_name(enum gw_guard_type t);
+const char *gw_guard_block_name(enum gw_guard_type t);
+
+/* Checks a GuardrailProvider against the Guard that references it: the
+ * Guard's block must match the provider's type. field prefixes messages
+ * ("spec.guardrails[0]"). */
+void gw_guard_provider_check(const struct gw_object *guard, const struct gw_object *provider,
+                             const char *field, struct gw_errlist *errors);
+
 /* Namespace of a reference with the referrer's namespace as default. */
 static inline const char *gw_ref_ns(const struct gw_ref *r, const char *referrer_ns)
 {

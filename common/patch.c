@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "doc.h"
+#include "jsonutil.h"
 #include "litellm_known.h"
-#include "render.h"
 #include "strbuf.h"
 #include "textutil.h"
 
@@ -45,11 +46,7 @@ static const char *list_key(const char *top_key)
 
 static const char *item_id(json_object *item, const char *key)
 {
-    json_object *v;
-    if (!item || !json_object_is_type(item, json_type_object) ||
-        !json_object_object_get_ex(item, key, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
+    return jobj_get_str(item, key);
 }
 
 static json_object *find_item(json_object *list, const char *key, const char *id)
@@ -66,12 +63,8 @@ static json_object *find_item(json_object *list, const char *key, const char *id
 
 static json_object *copy(json_object *v)
 {
-    json_object *c = NULL;
-    if (!v)
-        return NULL;
-    if (json_object_deep_copy(v, &c, NULL) < 0)
-        return NULL;
-    return c;
+    struct jobj_builder b = { 0 };
+    return jobj_new_copy(&b, v);
 }
 
 static int merge_obj(json_object *base, json_object *patch, bool top);
@@ -174,6 +167,67 @@ static bool same_scalar(json_object *a, json_object *b)
     return strcmp(json_object_to_json_string(a), json_object_to_json_string(b)) == 0;
 }
 
+/* --- values that are never echoed --------------------------------------- */
+
+static bool contains_ci(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+    for (; *s; s++)
+        if (strncasecmp(s, word, n) == 0 &&
+            !(strcmp(word, "token") == 0 && (s[n] == 's' || s[n] == 'S')))
+            return true;
+    return false;
+}
+
+/* Keys whose values can be secrets, anywhere in the path: api_key,
+ * master_key, any *_key or *key, and anything naming a secret, token,
+ * password, credential or private key ("tokens", a count, is not one). */
+static bool secret_path(const char *path)
+{
+    static const char *const words[] = { "key", "secret", "token", "password", "passwd", "credential",
+                                         "auth", "cert", "salt", "private", "database_url", NULL };
+    for (const char *const *w = words; *w; w++)
+        if (contains_ci(path, *w))
+            return true;
+    return false;
+}
+
+/* A string that looks like a credential whatever its key: known prefixes,
+ * bearer tokens, JWTs, URLs with user info, and long unbroken runs of
+ * letters and digits. */
+static bool secret_looking(const char *v)
+{
+    static const char *const prefixes[] = { "sk-", "sk_", "pk-", "rk-", "AKIA", "ASIA", "ghp_", "gho_", "ghs_",
+                                            "github_pat_", "glpat-", "xoxb-", "xoxp-", "xapp-", "AIza",
+                                            "Bearer ", "Basic ", "eyJ", "-----BEGIN", NULL };
+    for (const char *const *p = prefixes; *p; p++)
+        if (strncmp(v, *p, strlen(*p)) == 0)
+            return true;
+    const char *at = strchr(v, '@'), *scheme = strstr(v, "://");
+    if (scheme && at && at > scheme && !memchr(scheme + 3, '/', (size_t)(at - scheme - 3)))
+        return true;
+    size_t n = 0;
+    bool letter = false, digit = false;
+    for (const char *c = v; *c; c++) {
+        if (isalnum_ascii(*c) || *c == '_' || *c == '-' || *c == '+' || *c == '=') {
+            n++;
+            letter |= (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z');
+            digit |= *c >= '0' && *c <= '9';
+        } else {
+            return false;
+        }
+    }
+    return n >= 24 && letter && digit;
+}
+
+/* Whether the value at path must not be shown in a note. */
+static bool value_hidden(const char *path, json_object *v)
+{
+    if (secret_path(path))
+        return true;
+    return v && json_object_is_type(v, json_type_string) && secret_looking(json_object_get_string(v));
+}
+
 static void describe(json_object *base, json_object *patch, const char *path, bool top,
                      struct gw_errlist *w)
 {
@@ -213,13 +267,17 @@ static void describe(json_object *base, json_object *patch, const char *path, bo
         }
         if (same_scalar(cur, v))
             continue;
+        bool scalar = cur && !json_object_is_type(cur, json_type_object) &&
+                      !json_object_is_type(cur, json_type_array);
+        if (value_hidden(p, cur) || value_hidden(p, v)) {
+            note(w, "%s %s (value hidden)", scalar ? "overrides" : "replaces", p);
+            continue;
+        }
         struct strbuf a, b;
         sb_init(&a, 1024);
         sb_init(&b, 1024);
         short_repr(&a, cur);
         short_repr(&b, v);
-        bool scalar = cur && !json_object_is_type(cur, json_type_object) &&
-                      !json_object_is_type(cur, json_type_array);
         if (scalar)
             note(w, "overrides %s: %s -> %s", p, sb_str(&a), sb_str(&b));
         else
@@ -377,28 +435,4 @@ void gw_config_check(json_object *cfg, struct gw_errlist *e)
                 bad(e, where, "needs url (or command) in the merged config");
         }
     }
-}
-
-int gw_patch_review_gateway(const struct gw_object *gw, struct gw_errlist *errors, struct gw_errlist *warnings)
-{
-    json_object *patch = NULL, *base = NULL;
-    char *why = NULL;
-    int r = gw_patch_parse(gw->u.ai.config_patch, &patch, &why);
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0) {
-        errlist_add(errors, GW_E_INVALID, GW_PATCH_FIELD, NULL, why ? why : "not a valid YAML mapping");
-        free(why);
-        return 0;
-    }
-    r = gw_render_ai_base_config(gw, NULL, 0, &base, NULL);
-    if (r == 0) {
-        gw_patch_describe(base, patch, warnings);
-        r = gw_config_merge(base, patch);
-    }
-    if (r == 0)
-        gw_config_check(base, errors);
-    json_object_put(base);
-    json_object_put(patch);
-    return r == -ENOMEM ? r : 0;
 }

@@ -34,9 +34,4 @@ void gw_patch_describe(json_object *base, json_object *patch, struct gw_errlist 
  * patch applies to). */
 void gw_config_check(json_object *cfg, struct gw_errlist *errors);
 
-/* The admission review of an AiGateway's patch: parse, describe against the
- * config the gateway alone renders, merge, check. Returns 0 or -ENOMEM. */
-int gw_patch_review_gateway(const struct gw_object *gw, struct gw_errlist *errors,
-                            struct gw_errlist *warnings);
-
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render_hash.h"
+
 static bool str_eq(const char *a, const char *b)
 {
     return a && b && strcmp(a, b) == 0;

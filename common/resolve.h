@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "model.h"
-#include "render.h"
+#include "render_types.h"
 
 /* Marks a ToolGateway as the one routes without toolGatewayRef attach to
  * when more than one ToolGateway exists. */

@@ -131,3 +131,12 @@ char *sb_vdupf(size_t cap, const char *fmt, va_list ap)
     sb_vaddf(&sb, fmt, ap);
     return sb_detach(&sb, NULL);
 }
+
+char *sb_dupf(size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = sb_vdupf(cap, fmt, ap);
+    va_end(ap);
+    return s;
+}

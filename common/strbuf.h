@@ -40,5 +40,6 @@ char *sb_detach(struct strbuf *sb, size_t *ret_len);
 /* A new string formatted from fmt, at most cap bytes (caller frees), or
  * NULL when it does not fit or memory runs out. */
 char *sb_vdupf(size_t cap, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+char *sb_dupf(size_t cap, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -10,6 +10,9 @@ static inline bool isalnum_ascii(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* qsort comparator for an array of C strings. */
+int gw_cmp_cstr(const void *a, const void *b);
+
 /* Edit distance, capped: returns a value > cap as soon as it exceeds cap. */
 size_t gw_edit_distance(const char *a, const char *b, size_t cap);
 /* The candidate nearest to word within a distance that scales with the
@@ -25,9 +28,6 @@ bool gw_glob_match(const char *pattern, const char *s);
 
 /* Lower-case hex SHA-256 of data into out (65 bytes). */
 void gw_sha256_hex(const void *data, size_t len, char out[65]);
-
-
-
 /* Checks an upstream URL the way we accept it for LiteLLM: http or https,
  * a host, an optional numeric port, no user info (credentials would land in
  * the ConfigMap in clear text), no whitespace or control characters. Returns

@@ -5,28 +5,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonutil.h"
 #include "k8sname.h"
 #include "litellm_known.h"
 #include "patch.h"
 #include "render.h"
 #include "strbuf.h"
+#include "strset.h"
 #include "textutil.h"
 
 #define FIELD_MAX 512
 
-static void model_rules(const struct gw_aigateway *ai, struct gw_errlist *errors,
-                        struct gw_errlist *warnings)
+/* Refuses a list longer than its documented limit; true when within. */
+static bool within_limit(size_t n, size_t max, const char *field, struct gw_errlist *errors)
 {
+    if (n <= max)
+        return true;
+    char value[32];
+    snprintf(value, sizeof(value), "%zu", n);
+    errlist_addf(errors, GW_E_TOO_MANY, field, value, "must have at most %zu items", max);
+    return false;
+}
+
+static int model_rules(const struct gw_aigateway *ai, struct gw_errlist *errors,
+                       struct gw_errlist *warnings)
+{
+    if (!within_limit(ai->n_models, GW_MAX_MODELS, "spec.aiModels", errors))
+        return 0;
     char f[FIELD_MAX];
+    struct gw_strset seen;
+    gw_strset_init(&seen);
     for (size_t i = 0; i < ai->n_models; i++) {
         const struct gw_ai_model *m = &ai->models[i];
         if (m->name && *m->name) {
             snprintf(f, sizeof(f), "spec.aiModels[%zu].name", i);
-            for (size_t j = 0; j < i; j++)
-                if (ai->models[j].name && strcmp(ai->models[j].name, m->name) == 0) {
-                    err_duplicate(errors, f, m->name);
-                    break;
-                }
+            int added = gw_strset_add(&seen, m->name, i, NULL);
+            if (added < 0) {
+                gw_strset_free(&seen);
+                return added;
+            }
+            if (added == 0)
+                err_duplicate(errors, f, m->name);
             bool ok = strlen(m->name) <= 200 && (isalnum_ascii(m->name[0]));
             for (const char *p = m->name; ok && *p; p++)
                 ok = isalnum_ascii(*p) || strchr("._:/@+-", *p);
@@ -57,39 +76,44 @@ static void model_rules(const struct gw_aigateway *ai, struct gw_errlist *errors
             }
         }
     }
+    gw_strset_free(&seen);
+    return 0;
 }
 
-static void env_rules(json_object *env, struct gw_errlist *warnings)
+static int env_rules(json_object *env, struct gw_errlist *errors, struct gw_errlist *warnings)
 {
     if (!env || !json_object_is_type(env, json_type_array))
-        return;
+        return 0;
     size_t n = json_object_array_length(env);
+    if (!within_limit(n, GW_MAX_ENV, "spec.env", errors))
+        return 0;
     char f[FIELD_MAX];
-    for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_array_get_idx(env, i), *name;
-        if (!json_object_object_get_ex(e, "name", &name) || !json_object_is_type(name, json_type_string))
+    struct gw_strset seen;
+    gw_strset_init(&seen);
+    int r = 0;
+    for (size_t i = 0; i < n && r >= 0; i++) {
+        const char *s = jobj_get_str(json_object_array_get_idx(env, i), "name");
+        if (!s)
             continue;
-        const char *s = json_object_get_string(name);
         snprintf(f, sizeof(f), "spec.env[%zu].name", i);
-        for (size_t j = 0; j < i; j++) {
-            json_object *other, *oname;
-            other = json_object_array_get_idx(env, j);
-            if (json_object_object_get_ex(other, "name", &oname) &&
-                json_object_is_type(oname, json_type_string) && strcmp(json_object_get_string(oname), s) == 0) {
-                err_invalid_str(warnings, f, s, "duplicate name: the last definition wins");
-                break;
-            }
-        }
+        r = gw_strset_add(&seen, s, i, NULL);
+        if (r == 0)
+            err_invalid_str(warnings, f, s, "duplicate name: the last definition wins");
         if (*s && !k8s_check_env_name(s) && !k8s_is_c_identifier(s))
             err_invalid_str(warnings, f, s,
                             "not a C identifier: shells and os.environ/ references may not reach it");
     }
+    gw_strset_free(&seen);
+    return r < 0 ? r : 0;
 }
 
 /* The same Guard named twice, counting an omitted namespace as the
  * referrer's own (mutation fills it in: both spellings mean one Guard). */
 static void ref_rules(const struct gw_ref *refs, size_t n, const char *own_ns, struct gw_errlist *errors)
 {
+    /* Quadratic, within a small limit. */
+    if (!within_limit(n, GW_MAX_GUARDRAILS, "spec.guardrails", errors))
+        return;
     char f[FIELD_MAX];
     const char *own = own_ns ? own_ns : "";
     for (size_t i = 0; i < n; i++) {
@@ -170,8 +194,30 @@ static void extra_md_rules(const struct gw_extra_metadata *common, const struct 
     }
 }
 
-static void route_rules(const struct gw_toolroute *r, struct gw_errlist *errors,
-                        struct gw_errlist *warnings)
+/* One toolFilter list: well-formed globs, and each entry once (warned).
+ * Entries are added to seen (entry -> index). */
+static int filter_list_rules(const char *const *items, size_t n, const char *name, struct gw_strset *seen,
+                             struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    char f[FIELD_MAX];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(f, sizeof(f), "spec.toolFilter.%s[%zu]", name, i);
+        const char *why = gw_glob_check(items[i]);
+        if (why) {
+            err_invalid_str(errors, f, items[i], why);
+            continue;
+        }
+        int r = gw_strset_add(seen, items[i], i, NULL);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            err_invalid_str(warnings, f, items[i], "listed twice");
+    }
+    return 0;
+}
+
+static int route_rules(const struct gw_toolroute *r, struct gw_errlist *errors,
+                       struct gw_errlist *warnings)
 {
     if (r->external_url && *r->external_url) {
         const char *why = gw_url_check(r->external_url);
@@ -180,32 +226,25 @@ static void route_rules(const struct gw_toolroute *r, struct gw_errlist *errors,
     } else if (r->external_url) {
         err_required(errors, "spec.upstream.external.url", NULL);
     }
+    bool ok = within_limit(r->n_allow, GW_MAX_FILTER_ENTRIES, "spec.toolFilter.allow", errors);
+    ok = within_limit(r->n_deny, GW_MAX_FILTER_ENTRIES, "spec.toolFilter.deny", errors) && ok;
+    if (!ok)
+        return 0;
+    struct gw_strset allow, deny;
+    gw_strset_init(&allow);
+    gw_strset_init(&deny);
+    int rc = filter_list_rules((const char *const *)r->allow, r->n_allow, "allow", &allow, errors, warnings);
+    if (rc == 0)
+        rc = filter_list_rules((const char *const *)r->deny, r->n_deny, "deny", &deny, errors, warnings);
     char f[FIELD_MAX];
-    for (int list = 0; list < 2; list++) {
-        const char **items = list ? r->deny : r->allow;
-        size_t n = list ? r->n_deny : r->n_allow;
-        const char *name = list ? "deny" : "allow";
-        for (size_t i = 0; i < n; i++) {
-            snprintf(f, sizeof(f), "spec.toolFilter.%s[%zu]", name, i);
-            const char *why = gw_glob_check(items[i]);
-            if (why) {
-                err_invalid_str(errors, f, items[i], why);
-                continue;
-            }
-            for (size_t j = 0; j < i; j++)
-                if (strcmp(items[j], items[i]) == 0) {
-                    err_invalid_str(warnings, f, items[i], "listed twice");
-                    break;
-                }
+    for (size_t i = 0; i < r->n_deny && rc == 0; i++)
+        if (gw_strset_find(&allow, r->deny[i], NULL)) {
+            snprintf(f, sizeof(f), "spec.toolFilter.deny[%zu]", i);
+            err_invalid_str(warnings, f, r->deny[i], "also listed in allow; deny wins");
         }
-    }
-    for (size_t i = 0; i < r->n_deny; i++)
-        for (size_t j = 0; j < r->n_allow; j++)
-            if (strcmp(r->deny[i], r->allow[j]) == 0) {
-                snprintf(f, sizeof(f), "spec.toolFilter.deny[%zu]", i);
-                err_invalid_str(warnings, f, r->deny[i], "also listed in allow; deny wins");
-                break;
-            }
+    gw_strset_free(&allow);
+    gw_strset_free(&deny);
+    return rc;
 }
 
 static void guard_rules(const struct gw_guard *g, struct gw_errlist *errors)
@@ -238,10 +277,6 @@ static void guard_rules(const struct gw_guard *g, struct gw_errlist *errors)
         err_invalid_str(errors, "spec.presidio.language", "", "should be at least 1 chars long");
 }
 
-static const char *const PROVIDER_TYPES[] = { NULL, "openai-moderation-api", "bedrock-api",
-                                              "presidio-api" };
-static const char *const PROVIDER_BLOCKS[] = { NULL, "openaiModeration", "bedrock", "presidio" };
-
 static void provider_rules(const struct gw_object *o, struct gw_errlist *errors)
 {
     const struct gw_guardrail_provider *p = &o->u.provider;
@@ -250,13 +285,13 @@ static void provider_rules(const struct gw_object *o, struct gw_errlist *errors)
     json_object *spec = json_object_object_get(o->root, "spec");
     char f[FIELD_MAX], d[160];
     for (int t = GW_GUARD_OPENAI_MODERATION; t <= GW_GUARD_PRESIDIO; t++) {
-        bool present = json_object_object_get_ex(spec, PROVIDER_BLOCKS[t], NULL);
-        snprintf(f, sizeof(f), "spec.%s", PROVIDER_BLOCKS[t]);
+        bool present = json_object_object_get_ex(spec, gw_guard_block_name((enum gw_guard_type)t), NULL);
+        snprintf(f, sizeof(f), "spec.%s", gw_guard_block_name((enum gw_guard_type)t));
         if (t == (int)p->type && !present && t != GW_GUARD_OPENAI_MODERATION) {
-            snprintf(d, sizeof(d), "required when type is %s", PROVIDER_TYPES[t]);
+            snprintf(d, sizeof(d), "required when type is %s", gw_guard_type_name((enum gw_guard_type)t));
             err_required(errors, f, d);
         } else if (t != (int)p->type && present) {
-            snprintf(d, sizeof(d), "must not be set when type is %s", PROVIDER_TYPES[p->type]);
+            snprintf(d, sizeof(d), "must not be set when type is %s", gw_guard_type_name(p->type));
             err_forbidden(errors, f, d);
         }
     }
@@ -271,36 +306,24 @@ static void provider_rules(const struct gw_object *o, struct gw_errlist *errors)
     }
 }
 
-void gw_validate_guard_provider(const struct gw_object *guard, const struct gw_object *provider,
-                                const char *field, struct gw_errlist *errors)
+int gw_validate_object(const struct gw_object *o, struct gw_errlist *errors, struct gw_errlist *warnings)
 {
-    const struct gw_guard *g = &guard->u.guard;
-    const struct gw_guardrail_provider *p = &provider->u.provider;
-    if (g->type != GW_GUARD_NONE && p->type != GW_GUARD_NONE && g->type != p->type) {
-        char d[256];
-        snprintf(d, sizeof(d), "Guard %s/%s sets spec.%s but its provider %s/%s has type %s", guard->meta.ns,
-                 guard->meta.name, PROVIDER_BLOCKS[g->type], provider->meta.ns, provider->meta.name,
-                 PROVIDER_TYPES[p->type]);
-        err_invalid_str(errors, field, guard->meta.name, d);
-    }
-}
-
-void gw_validate_object(const struct gw_object *o, struct gw_errlist *errors, struct gw_errlist *warnings)
-{
+    int r = 0;
     switch (o->kind) {
     case GW_KIND_AIGATEWAY:
-        model_rules(&o->u.ai, errors, warnings);
-        env_rules(o->u.ai.env, warnings);
+        r = model_rules(&o->u.ai, errors, warnings);
+        if (r == 0)
+            r = env_rules(o->u.ai.env, errors, warnings);
         ref_rules(o->u.ai.guardrails, o->u.ai.n_guardrails, o->meta.ns, errors);
         extra_md_rules(&o->u.ai.common, &o->u.ai.pod, errors, warnings);
         break;
     case GW_KIND_TOOLGATEWAY:
-        env_rules(o->u.tool.env, warnings);
+        r = env_rules(o->u.tool.env, errors, warnings);
         ref_rules(o->u.tool.guardrails, o->u.tool.n_guardrails, o->meta.ns, errors);
         extra_md_rules(&o->u.tool.common, &o->u.tool.pod, errors, warnings);
         break;
     case GW_KIND_TOOLROUTE:
-        route_rules(&o->u.route, errors, warnings);
+        r = route_rules(&o->u.route, errors, warnings);
         break;
     case GW_KIND_GUARD:
         guard_rules(&o->u.guard, errors);
@@ -311,6 +334,33 @@ void gw_validate_object(const struct gw_object *o, struct gw_errlist *errors, st
     default:
         break;
     }
+    return r;
+}
+
+/* The admission review of an AiGateway's patch: parse, describe against the
+ * config the gateway alone renders, merge, check. Returns 0 or -ENOMEM. */
+static int patch_review(const struct gw_object *gw, struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    json_object *patch = NULL, *base = NULL;
+    char *why = NULL;
+    int r = gw_patch_parse(gw->u.ai.config_patch, &patch, &why);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0) {
+        errlist_add(errors, GW_E_INVALID, GW_PATCH_FIELD, NULL, why ? why : "not a valid YAML mapping");
+        free(why);
+        return 0;
+    }
+    r = gw_render_ai_base_config(gw, NULL, 0, &base, NULL);
+    if (r == 0) {
+        gw_patch_describe(base, patch, warnings);
+        r = gw_config_merge(base, patch);
+    }
+    if (r == 0)
+        gw_config_check(base, errors);
+    json_object_put(base);
+    json_object_put(patch);
+    return r == -ENOMEM ? r : 0;
 }
 
 int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings)
@@ -321,9 +371,9 @@ int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, st
         return r;
     if (!o->meta.ns && ns)
         o->meta.ns = ns;
-    gw_validate_object(o, errors, warnings);
-    if (o->kind == GW_KIND_AIGATEWAY && o->u.ai.config_patch)
-        r = gw_patch_review_gateway(o, errors, warnings);
+    r = gw_validate_object(o, errors, warnings);
+    if (r == 0 && o->kind == GW_KIND_AIGATEWAY && o->u.ai.config_patch)
+        r = patch_review(o, errors, warnings);
     gw_object_free(o);
     return r == -ENOMEM ? r : 0;
 }

@@ -21,14 +21,17 @@
 int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors,
                 struct gw_errlist *warnings);
 
-/* The semantic rules on an already parsed object. */
-void gw_validate_object(const struct gw_object *o, struct gw_errlist *errors,
-                        struct gw_errlist *warnings);
+/* Limits on list lengths, refused with "Too many" at the list's field
+ * path. They keep the cost of admitting, rendering and serving one object
+ * bounded; every check over a list is linear in its length. */
+#define GW_MAX_MODELS 1000           /* spec.aiModels */
+#define GW_MAX_FILTER_ENTRIES 1000   /* spec.toolFilter.allow, .deny (each) */
+#define GW_MAX_GUARDRAILS 64         /* spec.guardrails */
+#define GW_MAX_ENV 1000              /* spec.env */
 
-/* Checks a GuardrailProvider against the Guard that references it: the
- * Guard's block must match the provider's type. field prefixes messages
- * ("spec.guardrails[0]"). */
-void gw_validate_guard_provider(const struct gw_object *guard, const struct gw_object *provider,
-                                const char *field, struct gw_errlist *errors);
+/* The semantic rules on an already parsed object. Returns 0 (problems go
+ * to the lists) or -ENOMEM. */
+int gw_validate_object(const struct gw_object *o, struct gw_errlist *errors,
+                       struct gw_errlist *warnings);
 
 #endif

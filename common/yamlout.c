@@ -9,11 +9,8 @@
 #include <yaml.h>
 
 #include "strbuf.h"
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+#include "textutil.h"
+#include "yaml11.h"
 
 /* Returns the object's keys sorted (array owned by caller, strings borrowed). */
 static const char **sorted_keys(json_object *o, size_t *ret_n)
@@ -26,7 +23,7 @@ static const char **sorted_keys(json_object *o, size_t *ret_n)
         (void)v;
         keys[i++] = k;
     }
-    qsort(keys, n, sizeof(*keys), cmp_str);
+    qsort(keys, n, sizeof(*keys), gw_cmp_cstr);
     *ret_n = n;
     return keys;
 }
@@ -41,9 +38,25 @@ static void format_double(double d, char *out, size_t cap)
         snprintf(out, cap, d < 0 ? "-.inf" : ".inf");
         return;
     }
+    /* The shortest of %.15g and %.17g that reads back as the same double. */
     snprintf(out, cap, "%.15g", d);
-    if (!strpbrk(out, ".en"))
-        strncat(out, ".0", cap - strlen(out) - 1);
+    if (strtod(out, NULL) != d)
+        snprintf(out, cap, "%.17g", d);
+    /* PyYAML (YAML 1.1) reads a float only with a dot, and an exponent
+     * only with a sign: 1e+20 would be a string, 1.0e+20 is a float. */
+    if (!strchr(out, '.')) {
+        char *e = strchr(out, 'e');
+        size_t n = strlen(out);
+        if (n + 3 > cap)
+            return;
+        if (e) {
+            memmove(e + 2, e, strlen(e) + 1);
+            e[0] = '.';
+            e[1] = '0';
+        } else {
+            memcpy(out + n, ".0", 3);
+        }
+    }
 }
 
 static int write_handler(void *data, unsigned char *buffer, size_t size)
@@ -61,6 +74,25 @@ static int emit_scalar(yaml_emitter_t *em, const char *s, yaml_scalar_style_t st
     return yaml_emitter_emit(em, &ev) ? 0 : -EINVAL;
 }
 
+static bool integer_text(const char *s)
+{
+    if (*s == '-')
+        s++;
+    if (!*s || strlen(s) > 400)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* Keys are plain unless PyYAML would read the plain form as something other
+ * than this string (on -> True, null -> None, 123 -> 123, << -> merge). */
+static yaml_scalar_style_t key_style(const char *k)
+{
+    return gw_yaml11_resolve(k) == GW_Y11_STR ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+}
+
 static int emit_node(yaml_emitter_t *em, json_object *o)
 {
     yaml_event_t ev;
@@ -73,9 +105,16 @@ static int emit_node(yaml_emitter_t *em, json_object *o)
     case json_type_int:
         snprintf(num, sizeof(num), "%lld", (long long)json_object_get_int64(o));
         return emit_scalar(em, num, YAML_PLAIN_SCALAR_STYLE);
-    case json_type_double:
+    case json_type_double: {
+        /* An integer too large for int64 keeps its digits (the loader
+         * stores them as the double's text): PyYAML reads them back as
+         * the same integer. */
+        const char *text = json_object_get_string(o);
+        if (integer_text(text))
+            return emit_scalar(em, text, YAML_PLAIN_SCALAR_STYLE);
         format_double(json_object_get_double(o), num, sizeof(num));
         return emit_scalar(em, num, YAML_PLAIN_SCALAR_STYLE);
+    }
     case json_type_string: {
         /* Multi-line text (the config inside a ConfigMap) reads best as a
          * literal block; libyaml falls back to quoting when a block cannot
@@ -108,7 +147,7 @@ static int emit_node(yaml_emitter_t *em, json_object *o)
             !yaml_emitter_emit(em, &ev))
             r = -EINVAL;
         for (size_t i = 0; i < n && r == 0; i++) {
-            r = emit_scalar(em, keys[i], YAML_PLAIN_SCALAR_STYLE);
+            r = emit_scalar(em, keys[i], key_style(keys[i]));
             if (r == 0)
                 r = emit_node(em, json_object_object_get(o, keys[i]));
         }

@@ -125,18 +125,11 @@ static bool condition_unchanged(const struct gw_object *o, const struct ctl_cond
     return ctl_condition_says(old_conditions(o), c);
 }
 
+/* Bounded: what does not fit is counted ("; and 12 more"), never failed. */
 static char *join_errors(const struct gw_errlist *l)
 {
-    struct strbuf sb;
-    sb_init(&sb, 4096);
-    for (size_t i = 0; i < l->n; i++) {
-        if (i)
-            sb_adds(&sb, "; ");
-        sb_adds(&sb, l->items[i].message);
-    }
-    if (l->dropped)
-        sb_addf(&sb, "; and %zu more", l->dropped);
-    return sb_failed(&sb) ? (sb_release(&sb), NULL) : sb_detach(&sb, NULL);
+    char *s = NULL;
+    return errlist_join(l, 4000, &s) == 0 ? s : NULL;
 }
 
 static const char *failure_reason(const struct gw_errlist *errors)

@@ -56,3 +56,23 @@ if(CMOCKA_FOUND)
     set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/integration-c)
   endforeach()
 endif()
+
+# Layering of the sources: the pure core includes no I/O, thread or clock
+# header and nothing from the runtime folders, and no include cycle exists
+# between the product's modules; plus the tests of that checker.
+add_test(NAME unit/layering COMMAND ${CMAKE_SOURCE_DIR}/test/checks/layering.sh ${CMAKE_SOURCE_DIR})
+add_test(NAME unit/layering-selftest COMMAND ${CMAKE_SOURCE_DIR}/test/checks/test_layering.sh)
+set_tests_properties(unit/layering unit/layering-selftest PROPERTIES LABELS unit)
+
+# The YAML loader and writer against PyYAML, the YAML reader of LiteLLM.
+add_executable(yaml_roundtrip ${CMAKE_SOURCE_DIR}/test/checks/yaml_roundtrip.c)
+target_link_libraries(yaml_roundtrip PRIVATE gwcore)
+add_test(NAME unit/yaml11-pyyaml
+  COMMAND python3 ${CMAKE_SOURCE_DIR}/test/checks/yaml11_agree.py $<TARGET_FILE:yaml_roundtrip>)
+set_tests_properties(unit/yaml11-pyyaml PROPERTIES LABELS unit)
+
+# `validate` for pipelines through the real binary: directories, -o json,
+# exit codes, the warning on empty input.
+add_test(NAME unit/validate-cli
+  COMMAND ${CMAKE_SOURCE_DIR}/test/checks/test_validate_cli.sh $<TARGET_FILE:litellm-gateway-operator>)
+set_tests_properties(unit/validate-cli PROPERTIES LABELS unit)

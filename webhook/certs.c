@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "doc.h"
+#include "readfile.h"
 #include "strbuf.h"
 
 struct wh_cert {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "doc.h"
+#include "readfile.h"
 #include "strbuf.h"
 #include "clock.h"
 

@@ -19,22 +19,22 @@ fi
 pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for s in "${samples[@]}"; do
-  name=$(basename "$s" .yaml)
-  # Samples without a gateway (namespaces, shared objects) render nothing.
-  grep -qE '^kind: (AiGateway|ToolGateway)$' "$s" || continue
-  out="$tmp/$name.yaml"
-  if ! "$bin" render -f "$s" >"$out" 2>"$tmp/$name.err"; then
+# check_case NAME SAMPLE [RENDER FLAGS...]: renders SAMPLE and compares the
+# output with test/testdata/golden/NAME.yaml.
+check_case() {
+  local name=$1 s=$2; shift 2
+  local out="$tmp/$name.yaml"
+  if ! "$bin" render "$@" -f "$s" >"$out" 2>"$tmp/$name.err"; then
     echo "[  FAILED  ] $name: render failed:"; sed 's/^/    /' "$tmp/$name.err"
-    fail=$((fail + 1)); continue
+    fail=$((fail + 1)); return
   fi
   # Rendering twice must give the same bytes.
-  "$bin" render -f "$s" 2>/dev/null | cmp -s - "$out" || { echo "[  FAILED  ] $name: output not deterministic"; fail=$((fail + 1)); continue; }
+  "$bin" render "$@" -f "$s" 2>/dev/null | cmp -s - "$out" || { echo "[  FAILED  ] $name: output not deterministic"; fail=$((fail + 1)); return; }
   if [ $update -eq 1 ]; then
-    cp "$out" "$golden/$name.yaml"; echo "[ UPDATED  ] $name"; pass=$((pass + 1)); continue
+    cp "$out" "$golden/$name.yaml"; echo "[ UPDATED  ] $name"; pass=$((pass + 1)); return
   fi
   if [ ! -f "$golden/$name.yaml" ]; then
-    echo "[  FAILED  ] $name: no golden file (run: make golden)"; fail=$((fail + 1)); continue
+    echo "[  FAILED  ] $name: no golden file (run: make golden)"; fail=$((fail + 1)); return
   fi
   if diff -u "$golden/$name.yaml" "$out" >"$tmp/$name.diff"; then
     echo "[       OK ] $name"; pass=$((pass + 1))
@@ -42,7 +42,20 @@ for s in "${samples[@]}"; do
     echo "[  FAILED  ] $name: differs from its golden file:"; head -40 "$tmp/$name.diff" | sed 's/^/    /'
     fail=$((fail + 1))
   fi
+}
+
+for s in "${samples[@]}"; do
+  # Samples without a gateway (namespaces, shared objects) render nothing.
+  grep -qE '^kind: (AiGateway|ToolGateway)$' "$s" || continue
+  check_case "$(basename "$s" .yaml)" "$s"
 done
+
+# Tracing: with an OTLP endpoint the config gains LiteLLM's otel callback
+# and the Deployment the OTEL_* environment.
+otlp=(--otlp-endpoint http://otel-collector.observability.svc.cluster.local:4318)
+check_case ai-gateway-basic.otlp "$root/deploy/samples/ai-gateway-basic.yaml" "${otlp[@]}"
+check_case tool-gateway.otlp "$root/deploy/samples/tool-gateway.yaml" "${otlp[@]}"
+
 echo "[==========] $((pass + fail)) golden file(s) checked"
 echo "[  PASSED  ] $pass"
 [ $fail -eq 0 ] || { echo "[  FAILED  ] $fail"; exit 1; }

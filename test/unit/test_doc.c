@@ -24,7 +24,8 @@ static void test_scalars_resolve_like_pyyaml(void **state)
     assert_string_equal(json_object_get_string(json_object_object_get(o, "f")), "1");
     assert_int_equal(json_object_get_int64(json_object_object_get(o, "g")), 31);
     assert_string_equal(json_object_get_string(json_object_object_get(o, "h")), "text");
-    assert_true(json_object_is_type(json_object_object_get(o, "i"), json_type_double));
+    /* PyYAML (YAML 1.1) needs a dot for a float: 1e3 is a string to it. */
+    assert_string_equal(json_object_get_string(json_object_object_get(o, "i")), "1e3");
     /* Beyond int64: still a number (a float), and it keeps its text. */
     assert_true(json_object_is_type(json_object_object_get(o, "j"), json_type_double));
     assert_string_equal(json_object_to_json_string(json_object_object_get(o, "j")), "99999999999999999999");
@@ -162,6 +163,60 @@ static void test_json_strict(void **state)
     free(err);
 }
 
+/* What json-c lets through and every other reader sees differently. */
+static void json_refused(const char *text, const char *want)
+{
+    json_object *o = NULL;
+    char *err = NULL;
+    int r = gw_json_parse(text, strlen(text), 16, &o, &err);
+    if (r != -EINVAL || !err || strcmp(err, want) != 0)
+        fail_msg("%s: got %d, %s; want %s", text, r, err ? err : "(no message)", want);
+    assert_null(o);
+    free(err);
+}
+
+static void json_accepted(const char *text)
+{
+    json_object *o = NULL;
+    char *err = NULL;
+    if (gw_json_parse(text, strlen(text), 16, &o, &err) != 0)
+        fail_msg("%s: refused: %s", text, err ? err : "?");
+    json_object_put(o);
+}
+
+static void test_json_refuses_what_readers_disagree_on(void **state)
+{
+    (void)state;
+    json_refused("{\"uid\":\"a\",\"x\":1,\"uid\":\"b\"}", "invalid JSON at offset 17: duplicate key \"uid\"");
+    json_refused("{\"a\":1,\"\\u0061\":2}", "invalid JSON at offset 7: duplicate key \"a\"");
+    json_refused("[{\"k\":{\"a\":1}},{\"k\":{\"b\":1,\"b\":2}}]", "invalid JSON at offset 27: duplicate key \"b\"");
+    json_refused("{\"name\":\"gpt\\u0000-evil\"}", "invalid JSON at offset 12: \\u0000 (NUL) is not allowed in strings");
+    json_refused("[\"\\ud800\"]", "invalid JSON at offset 2: lone UTF-16 high surrogate \\ud800");
+    json_refused("[\"\\ud800\\u0041\"]", "invalid JSON at offset 2: lone UTF-16 high surrogate \\ud800");
+    json_refused("[\"x\\udc00\"]", "invalid JSON at offset 3: lone UTF-16 low surrogate \\udc00");
+    json_refused("{\"a\":NaN}", "invalid JSON at offset 5: NaN is not a JSON value (NaN and Infinity are not JSON)");
+    json_refused("[1,Infinity]", "invalid JSON at offset 3: Infinity is not a JSON value (NaN and Infinity are not JSON)");
+    json_refused("[-Infinity]", "invalid JSON at offset 1: -Infinity is not a JSON value (NaN and Infinity are not JSON)");
+    json_refused("[1e999]", "invalid JSON at offset 1: number 1e999 is beyond the range of a double");
+    /* Same key in different objects, a valid surrogate pair, escapes that
+     * are not keys, literals: all fine. */
+    json_accepted("[{\"a\":1},{\"a\":2,\"b\":{\"a\":3}}]");
+    json_accepted("{\"e\":\"\\ud83d\\ude00\",\"q\":\"\\\"a\\\\\",\"t\":true,\"f\":false,\"n\":null,\"x\":-1.5e10}");
+    json_accepted("{\"a\\\"b\":1,\"a\\\\b\":2}");
+    /* Large objects (past the linear comparison) both ways. */
+    char big[2048];
+    size_t n = 0;
+    n += (size_t)snprintf(big + n, sizeof(big) - n, "{");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"k%d\":%d", i ? "," : "", i, i);
+    snprintf(big + n, sizeof(big) - n, "}");
+    json_accepted(big);
+    snprintf(big + n, sizeof(big) - n, ",\"k3\":0}");
+    char want[128];
+    snprintf(want, sizeof(want), "invalid JSON at offset %zu: duplicate key \"k3\"", n + 1);
+    json_refused(big, want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_size_and_scalar_caps),
         cmocka_unit_test(test_syntax_error_has_position),
         cmocka_unit_test(test_json_strict),
+        cmocka_unit_test(test_json_refuses_what_readers_disagree_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

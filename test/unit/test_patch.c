@@ -135,6 +135,46 @@ static void test_describe_unknown_keys_and_secrets(void **state)
     errlist_free(&w);
 }
 
+/* Values that can be secrets are never echoed in the notes (they reach the
+ * Configured condition): by key anywhere in the path, or by how the value
+ * looks whatever its key. Other overrides still show both values. */
+static void test_describe_hides_secret_values(void **state)
+{
+    (void)state;
+    struct gw_errlist w;
+    describe("model_list: [{model_name: gpt-4o, litellm_params: {model: openai/gpt-4o, "
+             "api_key: os.environ/OPENAI_API_KEY}}]\n"
+             "general_settings: {master_key: os.environ/MK, database_url: os.environ/DB}\n"
+             "litellm_settings: {langfuse_public_key: pk-old, redis_password: old, slack_token: t1, "
+             "aws_secret_access_key: old, gcs_credentials_path: /old, note: old-note, "
+             "callback_url: 'https://hooks.example.com/a', request_timeout: 600, max_tokens: 100}\n",
+             "model_list: [{model_name: gpt-4o, litellm_params: {api_key: sk-live-0123456789abcdef}}]\n"
+             "general_settings: {master_key: sk-master-9876, database_url: 'postgres://u:pw@db/x'}\n"
+             "litellm_settings: {langfuse_public_key: pk-new, redis_password: hunter2, slack_token: t2, "
+             "aws_secret_access_key: new, gcs_credentials_path: /new, "
+             "note: Zm9vYmFyMTIzNDU2Nzg5MGFiY2RlZmdo, "
+             "callback_url: 'https://user:s3cr3t@hooks.example.com/a', request_timeout: 30, max_tokens: 200}\n", &w);
+    assert_has(w, F "overrides model_list[gpt-4o].litellm_params.api_key (value hidden)");
+    assert_has(w, F "overrides general_settings.master_key (value hidden)");
+    assert_has(w, F "overrides general_settings.database_url (value hidden)");
+    assert_has(w, F "overrides litellm_settings.langfuse_public_key (value hidden)");
+    assert_has(w, F "overrides litellm_settings.redis_password (value hidden)");
+    assert_has(w, F "overrides litellm_settings.slack_token (value hidden)");
+    assert_has(w, F "overrides litellm_settings.aws_secret_access_key (value hidden)");
+    assert_has(w, F "overrides litellm_settings.gcs_credentials_path (value hidden)");
+    assert_has(w, F "overrides litellm_settings.note (value hidden)");
+    assert_has(w, F "overrides litellm_settings.callback_url (value hidden)");
+    assert_has(w, F "overrides litellm_settings.request_timeout: 600 -> 30");
+    assert_has(w, F "overrides litellm_settings.max_tokens: 100 -> 200");
+    static const char *const secrets[] = { "sk-live", "sk-master", "pw@", "hunter2", "pk-new", "pk-old", "t2",
+                                           "Zm9v", "s3cr3t", "OPENAI_API_KEY", "os.environ/MK", "new", NULL };
+    for (size_t i = 0; i < w.n; i++)
+        for (const char *const *sec = secrets; *sec; sec++)
+            if (strstr(w.items[i].body, *sec) && !strstr(w.items[i].body, "looks like a literal secret"))
+                fail_msg("note echoes %s: %s", *sec, w.items[i].message);
+    errlist_free(&w);
+}
+
 static void test_config_check(void **state)
 {
     (void)state;
@@ -164,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_other_lists_replace),
         cmocka_unit_test(test_patch_must_be_mapping),
         cmocka_unit_test(test_describe_adds_overrides_removes),
+        cmocka_unit_test(test_describe_hides_secret_values),
         cmocka_unit_test(test_describe_unknown_keys_and_secrets),
         cmocka_unit_test(test_config_check),
     };

@@ -4,6 +4,7 @@
 
 #include "plan.h"
 #include "status.h"
+#include "strbuf.h"
 
 #define V1A1 "apiVersion: runtime.agentic-layer.ai/v1alpha1\n"
 #define AICLASS(ctl, def) "---\n" V1A1 "kind: AiGatewayClass\nmetadata: {name: litellm" def "}\nspec: {controller: " ctl "}\n"
@@ -171,6 +172,38 @@ static void test_broken_guard_keeps_workload_and_says_why(void **state)
     free_objs(&f);
 }
 
+/* A valid patch with many additions yields many notes: the planner joins
+ * them into a bounded Configured message that counts what it leaves out,
+ * instead of failing the reconcile. */
+static void test_many_patch_notes_are_bounded_not_fatal(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    sb_init(&sb, 0);
+    sb_adds(&sb, V1A1 "kind: AiGateway\nmetadata:\n  name: main\n  namespace: ai\n  uid: u-1\n  generation: 3\n"
+                 "  annotations:\n    ai-gateway-litellm.agentic-layer.ai/config-patch: |\n"
+                 "      litellm_settings:\n");
+    for (int i = 0; i < 45; i++)
+        sb_addf(&sb, "        a_rather_long_setting_name_to_fill_the_message_%02d: %d\n", i, i);
+    sb_adds(&sb, "spec: {aiModels: [{name: gpt-4o, provider: openai}]}\n" AICLASS(OURS, DEFAULT_ANN));
+    char *text = sb_detach(&sb, NULL);
+    struct fixture f;
+    load_objs(&f, text);
+    free(text);
+    struct ctl_live live = { 0 };
+    struct ctl_plan p;
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    assert_non_null(p.apply[0]);
+    json_object *st = p.statuses[0].status;
+    assert_string_equal(cond_field(st, CTL_AI_CONFIGURED, "status"), "True");
+    const char *msg = cond_field(st, CTL_AI_CONFIGURED, "message");
+    assert_true(strlen(msg) < 4200);
+    assert_non_null(strstr(msg, "adds litellm_settings.a_rather_long_setting_name_to_fill_the_message_00"));
+    assert_non_null(strstr(msg, " more"));
+    ctl_plan_release(&p);
+    free_objs(&f);
+}
+
 #define TOOLCLASS "---\n" V1A1 "kind: ToolGatewayClass\nmetadata: {name: litellm, annotations: " \
     "{toolgatewayclass.kubernetes.io/is-default-class: 'true'}}\nspec: {controller: litellm.agentic-layer.ai/tool-gateway-litellm-controller}\n"
 #define TOOLGW V1A1 "kind: ToolGateway\nmetadata: {name: tools, namespace: tg, uid: u-2, generation: 1}\nspec: {}\n"
@@ -241,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_class_claiming),
         cmocka_unit_test(test_new_gateway_applies_then_converged_plans_nothing),
         cmocka_unit_test(test_broken_guard_keeps_workload_and_says_why),
+        cmocka_unit_test(test_many_patch_notes_are_bounded_not_fatal),
         cmocka_unit_test(test_routes_get_exact_statuses),
         cmocka_unit_test(test_orphan_route_says_why),
     };

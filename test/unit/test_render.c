@@ -2,6 +2,7 @@
  * filters, guardrails, hashes. */
 #include "testutil.h"
 
+#include "jsonutil.h"
 #include "render.h"
 #include "resolve.h"
 #include "textutil.h"
@@ -460,6 +461,69 @@ static void test_default_toolgateway(void **state)
     free_objs(&f);
 }
 
+/* The env var named name in the Deployment's container, or NULL. */
+static const char *container_env_value(json_object *deployment, const char *name)
+{
+    json_object *c = json_object_array_get_idx(
+        jobj_get_arr(jobj_get(jobj_get(jobj_get(deployment, "spec"), "template"), "spec"), "containers"), 0);
+    json_object *env = jobj_get_arr(c, "env");
+    for (size_t i = 0; env && i < json_object_array_length(env); i++) {
+        json_object *e = json_object_array_get_idx(env, i);
+        if (strcmp(jobj_get_str(e, "name"), name) == 0)
+            return jobj_get_str(e, "value");
+    }
+    return NULL;
+}
+
+static int render_otlp(const char *text, const char *endpoint, struct gw_render_output *out)
+{
+    struct fixture f;
+    load_objs(&f, text);
+    struct gw_render_input in = { .gateway = f.objs[0], .otlp_endpoint = endpoint };
+    int r = gw_render(&in, out);
+    free_objs(&f);
+    return r;
+}
+
+/* Tracing: the operator's endpoint adds the otel callback and the OTEL_*
+ * environment; a gateway's patch can set its own endpoint or turn it off. */
+static void test_otlp_endpoint(void **state)
+{
+    (void)state;
+    const char *plain = AIGW "metadata: {name: main, namespace: ai}\nspec: {aiModels: [{name: m, provider: openai}]}\n";
+    struct gw_render_output out;
+    assert_int_equal(render_otlp(plain, NULL, &out), 0);
+    assert_null(strstr(out.config_yaml, "otel"));
+    assert_null(container_env_value(out.deployment, "OTEL_EXPORTER_OTLP_ENDPOINT"));
+    gw_render_output_release(&out);
+
+    assert_int_equal(render_otlp(plain, "http://collector:4318", &out), 0);
+    assert_non_null(strstr(out.config_yaml, "  callbacks:\n  - \"prometheus\"\n  - \"otel\"\n"));
+    assert_string_equal(container_env_value(out.deployment, "OTEL_EXPORTER"), "otlp_http");
+    assert_string_equal(container_env_value(out.deployment, "OTEL_EXPORTER_OTLP_ENDPOINT"), "http://collector:4318");
+    assert_string_equal(container_env_value(out.deployment, "OTEL_SERVICE_NAME"), "main");
+    gw_render_output_release(&out);
+
+#define PATCHED(p) AIGW "metadata:\n  name: main\n  namespace: ai\n  annotations:\n" \
+    "    ai-gateway-litellm.agentic-layer.ai/config-patch: |\n" p \
+    "spec: {aiModels: [{name: m, provider: openai}]}\n"
+    /* Off for this gateway. */
+    assert_int_equal(render_otlp(PATCHED("      environment_variables: {OTEL_EXPORTER_OTLP_ENDPOINT: ''}\n"),
+                                 "http://collector:4318", &out), 0);
+    assert_null(strstr(out.config_yaml, "\"otel\""));
+    assert_null(container_env_value(out.deployment, "OTEL_EXPORTER"));
+    gw_render_output_release(&out);
+    /* Its own endpoint, without an operator default; the patch's own
+     * callbacks list keeps otel once. */
+    assert_int_equal(render_otlp(PATCHED("      environment_variables: {OTEL_EXPORTER_OTLP_ENDPOINT: 'http://mine:4318'}\n"
+                                         "      litellm_settings: {callbacks: [otel]}\n"),
+                                 NULL, &out), 0);
+    assert_non_null(strstr(out.config_yaml, "  callbacks:\n  - \"otel\"\n  request_timeout"));
+    assert_string_equal(container_env_value(out.deployment, "OTEL_EXPORTER_OTLP_ENDPOINT"), "http://mine:4318");
+    gw_render_output_release(&out);
+#undef PATCHED
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_globs_fail_closed_or_expand),
         cmocka_unit_test(test_route_keys_collision_and_length),
         cmocka_unit_test(test_default_toolgateway),
+        cmocka_unit_test(test_otlp_endpoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* Every validation rule, accepted and rejected, with the exact message. */
 #include "testutil.h"
 
+#include "strbuf.h"
+
 #define AIGW_HEAD "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: AiGateway\n" \
                   "metadata: {name: main, namespace: ai-gateway}\n"
 #define AIGW_ANNOTATED "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: AiGateway\n" \
@@ -206,6 +208,78 @@ static void test_route_filters(void **state)
     verdict_free(&v);
 }
 
+/* A ToolRoute whose allow and deny lists hold n_allow and n_deny names
+ * (tool_0, tool_1, ...; deny starts at deny_from). */
+static char *route_with_filter(size_t n_allow, size_t n_deny, size_t deny_from)
+{
+    struct strbuf sb;
+    sb_init(&sb, 0);
+    sb_adds(&sb, ROUTE_HEAD "spec:\n  upstream: {toolServerRef: {name: w}}\n  toolFilter:\n    allow:\n");
+    for (size_t i = 0; i < n_allow; i++)
+        sb_addf(&sb, "    - tool_%zu\n", i);
+    if (n_deny)
+        sb_adds(&sb, "    deny:\n");
+    for (size_t i = 0; i < n_deny; i++)
+        sb_addf(&sb, "    - tool_%zu\n", deny_from + i);
+    return sb_detach(&sb, NULL);
+}
+
+static void test_list_limits(void **state)
+{
+    (void)state;
+    /* At the limit: valid, and the duplicate and overlap checks still see
+     * entries far apart. */
+    char *text = route_with_filter(GW_MAX_FILTER_ENTRIES, GW_MAX_FILTER_ENTRIES, GW_MAX_FILTER_ENTRIES - 1);
+    struct verdict v;
+    verdict_of(text, &v);
+    free(text);
+    assert_int_equal(v.errors.n, 0);
+    assert_int_equal(v.warnings.n, 1);
+    assert_has(v.warnings, "spec.toolFilter.deny[0]: Invalid value: \"tool_999\": also listed in allow; deny wins");
+    verdict_free(&v);
+
+    text = route_with_filter(GW_MAX_FILTER_ENTRIES + 1, 0, 0);
+    assert_rejected_once(text, "spec.toolFilter.allow: Too many: 1001: must have at most 1000 items");
+    free(text);
+    text = route_with_filter(1, 60000, 0);
+    assert_rejected_once(text, "spec.toolFilter.deny: Too many: 60000: must have at most 1000 items");
+    free(text);
+
+    struct strbuf sb;
+    sb_init(&sb, 0);
+    sb_adds(&sb, AIGW_HEAD "spec:\n  aiModels:\n");
+    for (size_t i = 0; i <= GW_MAX_MODELS; i++)
+        sb_addf(&sb, "  - {name: m%zu, provider: openai}\n", i);
+    text = sb_detach(&sb, NULL);
+    assert_rejected_once(text, "spec.aiModels: Too many: 1001: must have at most 1000 items");
+    free(text);
+
+    /* Duplicates far apart among many models are still found. */
+    sb_init(&sb, 0);
+    sb_adds(&sb, AIGW_HEAD "spec:\n  aiModels:\n");
+    for (size_t i = 0; i < GW_MAX_MODELS; i++)
+        sb_addf(&sb, "  - {name: m%zu, provider: openai}\n", i == GW_MAX_MODELS - 1 ? (size_t)3 : i);
+    text = sb_detach(&sb, NULL);
+    assert_rejected_once(text, "spec.aiModels[999].name: Duplicate value: \"m3\"");
+    free(text);
+
+    sb_init(&sb, 0);
+    sb_adds(&sb, AIGW_HEAD "spec:\n  aiModels: [{name: m, provider: openai}]\n  guardrails:\n");
+    for (size_t i = 0; i <= GW_MAX_GUARDRAILS; i++)
+        sb_addf(&sb, "  - {name: g%zu}\n", i);
+    text = sb_detach(&sb, NULL);
+    assert_rejected_once(text, "spec.guardrails: Too many: 65: must have at most 64 items");
+    free(text);
+
+    sb_init(&sb, 0);
+    sb_adds(&sb, AIGW_HEAD "spec:\n  aiModels: [{name: m, provider: openai}]\n  env:\n");
+    for (size_t i = 0; i <= GW_MAX_ENV; i++)
+        sb_addf(&sb, "  - {name: V%zu, value: x}\n", i);
+    text = sb_detach(&sb, NULL);
+    assert_rejected_once(text, "spec.env: Too many: 1001: must have at most 1000 items");
+    free(text);
+}
+
 static void test_guard_rules(void **state)
 {
     (void)state;
@@ -312,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_not_ours),
         cmocka_unit_test(test_route_upstream),
         cmocka_unit_test(test_route_filters),
+        cmocka_unit_test(test_list_limits),
         cmocka_unit_test(test_guard_rules),
         cmocka_unit_test(test_provider_rules),
         cmocka_unit_test(test_toolserver_rules),

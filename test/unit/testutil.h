@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "doc.h"
+#include "readfile.h"
 #include "errlist.h"
 #include "model.h"
 #include "validate.h"
