@@ -4,10 +4,13 @@
  * v1beta1 objects with paths in the user's version. */
 #include <dirent.h>
 #include <errno.h>
+#include <openssl/evp.h>
 
 #include "testutil.h"
 
 #include "convert.h"
+#include "reply.h"
+#include "strbuf.h"
 #include "yamlout.h"
 
 static char *canon(json_object *o)
@@ -738,6 +741,204 @@ static void test_generated_objects_round_trip(void **state)
     }
 }
 
+
+/* --- POST /convert and admission of v1beta1 through the webhook ----------------------- */
+
+static json_object *reply_json(const struct wh_reply *rep)
+{
+    json_object *o = NULL;
+    char *err = NULL;
+    if (gw_json_parse(rep->body, rep->body_len, 64, &o, &err) != 0)
+        fail_msg("reply is not JSON: %s", err);
+    return o;
+}
+
+static json_object *at(json_object *o, const char *dotted)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", dotted);
+    for (char *p = buf, *dot; o && p; p = dot ? dot + 1 : NULL) {
+        dot = strchr(p, '.');
+        if (dot)
+            *dot = '\0';
+        json_object *v = NULL;
+        o = json_object_object_get_ex(o, p, &v) ? v : NULL;
+    }
+    return o;
+}
+
+static char *conversion_review(const char *desired, const char *const *objects_yaml, size_t n)
+{
+    json_object *root = json_object_new_object(), *req = json_object_new_object(), *objs = json_object_new_array();
+    json_object_object_add(root, "apiVersion", json_object_new_string("apiextensions.k8s.io/v1"));
+    json_object_object_add(root, "kind", json_object_new_string("ConversionReview"));
+    json_object_object_add(req, "uid", json_object_new_string("c-1"));
+    json_object_object_add(req, "desiredAPIVersion", json_object_new_string(desired));
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(objs, yaml_obj(objects_yaml[i]));
+    json_object_object_add(req, "objects", objs);
+    json_object_object_add(root, "request", req);
+    char *s = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+    json_object_put(root);
+    return s;
+}
+
+static const char ALPHA_ROUTE[] =
+    "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: ToolRoute\nmetadata: {name: r, namespace: t, uid: u1}\n"
+    "spec: {toolGatewayRef: {name: tg}, upstream: {toolServerRef: {name: s}}}\nstatus: {url: 'http://x/mcp/r'}\n";
+
+static void test_convert_review_converts_every_object(void **state)
+{
+    (void)state;
+    const char *objs[] = { ALPHA_COMMENTED, ALPHA_ROUTE, BETA_AI };
+    char *body = conversion_review(GW_V1BETA1, objs, 3);
+    struct wh_reply rep;
+    assert_int_equal(wh_handle(WH_EP_CONVERT, body, strlen(body), &rep), 0);
+    assert_int_equal(rep.status, 200);
+    assert_int_equal(rep.verdict, WH_V_ALLOWED);
+    assert_int_equal(rep.kind, WH_K_AIGATEWAY);
+    json_object *o = reply_json(&rep);
+    assert_string_equal(json_object_get_string(at(o, "kind")), "ConversionReview");
+    assert_string_equal(json_object_get_string(at(o, "response.uid")), "c-1");
+    assert_string_equal(json_object_get_string(at(o, "response.result.status")), "Success");
+    json_object *conv = at(o, "response.convertedObjects");
+    assert_int_equal(json_object_array_length(conv), 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(json_object_get_string(at(json_object_array_get_idx(conv, i), "apiVersion")), GW_V1BETA1);
+    assert_string_equal(json_object_get_string(at(json_object_array_get_idx(conv, 1), "spec.gatewayRef.name")), "tg");
+    assert_string_equal(json_object_get_string(at(json_object_array_get_idx(conv, 1), "status.url")), "http://x/mcp/r");
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(body);
+}
+
+static void test_convert_review_fails_whole(void **state)
+{
+    (void)state;
+    const char *bad = "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: AiGateway\nmetadata:\n  name: broken\n"
+                      "  namespace: ai\n  annotations: {runtime.agentic-layer.ai/conversion: '{oops'}\n"
+                      "spec: {aiModels: [{name: m, provider: p}]}\n";
+    const char *objs[] = { ALPHA_ROUTE, bad, ALPHA_COMMENTED };
+    char *body = conversion_review(GW_V1BETA1, objs, 3);
+    struct wh_reply rep;
+    assert_int_equal(wh_handle(WH_EP_CONVERT, body, strlen(body), &rep), 0);
+    assert_int_equal(rep.status, 200);
+    assert_int_equal(rep.verdict, WH_V_DENIED);
+    json_object *o = reply_json(&rep);
+    assert_string_equal(json_object_get_string(at(o, "response.result.status")), "Failed");
+    assert_null(at(o, "response.convertedObjects"));
+    const char *msg = json_object_get_string(at(o, "response.result.message"));
+    const char *want = "AiGateway ai/broken: metadata.annotations[runtime.agentic-layer.ai/conversion]: Invalid value: "
+                       "not the JSON object the conversion writes";
+    if (strncmp(msg, want, strlen(want)) != 0)
+        fail_msg("message: %s", msg);
+    assert_non_null(strstr(msg, "(1 of 3 objects cannot be converted to runtime.agentic-layer.ai/v1beta1)"));
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(body);
+
+    /* an unknown target version */
+    body = conversion_review("runtime.agentic-layer.ai/v2", objs, 1);
+    assert_int_equal(wh_handle(WH_EP_CONVERT, body, strlen(body), &rep), 0);
+    o = reply_json(&rep);
+    assert_string_equal(json_object_get_string(at(o, "response.result.status")), "Failed");
+    assert_non_null(strstr(json_object_get_string(at(o, "response.result.message")), "desiredAPIVersion"));
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(body);
+}
+
+static void test_convert_review_bad_requests(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *body;
+        const char *msg;
+    } cases[] = {
+        { "", "empty request body" },
+        { "{", "request body is not valid JSON" },
+        { "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\"}", "request body must be a ConversionReview" },
+        { "{\"apiVersion\":\"apiextensions.k8s.io/v1beta1\",\"kind\":\"ConversionReview\"}", "conversionReviewVersions: [v1]" },
+        { "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"ConversionReview\",\"request\":{\"objects\":[]}}",
+          "ConversionReview.request.uid is required" },
+        { "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"ConversionReview\",\"request\":{\"uid\":\"x\"}}",
+          "ConversionReview.request.objects must be an array" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct wh_reply rep;
+        assert_int_equal(wh_handle(WH_EP_CONVERT, cases[i].body, strlen(cases[i].body), &rep), 0);
+        assert_int_equal(rep.status, 400);
+        if (!strstr(rep.body, cases[i].msg))
+            fail_msg("case %zu: %s", i, rep.body);
+        wh_reply_release(&rep);
+    }
+    assert_int_equal(wh_endpoint_of("/convert"), WH_EP_CONVERT);
+    assert_string_equal(wh_endpoint_name(WH_EP_CONVERT), "convert");
+}
+
+static char *admission_review(const char *op, const char *version, const char *kind, const char *object_yaml)
+{
+    json_object *obj = yaml_obj(object_yaml);
+    char *s = NULL;
+    struct strbuf sb;
+    sb_init(&sb, 1 << 20);
+    sb_addf(&sb, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"request\":{\"uid\":\"a-1\","
+                 "\"kind\":{\"group\":\"runtime.agentic-layer.ai\",\"version\":\"%s\",\"kind\":\"%s\"},"
+                 "\"namespace\":\"ns\",\"operation\":\"%s\",\"object\":%s}}",
+            version, kind, op, json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+    s = sb_detach(&sb, NULL);
+    json_object_put(obj);
+    return s;
+}
+
+static void test_admission_of_beta_objects(void **state)
+{
+    (void)state;
+    char *body = admission_review("CREATE", "v1beta1", "AiGateway",
+                                  "apiVersion: runtime.agentic-layer.ai/v1beta1\nkind: AiGateway\n"
+                                  "metadata: {name: g, namespace: ns}\n"
+                                  "spec: {models: [{name: a, provider: openai}, {name: a, provider: openai}]}\n");
+    struct wh_reply rep;
+    assert_int_equal(wh_handle(WH_EP_VALIDATE, body, strlen(body), &rep), 0);
+    json_object *o = reply_json(&rep);
+    assert_false(json_object_get_boolean(at(o, "response.allowed")));
+    const char *msg = json_object_get_string(at(o, "response.status.message"));
+    if (!strstr(msg, "spec.models[1].name: Duplicate value: \"a\""))
+        fail_msg("message: %s", msg);
+    assert_null(strstr(msg, "aiModels"));
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(body);
+
+    body = admission_review("CREATE", "v1beta1", "AiGateway", BETA_AI);
+    assert_int_equal(wh_handle(WH_EP_VALIDATE, body, strlen(body), &rep), 0);
+    o = reply_json(&rep);
+    if (!json_object_get_boolean(at(o, "response.allowed")))
+        fail_msg("refused: %s", rep.body);
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(body);
+
+    /* Mutation of a v1beta1 ToolRoute writes v1beta1 paths only. */
+    body = admission_review("CREATE", "v1beta1", "ToolRoute",
+                            "apiVersion: runtime.agentic-layer.ai/v1beta1\nkind: ToolRoute\n"
+                            "metadata: {name: r, namespace: ns}\n"
+                            "spec: {gatewayRef: {name: tg}, upstream: {toolServerRef: {name: s}}}\n");
+    assert_int_equal(wh_handle(WH_EP_MUTATE, body, strlen(body), &rep), 0);
+    assert_int_equal(rep.status, 200);
+    o = reply_json(&rep);
+    const char *b64 = json_object_get_string(at(o, "response.patch"));
+    assert_non_null(b64);
+    unsigned char patch[4096] = { 0 };
+    assert_true(strlen(b64) < sizeof(patch) * 3 / 4);
+    assert_true(EVP_DecodeBlock(patch, (const unsigned char *)b64, (int)strlen(b64)) > 0);
+    if (!strstr((char *)patch, "\"path\":\"/spec/gatewayRef/") || strstr((char *)patch, "toolGatewayRef"))
+        fail_msg("patch: %s", patch);
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +955,10 @@ int main(void)
         cmocka_unit_test(test_paths_to_beta),
         cmocka_unit_test(test_beta_fields_of_alpha),
         cmocka_unit_test(test_generated_objects_round_trip),
+        cmocka_unit_test(test_convert_review_converts_every_object),
+        cmocka_unit_test(test_convert_review_fails_whole),
+        cmocka_unit_test(test_convert_review_bad_requests),
+        cmocka_unit_test(test_admission_of_beta_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
