@@ -14,6 +14,7 @@
 #include "resolve.h"
 #include "strbuf.h"
 #include "validate.h"
+#include "../common/convert.h"
 #include "yamlout.h"
 
 #define MAX_FILES 256
@@ -161,7 +162,7 @@ int cmd_validate(int argc, char **argv)
         struct gw_errlist errors, warnings;
         errlist_init(&errors);
         errlist_init(&warnings);
-        int r = gw_validate(doc, NULL, &errors, &warnings);
+        int r = gw_validate_any(doc, NULL, &errors, &warnings);
         char label[400];
         doc_label(doc, label, sizeof(label));
         checked++;
