@@ -789,8 +789,10 @@ char *gw_convert_path_to_beta(enum gw_kind kind, const char *path)
             if (RENAMES[i].kind != kind || strncmp(path, "spec.", 5) != 0)
                 continue;
             size_t n = strlen(RENAMES[i].alpha);
+            if (strncmp(path + 5, RENAMES[i].alpha, n) != 0)
+                continue;
             char next = path[5 + n];
-            if (strncmp(path + 5, RENAMES[i].alpha, n) == 0 && (next == '\0' || next == '.' || next == '[')) {
+            if (next == '\0' || next == '.' || next == '[') {
                 sb_addf(&sb, "spec.%s", RENAMES[i].beta);
                 rest = path + 5 + n;
                 break;
