@@ -737,7 +737,7 @@ finish:
 
 /* --- entry points ------------------------------------------------------------- */
 
-int gw_convert(json_object *obj, enum gw_api_version to, json_object **ret, struct gw_errlist *errors)
+int gw_convert_in_place(json_object *obj, enum gw_api_version to, struct gw_errlist *errors)
 {
     const char *api = str_member(obj, "apiVersion"), *kind_s = str_member(obj, "kind");
     enum gw_kind kind = gw_convert_kind_of(api, kind_s);
@@ -748,29 +748,32 @@ int gw_convert(json_object *obj, enum gw_api_version to, json_object **ret, stru
                              api ? api : "(no apiVersion)", kind_s ? kind_s : "(no kind)", GW_V1ALPHA1, GW_V1BETA1);
         return r < 0 ? r : -EINVAL;
     }
-    struct conv c = { .kind = kind, .errors = errors, .n_errors_before = errors->n + errors->dropped };
-    if (json_object_deep_copy(obj, &c.obj, NULL) != 0)
-        return -ENOMEM;
-    if (from == to) {
-        *ret = c.obj;
+    if (from == to)
         return 0;
-    }
-    if (put_str(c.obj, "apiVersion", gw_api_version_string(to), strlen(gw_api_version_string(to))) < 0) {
-        json_object_put(c.obj);
+    struct conv c = { .kind = kind, .obj = obj, .errors = errors, .n_errors_before = errors->n + errors->dropped };
+    if (put_str(obj, "apiVersion", gw_api_version_string(to), strlen(gw_api_version_string(to))) < 0)
         return -ENOMEM;
-    }
-    json_object *ann = member(member(c.obj, "metadata"), "annotations");
+    json_object *ann = member(member(obj, "metadata"), "annotations");
     c.ann = json_object_is_type(ann, json_type_object) ? ann : NULL;
-    json_object *spec = member(c.obj, "spec");
+    json_object *spec = member(obj, "spec");
     c.spec = json_object_is_type(spec, json_type_object) ? spec : NULL;
     int r = to == GW_API_V1BETA1 ? alpha_to_beta(&c) : beta_to_alpha(&c);
     if (r == 0 && conv_failed(&c))
         r = -EINVAL;
+    return r;
+}
+
+int gw_convert(json_object *obj, enum gw_api_version to, json_object **ret, struct gw_errlist *errors)
+{
+    json_object *copy = NULL;
+    if (json_object_deep_copy(obj, &copy, NULL) != 0)
+        return -ENOMEM;
+    int r = gw_convert_in_place(copy, to, errors);
     if (r < 0) {
-        json_object_put(c.obj);
+        json_object_put(copy);
         return r;
     }
-    *ret = c.obj;
+    *ret = copy;
     return 0;
 }
 

@@ -74,6 +74,10 @@ enum gw_kind gw_convert_kind_of(const char *api_version, const char *kind);
  * conversion annotation), or -ENOMEM. */
 int gw_convert(json_object *obj, enum gw_api_version to, json_object **ret, struct gw_errlist *errors);
 
+/* gw_convert on obj itself: no copy. On failure obj is left half
+ * converted and must be discarded. */
+int gw_convert_in_place(json_object *obj, enum gw_api_version to, struct gw_errlist *errors);
+
 /* Maps a field path of a v1alpha1 object to the path of the same field in
  * v1beta1 ("spec.aiModels[1].name" -> "spec.models[1].name"). Returns a new
  * string (caller frees) or NULL on allocation failure. */

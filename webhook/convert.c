@@ -110,15 +110,18 @@ static int convert_all(const struct review *rv, struct wh_reply *out)
     sb_init(&msg, 16 << 10);
     int r = converted ? 0 : -ENOMEM;
     for (size_t i = 0; r == 0 && i < n; i++) {
-        json_object *o = json_object_array_get_idx(rv->objects, i), *c = NULL;
+        /* The request tree is ours and dropped afterwards: convert in place. */
+        json_object *o = json_object_array_get_idx(rv->objects, i), *c = json_object_get(o);
         if (i == 0)
             out->kind = kind_label(gw_convert_kind_of(wh_str_member(o, "apiVersion"), wh_str_member(o, "kind")));
+        char label[400];
+        object_label(o, label, sizeof(label));
         struct gw_errlist errs;
         errlist_init(&errs);
-        r = gw_convert(o, rv->to, &c, &errs);
+        r = gw_convert_in_place(c, rv->to, &errs);
+        if (r < 0)
+            json_object_put(c);
         if (r == -EINVAL) {
-            char label[400];
-            object_label(o, label, sizeof(label));
             describe_failure(&msg, label, &errs, &reported);
             out->n_errors += errs.n + errs.dropped;
             failed++;
