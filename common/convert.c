@@ -887,7 +887,7 @@ static bool valid_http_url(const char *s)
 
 static void check_secret_ref(struct check *ck, json_object *ref, const char *field)
 {
-    char f[96];
+    char f[128];
     if (!json_object_is_type(ref, json_type_object)) {
         check_add(ck, GW_E_TYPE, field, NULL, "must be an object with name and key");
         return;

@@ -131,7 +131,7 @@ static size_t round_trip_file(const char *path)
             continue;
         }
         errlist_free(&e);
-        char where[600];
+        char where[1100];
         snprintf(where, sizeof(where), "%s#%zu", path, i);
         round_trip_both_ways(docs[i], where);
         done++;
