@@ -344,8 +344,11 @@ def test_object_written_before_v1beta1_reads_as_v1beta1(cluster, converter, vns)
     marker = "    # --- v1beta1 and conversion"
     old = yaml.safe_load(text.split(marker, 1)[0])
     assert [v["name"] for v in old["spec"]["versions"]] == ["v1alpha1"]
+    live = json.loads(cluster.kubectl("get", "crd", f"aigateways.{GROUP}", "-o", "json").stdout)
+    live["spec"]["versions"] = old["spec"]["versions"]
+    live["spec"]["conversion"] = {"strategy": "None"}
     try:
-        cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", input=json.dumps(old))
+        cluster.kubectl("replace", "-f", "-", input=json.dumps(live))
         cluster.wait_for("v1beta1 gone from discovery", lambda: "aigateways" not in cluster.kubectl(
             "get", "--raw", f"/apis/{GROUP}/v1beta1", check=False).stdout, timeout=30)
         apply(cluster, alpha_commented(vns, "old"))
