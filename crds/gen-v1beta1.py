@@ -158,10 +158,10 @@ AGE = {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
 COLUMNS = {
     "aigateways": (
         [{"name": "Class", "type": "string", "jsonPath": ".spec.aiGatewayClassName"},
-         {"name": "Models", "type": "string", "jsonPath": ".spec.aiModels[*].name"},
+         {"name": "Models", "type": "string", "jsonPath": ".status.models"},
          ready("AiGatewayReady"), AGE],
         [{"name": "Class", "type": "string", "jsonPath": ".spec.className"},
-         {"name": "Models", "type": "string", "jsonPath": ".spec.models[*].name"},
+         {"name": "Models", "type": "string", "jsonPath": ".status.models"},
          ready("AiGatewayReady"), AGE]),
     "toolgateways": (
         [{"name": "Class", "type": "string", "jsonPath": ".spec.toolGatewayClassName"},
@@ -232,17 +232,11 @@ def beta_toolroute(schema):
 
 BETA = {"aigateways": beta_aigateway, "toolgateways": beta_toolgateway, "toolroutes": beta_toolroute}
 
-ATTACHED_ROUTES = {"description": "Number of ToolRoutes attached to this gateway.", "type": "integer",
-                   "format": "int32", "minimum": 0}
-
-
 def generated_text(plural, alpha_doc):
     alpha = alpha_doc["spec"]["versions"][0]
     assert alpha["name"] == "v1alpha1", plural
     schema = copy.deepcopy(alpha["schema"]["openAPIV3Schema"])
     schema = BETA[plural](schema)
-    if plural == "toolgateways":
-        schema["properties"]["status"]["properties"]["attachedRoutes"] = ATTACHED_ROUTES
     version = {
         "name": "v1beta1",
         "served": True,

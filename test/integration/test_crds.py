@@ -22,7 +22,7 @@ API_VERSION = f"{GROUP}/v1alpha1"
 EXPECTED_CRDS = {
     "aigateways": ("AiGateway", "Namespaced", [
         ("Class", "string", ".spec.aiGatewayClassName"),
-        ("Models", "string", ".spec.aiModels[*].name"),
+        ("Models", "string", ".status.models"),
         ("Ready", "string", '.status.conditions[?(@.type=="AiGatewayReady")].status'),
         ("Age", "date", ".metadata.creationTimestamp"),
     ]),

@@ -197,14 +197,16 @@ def test_list_in_both_versions(cluster, vns):
         assert len(items) == 24
         assert all(it["apiVersion"] == f"{GROUP}/{version}" for it in items)
         assert all(models_key in it["spec"] for it in items)
-    table = cluster.kubectl("get", f"aigateways.v1beta1.{GROUP}", "-n", vns).stdout.splitlines()
-    assert table[0].split() == ["NAME", "CLASS", "MODELS", "READY", "AGE"]
-    rows = {line.split()[0]: line.split() for line in table[1:]}
-    assert rows["gw-0"][1:3] == ["versions-test-unowned", "gpt-4o,claude"]
-    table = cluster.kubectl("get", f"aigateways.v1alpha1.{GROUP}", "-n", vns).stdout.splitlines()
-    assert table[0].split() == ["NAME", "CLASS", "MODELS", "READY", "AGE"]
-    rows = {line.split()[0]: line.split() for line in table[1:]}
-    assert rows["gw-0"][1:3] == ["versions-test-unowned", "gpt-4o,claude"]
+    # The print columns read status (written here as the controller would).
+    cluster.kubectl("patch", f"aigateways.v1beta1.{GROUP}", "gw-0", "-n", vns, "--subresource=status", "--type=merge",
+                    "-p", json.dumps({"status": {"models": "gpt-4o,claude", "conditions": [
+                        {"type": "AiGatewayReady", "status": "True", "reason": "Reconciled", "message": "ok",
+                         "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}))
+    for version in ("v1beta1", "v1alpha1"):
+        table = cluster.kubectl("get", f"aigateways.{version}.{GROUP}", "-n", vns).stdout.splitlines()
+        assert table[0].split() == ["NAME", "CLASS", "MODELS", "READY", "AGE"]
+        rows = {line.split()[0]: line.split() for line in table[1:]}
+        assert rows["gw-0"][1:4] == ["versions-test-unowned", "gpt-4o,claude", "True"]
 
 
 def test_bare_resource_name_reads_v1beta1(cluster, vns):
