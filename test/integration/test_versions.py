@@ -299,14 +299,19 @@ def test_schema_refuses_bad_v1beta1_fields(cluster, vns):
     assert p.returncode != 0 and "selector is required when from is Selector" in p.stderr, p.stderr
 
 
-def test_admission_of_v1beta1_names_v1beta1_paths(cluster, vns):
+def test_admission_of_v1beta1_names_v1beta1_paths(cluster, converter, vns):
     gw = beta_aigateway(vns, "refused")
     gw["spec"]["configPatch"] = {"model_list": "not a list"}
+    series = ('litellm_gateway_operator_webhook_requests_total{endpoint="validate",kind="AiGateway",'
+              'operation="CREATE",verdict="denied"}')
+    before = converter.metric(series)
     p = apply(cluster, gw, check=False)
     assert p.returncode != 0
-    assert BETA_VALIDATING in p.stderr, p.stderr
-    assert "spec.configPatch: Invalid value: \"model_list\"" in p.stderr, p.stderr
+    # kubectl prints only the causes of a single Invalid error: the path is
+    # the v1beta1 one, and the denial was this webhook's.
+    assert "The AiGateway \"refused\" is invalid: spec.configPatch: Invalid value: \"model_list\"" in p.stderr, p.stderr
     assert "annotations[" not in p.stderr
+    assert converter.metric(series) > before
 
 
 def test_corrupt_carrier_fails_conversion_with_the_reason(cluster, vns):
@@ -390,8 +395,14 @@ def test_convert_command_on_the_samples(tmp_path):
                           capture_output=True, text=True)
     assert back.returncode == 0, back.stderr
     want = []
-    for f in sorted(samples.glob("*.yaml")):
-        want += [d for d in yaml.safe_load_all(f.read_text()) if d]
+
+    def walk(d):  # the command's order: names sorted, directories entered in place
+        for f in sorted(d.iterdir(), key=lambda x: x.name.encode()):
+            if f.is_dir():
+                walk(f)
+            elif f.suffix in (".yaml", ".yml", ".json"):
+                want.extend(x for x in yaml.safe_load_all(f.read_text()) if x)
+    walk(samples)
     assert [d for d in yaml.safe_load_all(back.stdout) if d] == want
     ns_text = (samples / "00-namespaces.yaml").read_text()
     assert ns_text in p.stdout
