@@ -6,5 +6,6 @@
 int cmd_validate(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@ static const struct {
 } COMMANDS[] = {
     { "validate", cmd_validate, "validate objects offline, as the webhook would (-f FILE|-)" },
     { "render", cmd_render, "print the ConfigMap, Deployment and Service for gateways (-f FILE...)" },
+    { "convert", cmd_convert, "convert AiGateway, ToolGateway, ToolRoute manifests (-f FILE|DIR|- --to v1beta1|v1alpha1)" },
     { "serve", cmd_serve, "run the admission webhook server (--cert-dir DIR; see serve --help)" },
 };
 

@@ -19,6 +19,7 @@
 #include "strbuf.h"
 #include "textutil.h"
 #include "validate.h"
+#include "convert.h"
 #include "yamlout.h"
 
 #define MAX_FILES 10000
@@ -417,7 +418,7 @@ static int validate_doc(struct report *rep, const struct loaded *l, size_t i)
     struct gw_errlist errors, warnings;
     errlist_init(&errors);
     errlist_init(&warnings);
-    int r = gw_validate(doc, NULL, &errors, &warnings);
+    int r = gw_validate_any(doc, NULL, &errors, &warnings);
     char label[400];
     doc_label(doc, label, sizeof(label));
     report_list(rep, l, i, label, &warnings, "warning");

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "convert.h"
 #include "defaults.h"
 #include "doc.h"
 #include "jsonscan.h"
@@ -22,7 +23,7 @@
 
 const char *wh_endpoint_name(enum wh_endpoint e)
 {
-    static const char *const names[WH_EP__MAX] = { "validate", "mutate", "preview", "other" };
+    static const char *const names[WH_EP__MAX] = { "validate", "mutate", "preview", "convert", "other" };
     return e < WH_EP__MAX ? names[e] : "other";
 }
 
@@ -64,6 +65,8 @@ enum wh_endpoint wh_endpoint_of(const char *path)
         return WH_EP_MUTATE;
     if (strcmp(path, "/preview") == 0)
         return WH_EP_PREVIEW;
+    if (strcmp(path, "/convert") == 0)
+        return WH_EP_CONVERT;
     return WH_EP_OTHER;
 }
 
@@ -225,6 +228,7 @@ static int deny_plain(struct wh_reply *out, const char *uid, unsigned code, cons
 
 struct review {
     const char *uid;
+    const char *api_version;      /* group/version of request.kind */
     enum gw_kind kind;
     const char *kind_name;        /* request.kind.kind */
     json_object *object;
@@ -257,7 +261,7 @@ static int validate_object(const struct review *rv, enum wh_op op, struct wh_rep
     struct gw_errlist errors, warnings;
     errlist_init(&errors);
     errlist_init(&warnings);
-    int r = gw_validate(rv->object, rv->ns, &errors, &warnings);
+    int r = gw_validate_any(rv->object, rv->ns, &errors, &warnings);
     json_object *root = NULL, *resp = NULL;
     if (r == -ENOMEM)
         goto done;
@@ -309,7 +313,15 @@ static int mutate_object(const struct review *rv, struct wh_reply *out)
     label_of(rv, label, sizeof(label));
     const char *ns = rv->ns && *rv->ns ? rv->ns : wh_str_member(wh_member(rv->object, "metadata"), "namespace");
     json_object *ops = NULL, *resp = NULL;
-    if (wh_default_ops(rv->object, rv->kind, ns, &ops) < 0)
+    int dr = gw_api_version_of(rv->api_version) == GW_API_V1BETA1 ? wh_beta_default_ops(rv->object, ns, &ops)
+                                                                  : wh_default_ops(rv->object, rv->kind, ns, &ops);
+    if (dr == -EINVAL) {
+        /* Does not convert: nothing to default, validation says why. */
+        out->verdict = WH_V_ALLOWED;
+        wh_summarize(out, "%s: nothing to default (does not convert)", label);
+        return wh_reply_json(out, 200, review_response(rv->uid, true, &resp));
+    }
+    if (dr < 0)
         return -ENOMEM;
     size_t n_ops = json_object_array_length(ops);
     json_object *root = review_response(rv->uid, true, &resp);
@@ -349,9 +361,10 @@ static enum gw_kind requested_kind(json_object *rk, const char **ret_group, cons
     *ret_kind = wh_str_member(rk, "kind");
     if (!*ret_group || !*ret_version || !*ret_kind)
         return GW_KIND_UNKNOWN;
-    if (strcmp(*ret_group, GW_GROUP) != 0 || strcmp(*ret_version, "v1alpha1") != 0)
+    if (strcmp(*ret_group, GW_GROUP) != 0 ||
+        (strcmp(*ret_version, "v1alpha1") != 0 && strcmp(*ret_version, "v1beta1") != 0))
         return GW_KIND_UNKNOWN;
-    enum gw_kind k = gw_kind_of(GW_V1ALPHA1, *ret_kind);
+    enum gw_kind k = gw_convert_kind_of(strcmp(*ret_version, "v1alpha1") == 0 ? GW_V1ALPHA1 : GW_V1BETA1, *ret_kind);
     return k == GW_KIND_AIGATEWAY || k == GW_KIND_TOOLGATEWAY || k == GW_KIND_TOOLROUTE ? k : GW_KIND_UNKNOWN;
 }
 
@@ -417,10 +430,11 @@ static int review_request(enum wh_endpoint ep, json_object *root, struct wh_repl
         rv.name = wh_str_member(md, "generateName");
     if (!rv.name)
         rv.name = "";
-    if (oapi && okind && (strcmp(oapi, GW_V1ALPHA1) != 0 || strcmp(okind, rv.kind_name) != 0)) {
+    rv.api_version = strcmp(version, "v1alpha1") == 0 ? GW_V1ALPHA1 : GW_V1BETA1;
+    if (oapi && okind && (strcmp(oapi, rv.api_version) != 0 || strcmp(okind, rv.kind_name) != 0)) {
         struct strbuf sb;
         sb_init(&sb, 4096);
-        sb_addf(&sb, "request.object is %.100s %.100s but request.kind is %s %s", oapi, okind, GW_V1ALPHA1,
+        sb_addf(&sb, "request.object is %.100s %.100s but request.kind is %s %s", oapi, okind, rv.api_version,
                 rv.kind_name);
         int r = deny_plain(out, rv.uid, 400, sb_str(&sb));
         sb_release(&sb);
@@ -449,8 +463,10 @@ int wh_handle(enum wh_endpoint ep, const char *body, size_t len, struct wh_reply
         return wh_review(ep, body, len, out);
     case WH_EP_PREVIEW:
         return wh_preview(body, len, out);
+    case WH_EP_CONVERT:
+        return wh_convert(body, len, out);
     default:
         wh_reply_init(out);
-        return wh_reply_error(out, 404, "not found: the webhook serves POST /validate, /mutate and /preview");
+        return wh_reply_error(out, 404, "not found: the webhook serves POST /validate, /mutate, /preview and /convert");
     }
 }

@@ -34,6 +34,7 @@ enum wh_endpoint {
     WH_EP_VALIDATE = 0,
     WH_EP_MUTATE,
     WH_EP_PREVIEW,
+    WH_EP_CONVERT,        /* ConversionReview: convert.h */
     WH_EP_OTHER,          /* unknown path: 404 */
     WH_EP__MAX,
 };

@@ -213,7 +213,7 @@ static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *co
     struct wh_reply rep;
     if (rq->ep == WH_EP_OTHER) {
         wh_reply_init(&rep);
-        wh_reply_error(&rep, 404, "not found: the webhook serves POST /validate, /mutate and /preview");
+        wh_reply_error(&rep, 404, "not found: the webhook serves POST /validate, /mutate, /preview and /convert");
         return send_reply(s, conn, rq, &rep);
     }
     /* Decided before any byte of the body is read: a 100 MB upload is

@@ -132,6 +132,9 @@ def gateways(cluster, operator_bin, tmp_path_factory):
         for p in crds:
             cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(p))
         cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", *[f"-f={p}" for p in crds])
+        # v1alpha1 stays the preferred version: no conversion webhook runs here.
+        subprocess.run([str(HARNESS / "crd-conversion.sh"), "--unserve", cluster.kubeconfig], check=True,
+                       env=dict(os.environ, LGO_BIN_DIR=str(cluster.bin_dir)))
     d = gw_mod.make_driver(cluster, operator_bin, tmp_path_factory.mktemp("gateways"))
     yield d
     d.close()

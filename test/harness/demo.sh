@@ -60,6 +60,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 "$REPO_ROOT/test/harness/register-webhooks.sh" "$KUBECONFIG" "https://127.0.0.1:$WEBHOOK_PORT" "$certs/ca.crt"
+"$REPO_ROOT/test/harness/crd-conversion.sh" "$KUBECONFIG" "https://127.0.0.1:$WEBHOOK_PORT" "$certs/ca.crt"
 log "operator running (pid $(cat "$STATE/pids/operator"), log $STATE/logs/operator.log)"
 
 say "Classes the operator ensured at start-up"

@@ -20,10 +20,22 @@ API_VERSION = f"{GROUP}/v1alpha1"
 
 # plural -> (kind, scope, print columns as (name, type, jsonPath) or [])
 EXPECTED_CRDS = {
-    "aigateways": ("AiGateway", "Namespaced", []),
-    "toolgateways": ("ToolGateway", "Namespaced", []),
+    "aigateways": ("AiGateway", "Namespaced", [
+        ("Class", "string", ".spec.aiGatewayClassName"),
+        ("Models", "string", ".status.models"),
+        ("Ready", "string", '.status.conditions[?(@.type=="AiGatewayReady")].status'),
+        ("Age", "date", ".metadata.creationTimestamp"),
+    ]),
+    "toolgateways": ("ToolGateway", "Namespaced", [
+        ("Class", "string", ".spec.toolGatewayClassName"),
+        ("Routes", "integer", ".status.attachedRoutes"),
+        ("Ready", "string", '.status.conditions[?(@.type=="ToolGatewayReady")].status'),
+        ("URL", "string", ".status.url"),
+        ("Age", "date", ".metadata.creationTimestamp"),
+    ]),
     "toolroutes": ("ToolRoute", "Namespaced", [
         ("Gateway", "string", ".spec.toolGatewayRef.name"),
+        ("Ready", "string", '.status.conditions[?(@.type=="Ready")].status'),
         ("URL", "string", ".status.url"),
         ("Age", "date", ".metadata.creationTimestamp"),
     ]),
@@ -250,12 +262,17 @@ def test_sample_tool_routes_print_columns(cluster, ns):
     cluster.kubectl("patch", f"toolroutes.{GROUP}", name, "-n", ns, "--subresource=status",
                     "--type=merge", "-p", json.dumps({"status": {"url": url}}))
     out = cluster.kubectl("get", f"toolroutes.{GROUP}", "-n", ns).stdout.splitlines()
-    assert out[0].split() == ["NAME", "GATEWAY", "URL", "AGE"]
-    rows = {line.split()[0]: line.split() for line in out[1:]}
+    assert out[0].split() == ["NAME", "GATEWAY", "READY", "URL", "AGE"]
+    # Cells may be empty (no Ready condition yet): cut at the header's offsets.
+    starts = [out[0].index(h) for h in out[0].split()] + [None]
+    rows = {}
+    for line in out[1:]:
+        cells = [line[starts[i]:starts[i + 1]].strip() for i in range(len(starts) - 1)]
+        rows[cells[0]] = cells
     for route in routes:
         gateway = route["spec"]["toolGatewayRef"]["name"]
         assert rows[route["metadata"]["name"]][1] == gateway
-    assert rows[name][2] == url
+    assert rows[name][3] == url
 
 
 # ------------------------------------------- defaults and status handling

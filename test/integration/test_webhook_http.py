@@ -53,7 +53,7 @@ def test_unsupported_media_type(server):
 
 
 def test_unknown_path(server):
-    status, _, body = raw_request(server, "POST", "/convert", b"{}")
+    status, _, body = raw_request(server, "POST", "/no-such-endpoint", b"{}")
     assert status == 404
     assert status_body(body)["reason"] == "NotFound"
 

@@ -1,0 +1,139 @@
+/* convert: AiGateway, ToolGateway and ToolRoute between v1alpha1 (the
+ * storage version, the ecosystem's contract) and v1beta1 (served). Pure:
+ * json-c trees in, json-c trees out.
+ *
+ * Renames (v1alpha1 -> v1beta1):
+ *   AiGateway    spec.aiGatewayClassName   -> spec.className
+ *                spec.aiModels             -> spec.models
+ *   ToolGateway  spec.toolGatewayClassName -> spec.className
+ *   ToolRoute    spec.toolGatewayRef       -> spec.gatewayRef
+ *   AiGateway, ToolGateway: the config-patch annotation (YAML text) <->
+ *                spec.configPatch (an object)
+ *
+ * What v1alpha1 has no field for (spec.replicas, spec.resources,
+ * spec.allowedRoutes, spec.serverName, spec.models[].{model, apiBase,
+ * apiKeySecretRef}) travels in one annotation, GW_CONVERSION_ANNOTATION, on
+ * the v1alpha1 object, as compact JSON:
+ *
+ *   {"spec":{"replicas":2,"models":[{"name":"gpt-4o","apiBase":"..."}]}}
+ *
+ * and is removed again when the object is read as v1beta1. Per-model
+ * fields are matched to spec.aiModels by name (the n-th carried entry of a
+ * name belongs to the n-th model of that name), so an edit of aiModels made
+ * through v1alpha1 keeps the fields of the models it keeps.
+ *
+ * The config patch is lossless both ways: a v1alpha1 annotation that our
+ * emitter would not write identically (comments, flow style, other quoting)
+ * keeps its original text in the same annotation on the v1beta1 object
+ * ({"configPatchText": "..."}); converting back uses that text as long as
+ * it still means exactly spec.configPatch, else the object is emitted anew.
+ * An annotation that is not a YAML mapping stays an annotation in v1beta1.
+ *
+ * The only metadata conversion touches are these annotations (the API
+ * server allows nothing else). An annotations map left empty is removed.
+ * Every other member, status included, is copied unchanged: converting a
+ * v1alpha1 object to v1beta1 and back (or the other way) gives back an
+ * object equal to the original, every string byte for byte; JSON members
+ * may come back in another order where a field moved between spec and an
+ * annotation. */
+#ifndef GW_CONVERT_H
+#define GW_CONVERT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "errlist.h"
+#include "model.h"
+
+#define GW_V1BETA1 GW_GROUP "/v1beta1"
+#define GW_CONVERSION_ANNOTATION "runtime.agentic-layer.ai/conversion"
+/* The field path of that annotation, for messages. */
+#define GW_CONVERSION_FIELD "metadata.annotations[" GW_CONVERSION_ANNOTATION "]"
+
+enum gw_api_version {
+    GW_API_OTHER = 0,
+    GW_API_V1ALPHA1,
+    GW_API_V1BETA1,
+};
+
+/* The version an apiVersion string names (GW_API_OTHER for anything but
+ * runtime.agentic-layer.ai/v1alpha1 and /v1beta1). */
+enum gw_api_version gw_api_version_of(const char *api_version);
+const char *gw_api_version_string(enum gw_api_version v);
+
+/* The kind gw_convert handles for this apiVersion and kind: AiGateway,
+ * ToolGateway or ToolRoute of either version, else GW_KIND_UNKNOWN. */
+enum gw_kind gw_convert_kind_of(const char *api_version, const char *kind);
+
+/* Converts obj (not modified) to version `to`. On success *ret is a new
+ * tree (caller puts it); an object already in `to` comes back as an
+ * unchanged copy. Returns 0, -EINVAL when obj cannot be converted (errors
+ * holds every reason, with field paths in obj's version: an object of
+ * another kind, a field the source version does not have, a corrupt
+ * conversion annotation), or -ENOMEM. */
+int gw_convert(json_object *obj, enum gw_api_version to, json_object **ret, struct gw_errlist *errors);
+
+/* gw_convert on obj itself: no copy. On failure obj is left half
+ * converted and must be discarded. */
+int gw_convert_in_place(json_object *obj, enum gw_api_version to, struct gw_errlist *errors);
+
+/* Maps a field path of a v1alpha1 object to the path of the same field in
+ * v1beta1 ("spec.aiModels[1].name" -> "spec.models[1].name"). Returns a new
+ * string (caller frees) or NULL on allocation failure. */
+char *gw_convert_path_to_beta(enum gw_kind kind, const char *path);
+/* Rewrites every field path (and message) of l from v1alpha1 to v1beta1
+ * terms. Returns 0 or -ENOMEM. */
+int gw_convert_errlist_to_beta(enum gw_kind kind, struct gw_errlist *l);
+
+/* Checks the fields only v1beta1 has, on a v1beta1 object (paths in
+ * v1beta1 terms, each prefixed with prefix when it is not NULL, e.g.
+ * GW_CONVERSION_FIELD for fields that came from the annotation). */
+void gw_convert_check_beta_fields(json_object *beta, const char *prefix, struct gw_errlist *errors);
+
+/* The admission verdict for an object of either version: gw_validate's
+ * rules plus the v1beta1-only fields, with every path in the version the
+ * user wrote. A v1alpha1 object's conversion annotation is checked too: a
+ * hand-edited or corrupt one is an error, never ignored. Returns like
+ * gw_validate (0 with a verdict, -EINVAL not one of our objects, -ENOMEM). */
+int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings);
+
+/* The v1beta1-only fields of a v1alpha1 object, as the controller needs
+ * them. Strings and json_object references are owned by the struct. */
+enum gw_routes_from {
+    GW_ROUTES_ALL = 0,      /* unset or All: today's behaviour */
+    GW_ROUTES_SAME,
+    GW_ROUTES_SELECTOR,
+};
+
+struct gw_beta_model {
+    char *name;             /* spec.aiModels[i].name */
+    char *model;            /* upstream model id; NULL = the name */
+    char *api_base;         /* NULL = the provider's default */
+    char *key_secret;       /* apiKeySecretRef.name; NULL = <PROVIDER>_API_KEY from api-key-secrets */
+    char *key_key;          /* apiKeySecretRef.key */
+    bool key_optional;      /* apiKeySecretRef.optional */
+};
+
+struct gw_beta_fields {
+    bool has_replicas;
+    int32_t replicas;
+    json_object *resources;         /* core ResourceRequirements as written, or NULL */
+    enum gw_routes_from routes_from;
+    json_object *routes_selector;   /* LabelSelector for GW_ROUTES_SELECTOR, or NULL */
+    char *server_name;              /* ToolRoute spec.serverName, or NULL */
+    struct gw_beta_model *models;   /* one per spec.aiModels entry, same order */
+    size_t n_models;
+};
+
+/* Reads the v1beta1-only fields of a v1alpha1 (or v1beta1) object. On
+ * success *ret is filled (release with gw_beta_fields_free); on -EINVAL
+ * errors says what is wrong with the conversion annotation. */
+int gw_beta_fields_of(json_object *obj, struct gw_beta_fields *ret, struct gw_errlist *errors);
+void gw_beta_fields_free(struct gw_beta_fields *f);
+
+/* True when a and b are the same JSON value: objects compared as maps,
+ * integers and floats by value, strings byte for byte. */
+bool gw_json_same(json_object *a, json_object *b);
+
+#endif
