@@ -25,6 +25,30 @@ GROUP = "runtime.agentic-layer.ai"
 RES = {"aigateway": f"aigateways.{GROUP}/v1alpha1", "toolgateway": f"toolgateways.{GROUP}/v1alpha1",
        "toolroute": f"toolroutes.{GROUP}/v1alpha1"}
 
+def kubelet(cluster, name, ns, available=True):
+    """play_kubelet, again while the Deployment replaces its pods (a pod
+    can go between listing and marking it)."""
+    def attempt():
+        try:
+            play_kubelet(cluster, name, ns, available=available)
+            return True
+        except AssertionError as e:
+            if "NotFound" not in str(e):
+                raise
+            return None
+    cluster.wait_for(f"pods of {ns}/{name} marked", attempt, timeout=60, interval=0.5)
+
+
+def kubelet_until_ready(cluster, kind, name, ns, timeout=90):
+    """Plays the kubelet until the gateway says Ready (its Deployment may
+    roll again as routes land in its configuration)."""
+    def attempt():
+        kubelet(cluster, name, ns)
+        c = condition(get(cluster, kind, name, ns), "Ready")
+        return c if c and c["status"] == "True" else None
+    return cluster.wait_for(f"{kind} {ns}/{name} Ready", attempt, timeout=timeout, interval=1)
+
+
 
 @pytest.fixture(scope="session")
 def gitops_bin():
@@ -59,7 +83,7 @@ def serve_route(cluster, ns):
     cluster.apply(tool_gateway(ns, "gw"))
     cluster.apply(tool_route(ns, "r1", {"name": "gw"}))
     cluster.wait_for("deployment gw", lambda: get(cluster, "deployment", "gw", ns))
-    play_kubelet(cluster, "gw", ns)
+    kubelet_until_ready(cluster, "toolgateway", "gw", ns)
     wait_condition(cluster, "toolgateway", "gw", ns, "Ready", "True", timeout=60)
     return cluster.wait_for("route url", lambda: route_url(cluster, "r1", ns), timeout=60)
 
@@ -72,11 +96,11 @@ def test_route_that_stops_being_ready_loses_its_url(cluster, operator_factory, n
 
     # The gateway's pod stops being Ready: the route is not Ready either, and
     # its url goes.
-    play_kubelet(cluster, "gw", ns, available=False)
+    kubelet(cluster, "gw", ns, available=False)
     c = wait_condition(cluster, "toolroute", "r1", ns, "Ready", "False", "GatewayNotReady", timeout=60)
     assert f"ToolGateway {ns}/gw is not ready" in c["message"]
     assert route_url(cluster, "r1", ns) is None
-    play_kubelet(cluster, "gw", ns)
+    kubelet_until_ready(cluster, "toolgateway", "gw", ns)
     assert cluster.wait_for("url back", lambda: route_url(cluster, "r1", ns), timeout=60) == url
 
     # The gateway goes: the route says so and loses its url.
@@ -105,7 +129,7 @@ def test_converged_world_writes_nothing_on_repeated_reconciles(cluster, operator
     op = operator_factory("quiet", extra=("--resync", "1"))
     cluster.apply(ai_gateway(ns))
     cluster.wait_for("deployment main", lambda: get(cluster, "deployment", "main", ns))
-    play_kubelet(cluster, "main", ns)
+    kubelet_until_ready(cluster, "aigateway", "main", ns)
     wait_condition(cluster, "aigateway", "main", ns, "Ready", "True", timeout=60)
     serve_route(cluster, ns)
     time.sleep(2)
@@ -126,7 +150,7 @@ def test_converged_world_writes_nothing_on_repeated_reconciles(cluster, operator
 def test_kstatus_current_in_progress_failed(cluster, operator, gitops_bin, ns):
     cluster.apply(ai_gateway(ns))
     wait_kstatus(cluster, gitops_bin, "aigateway", "main", ns, "InProgress")
-    play_kubelet(cluster, "main", ns)
+    kubelet_until_ready(cluster, "aigateway", "main", ns)
     v = wait_kstatus(cluster, gitops_bin, "aigateway", "main", ns, "Current")
     gw = get(cluster, "aigateway", "main", ns)
     assert gw["status"]["observedGeneration"] == gw["metadata"]["generation"]
@@ -135,9 +159,9 @@ def test_kstatus_current_in_progress_failed(cluster, operator, gitops_bin, ns):
     cluster.apply(ai_gateway(ns, models=(("gpt-4o-mini", "openai"),)))
     v = wait_kstatus(cluster, gitops_bin, "aigateway", "main", ns, "InProgress")
     assert v["message"]
-    play_kubelet(cluster, "main", ns, available=False)
+    kubelet(cluster, "main", ns, available=False)
     assert kstatus(cluster, gitops_bin, "aigateway", "main", ns)["status"] == "InProgress"
-    play_kubelet(cluster, "main", ns)
+    kubelet_until_ready(cluster, "aigateway", "main", ns)
     wait_kstatus(cluster, gitops_bin, "aigateway", "main", ns, "Current")
 
     # A config patch that cannot be applied: Failed, and says why.
@@ -161,7 +185,7 @@ def test_kstatus_of_tool_gateways_and_routes(cluster, operator, gitops_bin, ns):
     assert route_url(cluster, "r1", ns) is None
     wait_kstatus(cluster, gitops_bin, "toolroute", "bad", ns, "Failed")
     cluster.wait_for("deployment gw", lambda: get(cluster, "deployment", "gw", ns))
-    play_kubelet(cluster, "gw", ns)
+    kubelet_until_ready(cluster, "toolgateway", "gw", ns)
     wait_kstatus(cluster, gitops_bin, "toolgateway", "gw", ns, "Current")
     wait_kstatus(cluster, gitops_bin, "toolroute", "r1", ns, "Current")
     assert route_url(cluster, "r1", ns)

@@ -16,6 +16,30 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 HEALTH = REPO / "deploy" / "health" / "health.lua"
 ARGOCD_CM = REPO / "deploy" / "health" / "argocd-cm.yaml"
 
+def kubelet(cluster, name, ns, available=True):
+    """play_kubelet, again while the Deployment replaces its pods (a pod
+    can go between listing and marking it)."""
+    def attempt():
+        try:
+            play_kubelet(cluster, name, ns, available=available)
+            return True
+        except AssertionError as e:
+            if "NotFound" not in str(e):
+                raise
+            return None
+    cluster.wait_for(f"pods of {ns}/{name} marked", attempt, timeout=60, interval=0.5)
+
+
+def kubelet_until_ready(cluster, kind, name, ns, timeout=90):
+    """Plays the kubelet until the gateway says Ready (its Deployment may
+    roll again as routes land in its configuration)."""
+    def attempt():
+        kubelet(cluster, name, ns)
+        c = condition(get(cluster, kind, name, ns), "Ready")
+        return c if c and c["status"] == "True" else None
+    return cluster.wait_for(f"{kind} {ns}/{name} Ready", attempt, timeout=timeout, interval=1)
+
+
 # Reads the object as JSON on stdin, runs the check the way Argo CD does
 # (the object as the global `obj`, the script's return value the verdict)
 # and prints the verdict as JSON.
@@ -84,13 +108,13 @@ def test_ai_gateway_health_follows_the_live_object(cluster, operator, ns, tmp_pa
     cluster.apply(ai_gateway(ns))
     wait_health(cluster, "aigateway", "main", ns, "Progressing", tmp_path)
     cluster.wait_for("deployment", lambda: get(cluster, "deployment", "main", ns))
-    play_kubelet(cluster, "main", ns)
+    kubelet_until_ready(cluster, "aigateway", "main", ns)
     hs = wait_health(cluster, "aigateway", "main", ns, "Healthy", tmp_path)
     assert "available" in hs["message"]
     # Rolling out a new template: Progressing until its pod is Ready.
     cluster.apply(ai_gateway(ns, models=(("gpt-4o-mini", "openai"),)))
     wait_health(cluster, "aigateway", "main", ns, "Progressing", tmp_path)
-    play_kubelet(cluster, "main", ns)
+    kubelet_until_ready(cluster, "aigateway", "main", ns)
     wait_health(cluster, "aigateway", "main", ns, "Healthy", tmp_path)
     # A config patch that cannot be applied: Degraded, saying why.
     cluster.apply(ai_gateway(ns, models=(("gpt-4o-mini", "openai"),),
@@ -110,7 +134,7 @@ def test_tool_gateway_and_route_health(cluster, operator, ns, tmp_path):
     hs = wait_health(cluster, "toolroute", "bad", ns, "Degraded", tmp_path)
     assert "UpstreamUnresolved" in hs["message"]
     cluster.wait_for("deployment gw", lambda: get(cluster, "deployment", "gw", ns))
-    play_kubelet(cluster, "gw", ns)
+    kubelet_until_ready(cluster, "toolgateway", "gw", ns)
     wait_health(cluster, "toolgateway", "gw", ns, "Healthy", tmp_path)
     wait_health(cluster, "toolroute", "r1", ns, "Healthy", tmp_path)
     # Its gateway gone, the route waits for one: Progressing, not Healthy.
