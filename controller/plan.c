@@ -304,6 +304,7 @@ static int fetch_tool_lists(struct gw_route_input *routes, size_t n, const struc
     if (!t->names || !t->n || !t->errors)
         return -ENOMEM;
     t->count = n;
+    bool pending = false;
     for (size_t i = 0; i < n && opt->list_tools; i++) {
         struct gw_route_input *ri = &routes[i];
         if (!gw_route_filter_needs_tools(ri->route) || (!ri->route->u.route.external_url && !ri->server))
@@ -316,12 +317,16 @@ static int fetch_tool_lists(struct gw_route_input *routes, size_t n, const struc
         free(url);
         if (r == -ENOMEM)
             return r;
+        if (r == -EAGAIN) { /* being fetched: ask for every other list before giving up */
+            pending = true;
+            continue;
+        }
         if (r == 0) {
             ri->known_tools = (const char *const *)t->names[i];
             ri->n_known_tools = t->n[i];
         }
     }
-    return 0;
+    return pending ? -EAGAIN : 0;
 }
 
 /* Says, in a route's message, why its globs could not be expanded. */
@@ -387,6 +392,13 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         r = gw_attached_routes(gw, set, &routes, &n_routes);
     if (r == 0 && !ai)
         r = fetch_tool_lists(routes, n_routes, opt, &tools);
+    if (r == -EAGAIN) {
+        /* A tool list is still being fetched: plan nothing rather than a
+         * route that fails for want of it, and look again. */
+        ret->requeue = true;
+        r = 0;
+        goto done;
+    }
     struct gw_render_input in = { .gateway = gw, .guards = guards, .n_guards = n_guards, .routes = routes,
                                   .n_routes = n_routes, .image = opt->image };
     if (r == 0)

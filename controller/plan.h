@@ -51,9 +51,12 @@ struct ctl_plan {
     bool requeue;               /* rollout in progress: look again later */
 };
 
-/* Lists an MCP upstream's tool names (I/O, supplied by the caller) so that
- * glob filters can be expanded. Returns 0 with a malloc'ed array (the plan
- * frees it with mcp_tools_free), or a negative errno with *ret_err. */
+/* Lists an MCP upstream's tool names (supplied by the caller) so that glob
+ * filters can be expanded. Returns 0 with a malloc'ed array (the plan frees
+ * it with mcp_tools_free), or a negative errno with *ret_err. It should not
+ * wait on the network: -EAGAIN says the list is being fetched (see
+ * mcp_cache_list_tools), and then the gateway's plan is empty but for
+ * requeue, so that no route is failed for want of a list. */
 typedef int (*ctl_list_tools_fn)(void *ctx, const char *url, const char *transport, char ***ret_names,
                                  size_t *ret_n, char **ret_err);
 

@@ -1,5 +1,7 @@
 /* Reconcile planning: class claiming, what gets applied, conditions, route
  * statuses, and that a converged world plans nothing. */
+#include <errno.h>
+
 #include "testutil.h"
 
 #include "plan.h"
@@ -311,6 +313,65 @@ static void test_routes_get_exact_statuses(void **state)
     free_objs(&f);
 }
 
+static int lists_pending(void *ctx, const char *url, const char *transport, char ***names, size_t *n, char **err)
+{
+    (void)url;
+    (void)transport;
+    (void)names;
+    (void)n;
+    (void)err;
+    (*(int *)ctx)++;
+    return -EAGAIN;
+}
+
+static int lists_ready(void *ctx, const char *url, const char *transport, char ***names, size_t *n, char **err)
+{
+    (void)ctx;
+    (void)url;
+    (void)transport;
+    (void)err;
+    char **out = calloc(3, sizeof(*out));
+    out[0] = strdup("get_weather");
+    out[1] = strdup("set_weather");
+    *names = out;
+    *n = 2;
+    return 0;
+}
+
+/* The planner never waits for an upstream: a list still being fetched
+ * means an empty plan and a requeue, not a route failed for want of it. */
+static void test_pending_tool_list_requeues_without_writing(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, TOOLGW TOOLCLASS
+              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: ext, namespace: team, generation: 1}\n"
+              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: "
+              "'https://mcp.example.com/mcp'}}, toolFilter: {allow: ['get_*']}}\n");
+    struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
+    int asked = 0;
+    struct ctl_plan_options o = OPT;
+    o.list_tools = lists_pending;
+    o.list_tools_ctx = &asked;
+    struct ctl_plan p;
+    assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
+    assert_int_equal(asked, 1);
+    assert_true(p.ours);
+    assert_true(p.requeue);
+    assert_int_equal(p.n_statuses + p.n_events, 0);
+    for (int i = 0; i < 3; i++)
+        assert_null(p.apply[i]);
+    ctl_plan_release(&p);
+    o.list_tools = lists_ready;
+    assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
+    const char *cfg = json_object_get_string(json_object_object_get(
+        json_object_object_get(p.apply[0], "data"), "config.yaml"));
+    assert_non_null(strstr(cfg, "get_weather"));
+    assert_null(strstr(cfg, "set_weather"));
+    ctl_plan_release(&p);
+    free_objs(&f);
+}
+
 /* What kstatus reads: observedGeneration and exactly one of Ready,
  * Reconciling, Stalled saying where the gateway stands. */
 static void test_summary_conditions_for_kstatus(void **state)
@@ -422,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_orphan_route_says_why),
         cmocka_unit_test(test_summary_conditions_for_kstatus),
         cmocka_unit_test(test_status_patch_removes_keys),
+        cmocka_unit_test(test_pending_tool_list_requeues_without_writing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
