@@ -22,6 +22,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
 	"github.com/fluxcd/pkg/ssa"
 	"github.com/fluxcd/pkg/ssa/normalize"
 	"github.com/fluxcd/pkg/ssa/utils"
@@ -122,7 +123,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "read:", err)
 		os.Exit(2)
 	}
-	rm := ssa.NewResourceManager(kc, nil, ssa.Owner{Field: "gitops-check", Group: "gitops-check.example.com"})
+	// The poller waits for a stage (Namespaces, then the rest) to be ready
+	// before the next, as kustomize-controller does.
+	poller := polling.NewStatusPoller(kc, kc.RESTMapper(), polling.Options{})
+	rm := ssa.NewResourceManager(kc, poller, ssa.Owner{Field: "gitops-check", Group: "gitops-check.example.com"})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	enc := json.NewEncoder(os.Stdout)
