@@ -1,19 +1,25 @@
 #include "mcp_tools.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <json-c/json.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <inttypes.h>
 #include <time.h>
 
 #include "strbuf.h"
 #include "clock.h"
 
-#define MCP_MAX_RESPONSE (1u << 20)
 #define MCP_MAX_PAGES 20
+#define MCP_DEFAULT_TIMEOUT_MS 5000L
+#define MCP_DEFAULT_CONNECT_MS 3000L
 #define MCP_PROTOCOL_VERSION "2025-03-26"
 
 struct exchange {
@@ -24,14 +30,98 @@ struct exchange {
     struct strbuf body;
     long deadline_ms;           /* absolute, CLOCK_MONOTONIC */
     char *err;
+    int rc;                     /* the errno that goes with err */
+    bool allow_link_local;
+    const char *addr_refused;   /* set when the address check refused a peer */
+    bool over_cap;
 };
+
+/* --- bounds ------------------------------------------------------------- */
+
+static bool v4_refused(const unsigned char a[4], const char **why)
+{
+    if (a[0] == 169 && a[1] == 254) {
+        *why = "a link-local address (169.254.0.0/16, where cloud metadata services live)";
+        return true;
+    }
+    if (a[0] == 100 && a[1] == 100 && a[2] == 100 && a[3] == 200) {
+        *why = "a cloud metadata address";
+        return true;
+    }
+    return false;
+}
+
+bool mcp_addr_refused(const struct sockaddr *sa, socklen_t len, const char **ret_why)
+{
+    const char *why = NULL;
+    bool refused = false;
+    if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        refused = v4_refused((const unsigned char *)&in->sin_addr, &why);
+    } else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const unsigned char *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+        static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+        static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+        static const unsigned char ec2[16] = { 0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54 };
+        if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) {
+            why = "a link-local address (fe80::/10)";
+            refused = true;
+        } else if (memcmp(a, ec2, 16) == 0) {
+            why = "a cloud metadata address (fd00:ec2::254)";
+            refused = true;
+        } else if (memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0) {
+            refused = v4_refused(a + 12, &why);
+        }
+    }
+    if (refused && ret_why)
+        *ret_why = why;
+    return refused;
+}
+
+const char *mcp_url_refused(const char *url)
+{
+    if (!url || (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0))
+        return "the URL is not http or https";
+    CURLU *u = curl_url();
+    if (!u)
+        return "the URL cannot be parsed";
+    const char *why = NULL;
+    char *part = NULL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+        why = "the URL cannot be parsed";
+    else if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK)
+        why = "the URL carries credentials, which the operator never sends";
+    else if (curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK)
+        why = "the URL carries credentials, which the operator never sends";
+    else if (curl_url_get(u, CURLUPART_HOST, &part, 0) != CURLUE_OK || !part || !*part)
+        why = "the URL has no host";
+    curl_free(part);
+    curl_url_cleanup(u);
+    return why;
+}
+
+/* Every connection curl makes goes through here, after name resolution:
+ * the one place where the peer address is known for sure. */
+static curl_socket_t open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct exchange *x = ud;
+    (void)purpose;
+    const char *why = NULL;
+    if (!x->allow_link_local && mcp_addr_refused(&addr->addr, addr->addrlen, &why)) {
+        x->addr_refused = why;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     struct exchange *x = ud;
     size_t len = size * n;
-    if (x->body.len + len > MCP_MAX_RESPONSE)
+    if (x->body.len + len > MCP_MAX_RESPONSE) {
+        x->over_cap = true;
         return 0; /* aborts the transfer: over the cap */
+    }
     sb_add(&x->body, p, len);
     return sb_failed(&x->body) ? 0 : len;
 }
@@ -58,14 +148,51 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-static void fail(struct exchange *x, const char *step, const char *why)
+static void fail_rc(struct exchange *x, const char *step, const char *why, int rc)
 {
     if (x->err)
         return;
+    x->rc = rc;
     size_t n = strlen(step) + strlen(why) + 64;
     x->err = malloc(n);
     if (x->err)
         snprintf(x->err, n, "%s: %s", step, why);
+}
+
+static void fail(struct exchange *x, const char *step, const char *why)
+{
+    fail_rc(x, step, why, -EIO);
+}
+
+/* What went wrong with the transfer, in our words. */
+static void fail_transfer(struct exchange *x, const char *step, CURLcode cc)
+{
+    char why[200];
+    int rc = -EIO;
+    if (x->addr_refused) {
+        snprintf(why, sizeof(why), "refused to connect: the upstream resolves to %s", x->addr_refused);
+        rc = -EACCES;
+    } else if (x->over_cap || cc == CURLE_FILESIZE_EXCEEDED) {
+        snprintf(why, sizeof(why), "the answer exceeds %u bytes", MCP_MAX_RESPONSE);
+        rc = -EFBIG;
+    } else if (cc == CURLE_OPERATION_TIMEDOUT) {
+        snprintf(why, sizeof(why), "timed out");
+        rc = -ETIMEDOUT;
+    } else if (cc == CURLE_COULDNT_RESOLVE_HOST) {
+        snprintf(why, sizeof(why), "the host name does not resolve");
+    } else if (cc == CURLE_COULDNT_CONNECT) {
+        snprintf(why, sizeof(why), "the connection was refused or could not be made");
+    } else if (cc == CURLE_SSL_CONNECT_ERROR || cc == CURLE_PEER_FAILED_VERIFICATION) {
+        snprintf(why, sizeof(why), "the TLS handshake or certificate verification failed");
+    } else if (cc == CURLE_UNSUPPORTED_PROTOCOL) {
+        snprintf(why, sizeof(why), "the URL is not http or https");
+        rc = -EACCES;
+    } else if (cc == CURLE_GOT_NOTHING || cc == CURLE_RECV_ERROR || cc == CURLE_SEND_ERROR) {
+        snprintf(why, sizeof(why), "the connection closed without an answer");
+    } else {
+        snprintf(why, sizeof(why), "the transfer failed (curl error %d)", (int)cc);
+    }
+    fail_rc(x, step, why, rc);
 }
 
 /* The JSON-RPC response with id among the body: plain JSON, or the data:
@@ -134,12 +261,13 @@ static json_object *rpc(struct exchange *x, const char *step, int id, const char
     curl_slist_free_all(hdr);
     json_object_put(msg);
     if (cc != CURLE_OK) {
-        fail(x, step, curl_easy_strerror(cc));
+        fail_transfer(x, step, cc);
         return NULL;
     }
     if (code < 200 || code >= 300) {
-        char why[64];
-        snprintf(why, sizeof(why), "HTTP %ld", code);
+        char why[96];
+        snprintf(why, sizeof(why), "HTTP %ld%s", code,
+                 code >= 300 && code < 400 ? " (a redirect, which the operator does not follow)" : "");
         fail(x, step, why);
         return NULL;
     }
@@ -153,11 +281,18 @@ static json_object *rpc(struct exchange *x, const char *step, int id, const char
         return result;
     }
     if (resp && json_object_object_get_ex(resp, "error", &error) && error) {
-        json_object *m = NULL;
-        json_object_object_get_ex(error, "message", &m);
-        fail(x, step, m ? json_object_get_string(m) : "error without a message");
+        /* The upstream's message is its own text: only the code is ours to
+         * repeat, and only when it is a plain integer. */
+        json_object *code_o = NULL;
+        char why[96];
+        if (json_object_object_get_ex(error, "code", &code_o) && json_object_is_type(code_o, json_type_int))
+            snprintf(why, sizeof(why), "the upstream answered with JSON-RPC error %" PRId64,
+                     json_object_get_int64(code_o));
+        else
+            snprintf(why, sizeof(why), "the upstream answered with a JSON-RPC error");
+        fail(x, step, why);
     } else {
-        fail(x, step, "no JSON-RPC response in the answer");
+        fail_rc(x, step, "the answer is not MCP (no JSON-RPC response)", -EPROTO);
     }
     json_object_put(resp);
     return NULL;
@@ -202,15 +337,25 @@ static json_object *initialize_params(void)
     return p;
 }
 
-int mcp_list_tools(const char *url, const char *transport, long timeout_ms, char ***ret_names, size_t *ret_n,
-                   char **ret_err)
+int mcp_list_tools_opt(const char *url, const char *transport, const struct mcp_options *o, char ***ret_names,
+                       size_t *ret_n, char **ret_err)
 {
     *ret_err = NULL;
     if (!transport || strcmp(transport, "http") != 0) {
         *ret_err = strdup("only streamable HTTP upstreams can be listed");
         return -EOPNOTSUPP;
     }
-    struct exchange x = { .url = url, .deadline_ms = (long)gw_mono_ms() + timeout_ms };
+    const char *bad_url = mcp_url_refused(url);
+    if (bad_url) {
+        *ret_err = strdup(bad_url);
+        return -EACCES;
+    }
+    long timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : MCP_DEFAULT_TIMEOUT_MS;
+    long connect_ms = o && o->connect_timeout_ms > 0 ? o->connect_timeout_ms : MCP_DEFAULT_CONNECT_MS;
+    if (connect_ms > timeout_ms)
+        connect_ms = timeout_ms;
+    struct exchange x = { .url = url, .deadline_ms = (long)gw_mono_ms() + timeout_ms,
+                          .allow_link_local = o && o->allow_link_local };
     sb_init(&x.body, MCP_MAX_RESPONSE + 1);
     x.h = curl_easy_init();
     if (!x.h) {
@@ -219,12 +364,20 @@ int mcp_list_tools(const char *url, const char *transport, long timeout_ms, char
     }
     curl_easy_setopt(x.h, CURLOPT_URL, url);
     curl_easy_setopt(x.h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x.h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(x.h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
     curl_easy_setopt(x.h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
     curl_easy_setopt(x.h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(x.h, CURLOPT_HEADERDATA, &x);
     curl_easy_setopt(x.h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(x.h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(x.h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(x.h, CURLOPT_MAXREDIRS, 0L);
+    curl_easy_setopt(x.h, CURLOPT_PROXY, "");
+    curl_easy_setopt(x.h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+    curl_easy_setopt(x.h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MCP_MAX_RESPONSE);
+    curl_easy_setopt(x.h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(x.h, CURLOPT_OPENSOCKETDATA, &x);
     curl_easy_setopt(x.h, CURLOPT_USERAGENT, "litellm-gateway-operator");
     char **names = NULL;
     size_t n = 0, cap = 0;
@@ -268,11 +421,18 @@ int mcp_list_tools(const char *url, const char *transport, long timeout_ms, char
     if (x.err || r < 0) {
         mcp_tools_free(names, n);
         *ret_err = x.err ? x.err : strdup("tools/list failed");
-        return r < 0 ? r : -EIO;
+        return r < 0 && r != -EIO ? r : (x.rc ? x.rc : -EIO);
     }
     *ret_names = names;
     *ret_n = n;
     return 0;
+}
+
+int mcp_list_tools(const char *url, const char *transport, long timeout_ms, char ***ret_names, size_t *ret_n,
+                   char **ret_err)
+{
+    struct mcp_options o = { .timeout_ms = timeout_ms };
+    return mcp_list_tools_opt(url, transport, &o, ret_names, ret_n, ret_err);
 }
 
 void mcp_tools_free(char **names, size_t n)
@@ -280,4 +440,238 @@ void mcp_tools_free(char **names, size_t n)
     for (size_t i = 0; names && i < n; i++)
         free(names[i]);
     free(names);
+}
+
+/* --- the tool-list cache ------------------------------------------------ */
+
+struct cache_entry {
+    struct cache_entry *next;
+    char *url, *transport;
+    char **names;               /* the last answer (NULL with err) */
+    size_t n;
+    char *err;
+    int rc;                     /* 0, or the failure */
+    bool answered;              /* an answer (or failure) is here */
+    bool queued;                /* a fetch is wanted */
+    bool running;               /* a fetcher has it */
+    long expires_ms;
+    long used_ms;               /* for eviction */
+};
+
+struct mcp_cache {
+    struct mcp_cache_options o;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct cache_entry *entries;
+    size_t n_entries;
+    bool stopping;
+    pthread_t *threads;
+    unsigned n_threads;
+    unsigned long fetches;
+};
+
+static void entry_free(struct cache_entry *e)
+{
+    if (!e)
+        return;
+    mcp_tools_free(e->names, e->n);
+    free(e->err);
+    free(e->url);
+    free(e->transport);
+    free(e);
+}
+
+/* The queued entry to fetch next (lock held), or NULL. */
+static struct cache_entry *next_queued(struct mcp_cache *c)
+{
+    /* First what nobody has an answer for, then refreshes. */
+    for (struct cache_entry *e = c->entries; e; e = e->next)
+        if (e->queued && !e->running && !e->answered)
+            return e;
+    for (struct cache_entry *e = c->entries; e; e = e->next)
+        if (e->queued && !e->running)
+            return e;
+    return NULL;
+}
+
+static bool same_names(char **a, size_t na, char **b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+static void *fetcher(void *ud)
+{
+    struct mcp_cache *c = ud;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        struct cache_entry *e = NULL;
+        while (!c->stopping && !(e = next_queued(c)))
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (c->stopping)
+            break;
+        e->running = true;
+        char *url = strdup(e->url), *transport = strdup(e->transport);
+        c->fetches++;
+        pthread_mutex_unlock(&c->lock);
+        char **names = NULL, *err = NULL;
+        size_t n = 0;
+        int rc = url && transport ? mcp_list_tools_opt(url, transport, &c->o.call, &names, &n, &err) : -ENOMEM;
+        long now = (long)gw_mono_ms();
+        pthread_mutex_lock(&c->lock);
+        /* The entry stays while running: eviction skips it. */
+        bool changed = !e->answered || e->rc != rc || !same_names(e->names, e->n, names, n);
+        mcp_tools_free(e->names, e->n);
+        free(e->err);
+        e->names = names;
+        e->n = n;
+        e->err = err;
+        e->rc = rc;
+        e->answered = true;
+        e->queued = false;
+        e->running = false;
+        e->expires_ms = now + (rc == 0 ? c->o.ttl_ms : c->o.retry_ms);
+        pthread_mutex_unlock(&c->lock);
+        if (changed && c->o.on_ready && url && transport)
+            c->o.on_ready(c->o.ctx, url, transport);
+        free(url);
+        free(transport);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+int mcp_cache_new(const struct mcp_cache_options *o, struct mcp_cache **ret)
+{
+    struct mcp_cache *c = calloc(1, sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->o = *o;
+    if (!c->o.fetchers)
+        c->o.fetchers = 4;
+    if (c->o.ttl_ms <= 0)
+        c->o.ttl_ms = 300000;
+    if (c->o.retry_ms <= 0)
+        c->o.retry_ms = 30000;
+    if (!c->o.max_entries)
+        c->o.max_entries = 4096;
+    c->threads = calloc(c->o.fetchers, sizeof(*c->threads));
+    if (!c->threads) {
+        free(c);
+        return -ENOMEM;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    for (unsigned i = 0; i < c->o.fetchers; i++) {
+        int r = pthread_create(&c->threads[i], NULL, fetcher, c);
+        if (r != 0) {
+            mcp_cache_free(c);
+            return -r;
+        }
+        c->n_threads++;
+    }
+    *ret = c;
+    return 0;
+}
+
+void mcp_cache_free(struct mcp_cache *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stopping = true;
+    pthread_cond_broadcast(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    for (unsigned i = 0; i < c->n_threads; i++)
+        pthread_join(c->threads[i], NULL);
+    while (c->entries) {
+        struct cache_entry *e = c->entries;
+        c->entries = e->next;
+        entry_free(e);
+    }
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    free(c->threads);
+    free(c);
+}
+
+/* Drops the least recently used entry that no fetcher holds (lock held). */
+static void evict_one(struct mcp_cache *c)
+{
+    struct cache_entry **victim = NULL;
+    for (struct cache_entry **pp = &c->entries; *pp; pp = &(*pp)->next)
+        if (!(*pp)->queued && !(*pp)->running && (!victim || (*pp)->used_ms < (*victim)->used_ms))
+            victim = pp;
+    if (!victim)
+        return;
+    struct cache_entry *e = *victim;
+    *victim = e->next;
+    entry_free(e);
+    c->n_entries--;
+}
+
+static int copy_answer(const struct cache_entry *e, char ***ret_names, size_t *ret_n, char **ret_err)
+{
+    if (e->rc < 0) {
+        *ret_err = strdup(e->err ? e->err : "listing the tools failed");
+        return *ret_err ? e->rc : -ENOMEM;
+    }
+    char **out = calloc(e->n + 1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    for (size_t i = 0; i < e->n; i++) {
+        out[i] = strdup(e->names[i]);
+        if (!out[i]) {
+            mcp_tools_free(out, i);
+            return -ENOMEM;
+        }
+    }
+    *ret_names = out;
+    *ret_n = e->n;
+    return 0;
+}
+
+int mcp_cache_list_tools(void *cache, const char *url, const char *transport, char ***ret_names, size_t *ret_n,
+                         char **ret_err)
+{
+    struct mcp_cache *c = cache;
+    long now = (long)gw_mono_ms();
+    pthread_mutex_lock(&c->lock);
+    struct cache_entry *e = c->entries;
+    while (e && (strcmp(e->url, url) != 0 || strcmp(e->transport, transport) != 0))
+        e = e->next;
+    if (!e) {
+        if (c->n_entries >= c->o.max_entries)
+            evict_one(c);
+        e = calloc(1, sizeof(*e));
+        if (!e || !(e->url = strdup(url)) || !(e->transport = strdup(transport))) {
+            pthread_mutex_unlock(&c->lock);
+            entry_free(e);
+            return -ENOMEM;
+        }
+        e->next = c->entries;
+        c->entries = e;
+        c->n_entries++;
+    }
+    e->used_ms = now;
+    if (!e->queued && !e->running && (!e->answered || e->expires_ms <= now)) {
+        e->queued = true;
+        pthread_cond_signal(&c->wake);
+    }
+    int r = e->answered ? copy_answer(e, ret_names, ret_n, ret_err) : -EAGAIN;
+    pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
+unsigned long mcp_cache_fetches(struct mcp_cache *c)
+{
+    pthread_mutex_lock(&c->lock);
+    unsigned long n = c->fetches;
+    pthread_mutex_unlock(&c->lock);
+    return n;
 }

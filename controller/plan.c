@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k8sname.h"
 #include "mcp_tools.h"
 #include "patch.h"
 #include "render.h"
@@ -16,6 +17,8 @@ static const char *class_controller(enum gw_kind gw_kind)
     return gw_kind == GW_KIND_AIGATEWAY ? GW_AI_CONTROLLER_NAME : GW_TOOL_CONTROLLER_NAME;
 }
 
+static const char WHY_NO_CLASS[] = "its class does not exist";
+
 bool ctl_gateway_is_ours(const struct gw_object *gw, const struct gw_objset *set, const char **ret_why)
 {
     enum gw_kind ck = gw->kind == GW_KIND_AIGATEWAY ? GW_KIND_AIGATEWAYCLASS : GW_KIND_TOOLGATEWAYCLASS;
@@ -26,7 +29,7 @@ bool ctl_gateway_is_ours(const struct gw_object *gw, const struct gw_objset *set
         /* An explicit class never falls back to the default. */
         const struct gw_object *cls = gw_find(set, ck, NULL, cname);
         if (!cls)
-            why = "its class does not exist";
+            why = WHY_NO_CLASS;
         else if (!cls->u.cls.controller || strcmp(cls->u.cls.controller, class_controller(gw->kind)) != 0)
             why = "its class names another controller";
         else
@@ -68,23 +71,25 @@ static int add_event(struct ctl_plan *p, bool warning, const char *reason, const
     return 0;
 }
 
-/* Adds a status write when the new status differs from the live one. */
+/* Adds a status write when the new status differs from the live one: a
+ * merge patch that also removes what the live status holds and the new one
+ * does not. Takes ownership of status. */
 static int add_status(struct ctl_plan *p, const struct gw_object *o, json_object *status)
 {
-    json_object *old = NULL;
+    json_object *old = NULL, *patch = NULL;
     json_object_object_get_ex(o->root, "status", &old);
-    if (old && ctl_json_equal(old, status)) {
-        json_object_put(status);
-        return 0;
-    }
+    int r = ctl_status_patch(old, status, &patch);
+    json_object_put(status);
+    if (r < 0 || !patch)
+        return r;
     struct ctl_status_write *s = realloc(p->statuses, (p->n_statuses + 1) * sizeof(*s));
     if (!s) {
-        json_object_put(status);
+        json_object_put(patch);
         return -ENOMEM;
     }
     p->statuses = s;
     s[p->n_statuses++] = (struct ctl_status_write){ .kind = o->kind, .ns = o->meta.ns, .name = o->meta.name,
-                                                    .status = status };
+                                                    .status = patch };
     return 0;
 }
 
@@ -96,14 +101,21 @@ static json_object *old_conditions(const struct gw_object *o)
     return c;
 }
 
-/* status = {conditions: [...], url?} */
+/* status = {observedGeneration, conditions: [...], url?} */
 static int set_status(struct ctl_plan *p, const struct gw_object *o, const struct ctl_condition *conds, size_t n,
                       const char *url, const char *now)
 {
     json_object *st = json_object_new_object();
     json_object *c = ctl_conditions_build(old_conditions(o), conds, n, o->meta.generation, now);
-    if (!st || !c || json_object_object_add(st, "conditions", c) != 0) {
+    json_object *g = json_object_new_int64(o->meta.generation);
+    if (!st || !c || !g || json_object_object_add(st, "conditions", c) != 0) {
+        json_object_put(g);
         json_object_put(c);
+        json_object_put(st);
+        return -ENOMEM;
+    }
+    if (json_object_object_add(st, "observedGeneration", g) != 0) {
+        json_object_put(g);
         json_object_put(st);
         return -ENOMEM;
     }
@@ -206,24 +218,50 @@ static const char *route_reason(const struct gw_route_result *rr)
     }
 }
 
+/* Where a gateway stands, for its routes. */
+struct gw_summary {
+    enum ctl_progress state;
+    const char *message;
+};
+
 static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const struct gw_route_input *routes,
-                       size_t n, const struct gw_render_output *out, bool gateway_ok, const char *now)
+                       size_t n, const struct gw_render_output *out, bool gateway_ok,
+                       const struct gw_summary *gs, const char *now)
 {
-    char accepted_msg[512];
+    char accepted_msg[512], waiting_msg[1024];
     snprintf(accepted_msg, sizeof(accepted_msg), "attached to ToolGateway %s/%s", gw->meta.ns, gw->meta.name);
+    snprintf(waiting_msg, sizeof(waiting_msg), "the ToolGateway %s/%s is not ready: %s", gw->meta.ns,
+             gw->meta.name, gs->message);
     for (size_t i = 0; i < n; i++) {
         const struct gw_object *route = routes[i].route;
         const struct gw_route_result *rr = gateway_ok && i < out->n_routes ? &out->routes[i] : NULL;
-        bool ready = rr && rr->state == GW_ROUTE_READY;
+        bool route_ok = rr && rr->state == GW_ROUTE_READY;
         bool unresolved = rr && rr->state == GW_ROUTE_UNRESOLVED;
         const char *msg = rr && rr->message ? rr->message : "the gateway's configuration could not be generated";
-        struct ctl_condition c[3] = {
+        const char *reason = rr ? route_reason(rr) : CTL_R_CONFIG_FAILED;
+        /* A route is Ready only when it is served: its own entry is fine and
+         * its gateway runs the configuration that holds it. */
+        enum ctl_progress state = CTL_PROGRESS_STALLED;
+        const char *summary_msg = msg;
+        if (route_ok && gs->state == CTL_PROGRESS_DONE) {
+            state = CTL_PROGRESS_DONE;
+        } else if (route_ok) {
+            state = gs->state;
+            reason = CTL_R_GATEWAY_NOT_READY;
+            summary_msg = waiting_msg;
+        }
+        struct ctl_condition c[5] = {
             { CTL_ROUTE_ACCEPTED, true, "Accepted", accepted_msg },
-            { CTL_ROUTE_READY, ready, rr ? route_reason(rr) : CTL_R_CONFIG_FAILED, msg },
+            { 0 },
             { CTL_ROUTE_RESOLUTION_FAILED, unresolved, unresolved ? CTL_R_UPSTREAM_UNRESOLVED : "Resolved",
               unresolved ? msg : "the upstream resolved" },
         };
-        int r = set_status(p, route, c, 3, ready ? rr->url : NULL, now);
+        struct ctl_condition summary[3];
+        ctl_summary_conditions(state, reason, summary_msg, summary);
+        c[1] = summary[0];
+        c[3] = summary[1];
+        c[4] = summary[2];
+        int r = set_status(p, route, c, 5, state == CTL_PROGRESS_DONE ? rr->url : NULL, now);
         if (r < 0)
             return r;
     }
@@ -259,6 +297,7 @@ static int fetch_tool_lists(struct gw_route_input *routes, size_t n, const struc
     if (!t->names || !t->n || !t->errors)
         return -ENOMEM;
     t->count = n;
+    bool pending = false;
     for (size_t i = 0; i < n && opt->list_tools; i++) {
         struct gw_route_input *ri = &routes[i];
         if (!gw_route_filter_needs_tools(ri->route) || (!ri->route->u.route.external_url && !ri->server))
@@ -271,12 +310,16 @@ static int fetch_tool_lists(struct gw_route_input *routes, size_t n, const struc
         free(url);
         if (r == -ENOMEM)
             return r;
+        if (r == -EAGAIN) { /* being fetched: ask for every other list before giving up */
+            pending = true;
+            continue;
+        }
         if (r == 0) {
             ri->known_tools = (const char *const *)t->names[i];
             ri->n_known_tools = t->n[i];
         }
     }
-    return 0;
+    return pending ? -EAGAIN : 0;
 }
 
 /* Says, in a route's message, why its globs could not be expanded. */
@@ -299,12 +342,32 @@ static int note_tool_list_failures(struct gw_render_output *out, const struct to
     return 0;
 }
 
+/* A gateway that names a class nobody created: an Event says so. Its status
+ * belongs to whoever implements that class, so it is not touched. */
+static int plan_class_not_found(const struct gw_object *gw, struct ctl_plan *ret)
+{
+    bool ai = gw->kind == GW_KIND_AIGATEWAY;
+    const char *cname = ai ? gw->u.ai.class_name : gw->u.tool.class_name;
+    char m[512];
+    if (cname && !k8s_check_dns1123_subdomain(cname))
+        snprintf(m, sizeof(m), "%s \"%s\" does not exist; create it, or name an existing class",
+                 ai ? "AiGatewayClass" : "ToolGatewayClass", cname);
+    else
+        snprintf(m, sizeof(m), "the %s it names does not exist", ai ? "AiGatewayClass" : "ToolGatewayClass");
+    ret->ours = true; /* only the Event: no apply, no status */
+    int r = add_event(ret, true, CTL_R_CLASS_NOT_FOUND, m);
+    if (r < 0)
+        ctl_plan_release(ret);
+    return r;
+}
+
 int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_live *live,
                      const struct ctl_plan_options *opt, struct ctl_plan *ret)
 {
     memset(ret, 0, sizeof(*ret));
-    if (!ctl_gateway_is_ours(gw, set, NULL))
-        return 0;
+    const char *why = NULL;
+    if (!ctl_gateway_is_ours(gw, set, &why))
+        return why == WHY_NO_CLASS ? plan_class_not_found(gw, ret) : 0;
     ret->ours = true;
     bool ai = gw->kind == GW_KIND_AIGATEWAY;
     struct gw_names names = { ai ? CTL_AI_CONFIGURED : CTL_TOOL_CONFIGURED, ai ? CTL_AI_READY : CTL_TOOL_READY };
@@ -322,6 +385,13 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         r = gw_attached_routes(gw, set, &routes, &n_routes);
     if (r == 0 && !ai)
         r = fetch_tool_lists(routes, n_routes, opt, &tools);
+    if (r == -EAGAIN) {
+        /* A tool list is still being fetched: plan nothing rather than a
+         * route that fails for want of it, and look again. */
+        ret->requeue = true;
+        r = 0;
+        goto done;
+    }
     struct gw_render_input in = { .gateway = gw, .guards = guards, .n_guards = n_guards, .routes = routes,
                                   .n_routes = n_routes, .image = opt->image };
     if (r == 0)
@@ -336,7 +406,7 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         goto done;
     }
     bool rendered = r == 0;
-    struct ctl_condition conds[2];
+    struct ctl_condition conds[5];
     conds[1] = (struct ctl_condition){ names.ready, false, CTL_R_ROLLING_OUT, "" };
     if (rendered) {
         r = plan_children(ret, &out, live);
@@ -375,9 +445,19 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     r = plan_ready(ret, live, &conds[1], &ready_msg);
     if (r < 0)
         goto done;
-    r = set_status(ret, gw, conds, 2, ai ? NULL : out.gateway_url, opt->now);
+    struct gw_summary gs = { CTL_PROGRESS_DONE, conds[1].message };
+    const char *summary_reason = conds[1].reason;
+    if (!rendered) {
+        gs = (struct gw_summary){ CTL_PROGRESS_STALLED, conds[0].message };
+        summary_reason = conds[0].reason;
+    } else if (!conds[1].status) {
+        gs.state = strcmp(conds[1].reason, CTL_R_WORKLOAD_FAILED) == 0 ? CTL_PROGRESS_STALLED
+                                                                       : CTL_PROGRESS_WORKING;
+    }
+    ctl_summary_conditions(gs.state, summary_reason, gs.message, &conds[2]);
+    r = set_status(ret, gw, conds, 5, ai ? NULL : out.gateway_url, opt->now);
     if (r == 0 && !ai)
-        r = plan_routes(ret, gw, routes, n_routes, &out, rendered, opt->now);
+        r = plan_routes(ret, gw, routes, n_routes, &out, rendered, &gs, opt->now);
     if (r == 0 && (ret->apply[0] || ret->apply[1] || ret->apply[2])) {
         /* One Event per reconcile that changed the workload. */
         static const char *const what[3] = { "ConfigMap", "Deployment", "Service" };
@@ -420,12 +500,19 @@ int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset 
     ret->ours = true;
     char msg[512];
     snprintf(msg, sizeof(msg), "not attached: %s", why ? why : "no ToolGateway found");
-    struct ctl_condition c[3] = {
-        { CTL_ROUTE_ACCEPTED, false, "NoGateway", msg },
-        { CTL_ROUTE_READY, false, "NoGateway", msg },
+    /* Waiting for a gateway is progress, not failure: GitOps tools apply
+     * a route and its gateway in any order. */
+    struct ctl_condition c[5] = {
+        { CTL_ROUTE_ACCEPTED, false, CTL_R_NO_GATEWAY, msg },
+        { 0 },
         { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted", "the route is not attached to a gateway" },
     };
-    int r = set_status(ret, route, c, 3, NULL, opt->now);
+    struct ctl_condition summary[3];
+    ctl_summary_conditions(CTL_PROGRESS_WORKING, CTL_R_NO_GATEWAY, msg, summary);
+    c[1] = summary[0];
+    c[3] = summary[1];
+    c[4] = summary[2];
+    int r = set_status(ret, route, c, 5, NULL, opt->now);
     if (r < 0)
         ctl_plan_release(ret);
     return r;

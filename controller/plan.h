@@ -24,7 +24,10 @@ struct ctl_live {
     json_object *service;
 };
 
-/* A status to write: the object it belongs to and the whole new status. */
+/* A status to write: the object it belongs to and a JSON merge patch of its
+ * .status: the whole new status, with null for each top-level key the live
+ * status holds and the new one does not (see ctl_status_patch). Planned
+ * only when the live status says something else. */
 struct ctl_status_write {
     enum gw_kind kind;
     const char *ns;             /* borrowed from the snapshot */
@@ -39,7 +42,7 @@ struct ctl_event {
 };
 
 struct ctl_plan {
-    bool ours;                  /* false: leave the object alone */
+    bool ours;                  /* false: leave the object alone (nothing planned) */
     json_object *apply[3];      /* ConfigMap, Deployment, Service to apply; NULL = up to date */
     struct ctl_status_write *statuses;
     size_t n_statuses;
@@ -48,9 +51,12 @@ struct ctl_plan {
     bool requeue;               /* rollout in progress: look again later */
 };
 
-/* Lists an MCP upstream's tool names (I/O, supplied by the caller) so that
- * glob filters can be expanded. Returns 0 with a malloc'ed array (the plan
- * frees it with mcp_tools_free), or a negative errno with *ret_err. */
+/* Lists an MCP upstream's tool names (supplied by the caller) so that glob
+ * filters can be expanded. Returns 0 with a malloc'ed array (the plan frees
+ * it with mcp_tools_free), or a negative errno with *ret_err. It should not
+ * wait on the network: -EAGAIN says the list is being fetched (see
+ * mcp_cache_list_tools), and then the gateway's plan is empty but for
+ * requeue, so that no route is failed for want of a list. */
 typedef int (*ctl_list_tools_fn)(void *ctx, const char *url, const char *transport, char ***ret_names,
                                  size_t *ret_n, char **ret_err);
 
@@ -62,7 +68,10 @@ struct ctl_plan_options {
 };
 
 /* Plans the reconcile of gw (AiGateway or ToolGateway) in set. For a
- * ToolGateway the plan also carries the status of every attached route.
+ * ToolGateway the plan also carries the status of every attached route;
+ * a route is Ready (and has a url) only while its gateway is Ready. A
+ * gateway whose class does not exist gets a Warning Event and nothing
+ * else (its status belongs to whoever implements that class).
  * Returns 0 or -ENOMEM; release the plan with ctl_plan_release(). */
 int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_live *live,
                      const struct ctl_plan_options *opt, struct ctl_plan *ret);

@@ -181,6 +181,56 @@ bool ctl_json_equal(json_object *a, json_object *b)
     return json_object_equal(a, b) == 1;
 }
 
+static bool status_says(json_object *old, json_object *desired)
+{
+    if (!old || !json_object_is_type(old, json_type_object))
+        return false;
+    json_object_object_foreach(desired, k, v) {
+        json_object *ov = NULL;
+        if (!json_object_object_get_ex(old, k, &ov) || !ov || json_object_equal(ov, v) != 1)
+            return false;
+    }
+    json_object_object_foreach(old, ok, ovv) {
+        if (ovv && !json_object_object_get_ex(desired, ok, NULL))
+            return false;
+    }
+    return true;
+}
+
+int ctl_status_patch(json_object *old, json_object *desired, json_object **ret_patch)
+{
+    if (status_says(old, desired)) {
+        *ret_patch = NULL;
+        return 0;
+    }
+    json_object *patch = NULL;
+    if (json_object_deep_copy(desired, &patch, NULL) != 0 || !patch)
+        return -ENOMEM;
+    if (old && json_object_is_type(old, json_type_object)) {
+        json_object_object_foreach(old, k, v) {
+            if (v && !json_object_object_get_ex(desired, k, NULL) &&
+                json_object_object_add(patch, k, NULL) != 0) {
+                json_object_put(patch);
+                return -ENOMEM;
+            }
+        }
+    }
+    *ret_patch = patch;
+    return 0;
+}
+
+void ctl_summary_conditions(enum ctl_progress state, const char *reason, const char *message,
+                            struct ctl_condition out[3])
+{
+    bool done = state == CTL_PROGRESS_DONE, working = state == CTL_PROGRESS_WORKING,
+         stalled = state == CTL_PROGRESS_STALLED;
+    out[0] = (struct ctl_condition){ CTL_COND_READY, done, reason, message };
+    out[1] = (struct ctl_condition){ CTL_COND_RECONCILING, working, working ? reason : "NotReconciling",
+                                     working ? message : "nothing is in progress" };
+    out[2] = (struct ctl_condition){ CTL_COND_STALLED, stalled, stalled ? reason : "NotStalled",
+                                     stalled ? message : "nothing is failing" };
+}
+
 bool ctl_json_subset(json_object *desired, json_object *live)
 {
     if (!desired)

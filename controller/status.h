@@ -29,6 +29,26 @@
 #define CTL_R_RECONCILED "Reconciled"
 #define CTL_R_UPSTREAM_UNRESOLVED "UpstreamUnresolved"
 #define CTL_R_DUPLICATE_NAME "DuplicateServerName"
+#define CTL_R_GATEWAY_NOT_READY "GatewayNotReady"
+#define CTL_R_NO_GATEWAY "NoGateway"
+#define CTL_R_CLASS_NOT_FOUND "ClassNotFound"
+
+/* The summary conditions generic tools read. kstatus (Flux, `kubectl wait`,
+ * cli-utils) computes InProgress from Reconciling=True or Ready=False,
+ * Failed from Stalled=True, Current from Ready=True, after checking
+ * status.observedGeneration against metadata.generation; Argo CD's health
+ * checks for our kinds (deploy/health) read the same three. Every object we
+ * report on carries all three, with exactly one of them saying where it
+ * stands, so none is left stale from an earlier state. */
+#define CTL_COND_READY "Ready"
+#define CTL_COND_RECONCILING "Reconciling"
+#define CTL_COND_STALLED "Stalled"
+
+enum ctl_progress {
+    CTL_PROGRESS_DONE,          /* Ready=True */
+    CTL_PROGRESS_WORKING,       /* Ready=False, Reconciling=True: will settle by itself */
+    CTL_PROGRESS_STALLED,       /* Ready=False, Stalled=True: needs a change from someone */
+};
 
 struct ctl_condition {
     const char *type;
@@ -36,6 +56,11 @@ struct ctl_condition {
     const char *reason;
     const char *message;
 };
+
+/* Fills out[0..2] with Ready, Reconciling and Stalled for state, reason
+ * and message (borrowed: out points at them). */
+void ctl_summary_conditions(enum ctl_progress state, const char *reason, const char *message,
+                            struct ctl_condition out[3]);
 
 /* Whether a live Deployment has finished rolling out what was last applied:
  * the Deployment controller has observed the current generation, every
@@ -63,6 +88,15 @@ json_object *ctl_conditions_build(json_object *old_conditions, const struct ctl_
 
 /* Whether two status objects say the same thing (deep equality). */
 bool ctl_json_equal(json_object *a, json_object *b);
+
+/* The status write that turns the live status old (NULL: none) into
+ * desired. A JSON merge patch keeps every key it does not mention, so the
+ * patch is desired plus null for each top-level key old holds and desired
+ * does not (a route that stops being Ready loses its url). Keys whose value
+ * in old is null count as absent. Sets *ret_patch to NULL when old already
+ * says exactly desired (nothing to write), else to a new object. Returns 0
+ * or -ENOMEM; desired is only read. */
+int ctl_status_patch(json_object *old, json_object *desired, json_object **ret_patch);
 
 /* Whether every field of desired is present in live with an equal value:
  * mappings are compared key by key (extra keys in live are defaults the API

@@ -100,6 +100,41 @@ def play_kubelet(cluster, name, ns, available=True):
                         "-p", json.dumps({"status": status}))
 
 
+
+class Kubelet:
+    """Plays the kubelet for every pod of a namespace in the background,
+    marking each one Running and Ready as it appears (gateways roll their
+    pods whenever their configuration changes, and a route is Ready only
+    while its gateway is). stop() ends it."""
+
+    def __init__(self, cluster, ns):
+        import threading
+        self.cluster, self.ns = cluster, ns
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.wait(0.5):
+            p = self.cluster.kubectl("-n", self.ns, "get", "pods", "-o", "json", check=False)
+            if p.returncode != 0:
+                continue
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+            for pod in json.loads(p.stdout)["items"]:
+                conds = {c["type"]: c["status"] for c in pod.get("status", {}).get("conditions", [])}
+                if conds.get("Ready") == "True" or pod["metadata"].get("deletionTimestamp"):
+                    continue
+                status = {"phase": "Running", "conditions": [
+                    {"type": t, "status": "True", "lastTransitionTime": now}
+                    for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")]}
+                self.cluster.kubectl("-n", self.ns, "patch", "pod", pod["metadata"]["name"], "--subresource=status",
+                                     "--type=merge", "-p", json.dumps({"status": status}), check=False)
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
 # --- samples ------------------------------------------------------------------
 
 SAMPLE_NAMESPACES = ("ai-gateway", "tool-gateway", "tools")
@@ -271,6 +306,7 @@ def mcp_servers(cluster, gw, ns):
 def test_routes_attach_retarget_collide_and_fail_alone(cluster, operator, ns):
     other = ns[:50] + "-x"
     cluster.kubectl("create", "namespace", other)
+    kubelet = Kubelet(cluster, ns)
     try:
         cluster.apply(tool_gateway(ns, "alpha"))
         cluster.apply(tool_gateway(ns, "beta"))
@@ -326,6 +362,7 @@ def test_routes_attach_retarget_collide_and_fail_alone(cluster, operator, ns):
         c = wait_condition(cluster, "toolroute", "lost", ns, "Accepted", "False", "NoGateway")
         assert "not attached" in c["message"]
     finally:
+        kubelet.stop()
         cluster.kubectl("delete", "namespace", other, "--wait=false", check=False)
 
 
@@ -345,7 +382,11 @@ def converge(cluster, ns):
     # An explicit reference: which ToolGateway is the cluster's default
     # depends on what other tests leave behind while their namespaces go.
     cluster.apply(tool_route(ns, "r1", {"name": "tools"}))
-    cluster.wait_for("route url", lambda: route_url(cluster, "r1", ns))
+    kubelet = Kubelet(cluster, ns)
+    try:
+        cluster.wait_for("route url", lambda: route_url(cluster, "r1", ns))
+    finally:
+        kubelet.stop()
     cluster.wait_for("deployment", lambda: get(cluster, "deployment", "main", ns))
     cluster.wait_for("observedGeneration", lambda: (get(cluster, "deployment", "main", ns).get("status", {})
                                                     .get("observedGeneration")))

@@ -1,5 +1,7 @@
 /* Reconcile planning: class claiming, what gets applied, conditions, route
  * statuses, and that a converged world plans nothing. */
+#include <errno.h>
+
 #include "testutil.h"
 
 #include "plan.h"
@@ -47,13 +49,14 @@ static void test_class_claiming(void **state)
     static const struct {
         const char *yaml;
         bool ours;
+        bool class_missing;     /* then the plan holds one Warning Event and nothing else */
     } cases[] = {
-        { GW("aiGatewayClassName: litellm, ") AICLASS(OURS, ""), true },
-        { GW("aiGatewayClassName: litellm, ") AICLASS("example.com/other", DEFAULT_ANN), false },
-        { GW("aiGatewayClassName: missing, ") AICLASS(OURS, DEFAULT_ANN), false }, /* never falls back */
-        { GW("") AICLASS(OURS, DEFAULT_ANN), true },
-        { GW("") AICLASS(OURS, ""), false },                                       /* no default class */
-        { GW("") AICLASS("example.com/other", DEFAULT_ANN), false },
+        { GW("aiGatewayClassName: litellm, ") AICLASS(OURS, ""), true, false },
+        { GW("aiGatewayClassName: litellm, ") AICLASS("example.com/other", DEFAULT_ANN), false, false },
+        { GW("aiGatewayClassName: missing, ") AICLASS(OURS, DEFAULT_ANN), false, true }, /* never falls back */
+        { GW("") AICLASS(OURS, DEFAULT_ANN), true, false },
+        { GW("") AICLASS(OURS, ""), false, false },                                       /* no default class */
+        { GW("") AICLASS("example.com/other", DEFAULT_ANN), false, false },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct fixture f;
@@ -64,6 +67,16 @@ static void test_class_claiming(void **state)
             fail_msg("case %zu: want ours=%d (why: %s)", i, cases[i].ours, why ? why : "-");
         struct ctl_plan p;
         assert_int_equal(plan_first(&f, &(struct ctl_live){ 0 }, &p), 0);
+        if (cases[i].class_missing) {
+            assert_int_equal(p.n_statuses + (p.apply[0] != NULL) + (p.apply[1] != NULL) + (p.apply[2] != NULL), 0);
+            assert_int_equal(p.n_events, 1);
+            assert_true(p.events[0].warning);
+            assert_string_equal(p.events[0].reason, CTL_R_CLASS_NOT_FOUND);
+            assert_non_null(strstr(p.events[0].message, "AiGatewayClass \"missing\" does not exist"));
+            ctl_plan_release(&p);
+            free_objs(&f);
+            continue;
+        }
         assert_int_equal(p.ours, cases[i].ours);
         if (!p.ours)
             assert_int_equal(p.n_statuses + p.n_events + (p.apply[0] != NULL), 0);
@@ -208,29 +221,83 @@ static void test_many_patch_notes_are_bounded_not_fatal(void **state)
     "{toolgatewayclass.kubernetes.io/is-default-class: 'true'}}\nspec: {controller: litellm.agentic-layer.ai/tool-gateway-litellm-controller}\n"
 #define TOOLGW V1A1 "kind: ToolGateway\nmetadata: {name: tools, namespace: tg, uid: u-2, generation: 1}\nspec: {}\n"
 
+static json_object *status_of(struct ctl_plan *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_statuses; i++)
+        if (strcmp(p->statuses[i].name, name) == 0)
+            return p->statuses[i].status;
+    return NULL;
+}
+
+static struct gw_object *obj_named(struct fixture *f, enum gw_kind kind, const char *name)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->objs[i]->kind == kind && strcmp(f->objs[i]->meta.name, name) == 0)
+            return f->objs[i];
+    fail_msg("no %s in fixture", name);
+    return NULL;
+}
+
+/* Makes what the plan wrote the objects' live status, as a merge patch
+ * would: null removes a key. */
+static void write_statuses(struct fixture *f, struct ctl_plan *p)
+{
+    for (size_t i = 0; i < p->n_statuses; i++) {
+        struct gw_object *o = obj_named(f, p->statuses[i].kind, p->statuses[i].name);
+        json_object *st = NULL;
+        if (!json_object_object_get_ex(o->root, "status", &st)) {
+            st = json_object_new_object();
+            json_object_object_add(o->root, "status", st);
+        }
+        json_object_object_foreach(p->statuses[i].status, k, v) {
+            if (v)
+                json_object_object_add(st, k, json_object_get(v));
+            else
+                json_object_object_del(st, k);
+        }
+    }
+}
+
+#define ROUTES_FIXTURE TOOLGW TOOLCLASS \
+    "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: weather, namespace: team, generation: 2}\n" \
+    "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {toolServerRef: {name: weather}}}\n" \
+    "---\n" V1A1 "kind: ToolServer\nmetadata: {name: weather, namespace: team}\n" \
+    "spec: {protocol: mcp, transportType: http, port: 8000, path: /mcp}\n" \
+    "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: gone, namespace: team, generation: 1}\n" \
+    "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {toolServerRef: {name: nowhere}}}\n"
+
 static void test_routes_get_exact_statuses(void **state)
 {
     (void)state;
     struct fixture f;
-    load_objs(&f, TOOLGW TOOLCLASS
-              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: weather, namespace: team, generation: 2}\n"
-              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {toolServerRef: {name: weather}}}\n"
-              "---\n" V1A1 "kind: ToolServer\nmetadata: {name: weather, namespace: team}\n"
-              "spec: {protocol: mcp, transportType: http, port: 8000, path: /mcp}\n"
-              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: gone, namespace: team, generation: 1}\n"
-              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {toolServerRef: {name: nowhere}}}\n");
+    load_objs(&f, ROUTES_FIXTURE);
+    struct ctl_live live = { 0 };
     struct ctl_plan p;
-    assert_int_equal(plan_first(&f, &(struct ctl_live){ 0 }, &p), 0);
+    assert_int_equal(plan_first(&f, &live, &p), 0);
     assert_int_equal(p.n_statuses, 3);
-    json_object *gw = NULL, *weather = NULL, *gone = NULL;
-    for (size_t i = 0; i < p.n_statuses; i++) {
-        if (strcmp(p.statuses[i].name, "tools") == 0)
-            gw = p.statuses[i].status;
-        else if (strcmp(p.statuses[i].name, "weather") == 0)
-            weather = p.statuses[i].status;
-        else
-            gone = p.statuses[i].status;
-    }
+    /* The good route is in the config; the broken one is not. */
+    const char *cfg = json_object_get_string(json_object_object_get(
+        json_object_object_get(p.apply[0], "data"), "config.yaml"));
+    assert_non_null(strstr(cfg, "team_weather:"));
+    assert_null(strstr(cfg, "team_gone"));
+    /* While the gateway rolls out, the good route waits for it: no url. */
+    json_object *weather = status_of(&p, "weather");
+    assert_string_equal(cond_field(weather, CTL_ROUTE_READY, "status"), "False");
+    assert_string_equal(cond_field(weather, CTL_ROUTE_READY, "reason"), CTL_R_GATEWAY_NOT_READY);
+    assert_string_equal(cond_field(weather, CTL_COND_RECONCILING, "status"), "True");
+    assert_string_equal(cond_field(weather, CTL_COND_STALLED, "status"), "False");
+    assert_null(json_object_object_get(weather, "url"));
+    converge(&f, &p, &live);
+    write_statuses(&f, &p);
+    ctl_plan_release(&p);
+
+    /* The gateway is Ready: so is the route, with its url. */
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    json_object *gw = status_of(&p, "tools");
+    weather = status_of(&p, "weather");
+    json_object *gone = status_of(&p, "gone");
+    assert_non_null(gw);
+    assert_non_null(weather);
     assert_string_equal(json_object_get_string(json_object_object_get(gw, "url")),
                         "http://tools.tg.svc.cluster.local");
     assert_string_equal(json_object_get_string(json_object_object_get(weather, "url")),
@@ -238,17 +305,177 @@ static void test_routes_get_exact_statuses(void **state)
     assert_string_equal(cond_field(weather, CTL_ROUTE_ACCEPTED, "message"), "attached to ToolGateway tg/tools");
     assert_string_equal(cond_field(weather, CTL_ROUTE_READY, "status"), "True");
     assert_string_equal(cond_field(weather, CTL_ROUTE_RESOLUTION_FAILED, "status"), "False");
+    assert_string_equal(cond_field(weather, CTL_COND_RECONCILING, "status"), "False");
+    assert_string_equal(cond_field(weather, CTL_COND_STALLED, "status"), "False");
+    /* The broken route said so already; nothing new to write for it. */
+    assert_null(gone);
+    gone = json_object_object_get(obj_named(&f, GW_KIND_TOOLROUTE, "gone")->root, "status");
     assert_null(json_object_object_get(gone, "url"));
     assert_string_equal(cond_field(gone, CTL_ROUTE_READY, "status"), "False");
     assert_string_equal(cond_field(gone, CTL_ROUTE_RESOLUTION_FAILED, "status"), "True");
     assert_string_equal(cond_field(gone, CTL_ROUTE_RESOLUTION_FAILED, "reason"), CTL_R_UPSTREAM_UNRESOLVED);
-    /* The good route is in the config; the broken one is not. */
+    assert_string_equal(cond_field(gone, CTL_COND_STALLED, "status"), "True");
+    write_statuses(&f, &p);
+    ctl_plan_release(&p);
+
+    /* Converged: nothing to write. */
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    assert_int_equal(p.n_statuses + p.n_events, 0);
+    ctl_plan_release(&p);
+
+    /* The Deployment loses its available replica: the route stops being
+     * Ready and the write removes its url explicitly. */
+    json_object_object_add(json_object_object_get(live.deployment, "status"), "availableReplicas",
+                           json_object_new_int(0));
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    weather = status_of(&p, "weather");
+    assert_non_null(weather);
+    json_object *url = (json_object *)1;
+    assert_true(json_object_object_get_ex(weather, "url", &url));
+    assert_null(url);
+    assert_string_equal(cond_field(weather, CTL_ROUTE_READY, "status"), "False");
+    write_statuses(&f, &p);
+    ctl_plan_release(&p);
+    assert_null(json_object_object_get(json_object_object_get(
+        obj_named(&f, GW_KIND_TOOLROUTE, "weather")->root, "status"), "url"));
+    /* ...and once it says so, it is not written again. */
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    assert_int_equal(p.n_statuses, 0);
+    ctl_plan_release(&p);
+    live_release(&live);
+    free_objs(&f);
+}
+
+static int lists_pending(void *ctx, const char *url, const char *transport, char ***names, size_t *n, char **err)
+{
+    (void)url;
+    (void)transport;
+    (void)names;
+    (void)n;
+    (void)err;
+    (*(int *)ctx)++;
+    return -EAGAIN;
+}
+
+static int lists_ready(void *ctx, const char *url, const char *transport, char ***names, size_t *n, char **err)
+{
+    (void)ctx;
+    (void)url;
+    (void)transport;
+    (void)err;
+    char **out = calloc(3, sizeof(*out));
+    out[0] = strdup("get_weather");
+    out[1] = strdup("set_weather");
+    *names = out;
+    *n = 2;
+    return 0;
+}
+
+/* The planner never waits for an upstream: a list still being fetched
+ * means an empty plan and a requeue, not a route failed for want of it. */
+static void test_pending_tool_list_requeues_without_writing(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, TOOLGW TOOLCLASS
+              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: ext, namespace: team, generation: 1}\n"
+              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: "
+              "'https://mcp.example.com/mcp'}}, toolFilter: {allow: ['get_*']}}\n");
+    struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
+    int asked = 0;
+    struct ctl_plan_options o = OPT;
+    o.list_tools = lists_pending;
+    o.list_tools_ctx = &asked;
+    struct ctl_plan p;
+    assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
+    assert_int_equal(asked, 1);
+    assert_true(p.ours);
+    assert_true(p.requeue);
+    assert_int_equal(p.n_statuses + p.n_events, 0);
+    for (int i = 0; i < 3; i++)
+        assert_null(p.apply[i]);
+    ctl_plan_release(&p);
+    o.list_tools = lists_ready;
+    assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
     const char *cfg = json_object_get_string(json_object_object_get(
         json_object_object_get(p.apply[0], "data"), "config.yaml"));
-    assert_non_null(strstr(cfg, "team_weather:"));
-    assert_null(strstr(cfg, "team_gone"));
+    assert_non_null(strstr(cfg, "get_weather"));
+    assert_null(strstr(cfg, "set_weather"));
     ctl_plan_release(&p);
     free_objs(&f);
+}
+
+/* What kstatus reads: observedGeneration and exactly one of Ready,
+ * Reconciling, Stalled saying where the gateway stands. */
+static void test_summary_conditions_for_kstatus(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, GW("") AICLASS(OURS, DEFAULT_ANN));
+    struct ctl_live live = { 0 };
+    struct ctl_plan p;
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    json_object *st = p.statuses[0].status;
+    assert_int_equal(json_object_get_int64(json_object_object_get(st, "observedGeneration")), 3);
+    assert_string_equal(cond_field(st, CTL_COND_READY, "status"), "False");
+    assert_string_equal(cond_field(st, CTL_COND_RECONCILING, "status"), "True");
+    assert_string_equal(cond_field(st, CTL_COND_RECONCILING, "reason"), CTL_R_ROLLING_OUT);
+    assert_string_equal(cond_field(st, CTL_COND_STALLED, "status"), "False");
+    converge(&f, &p, &live);
+    ctl_plan_release(&p);
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    st = p.statuses[0].status;
+    assert_string_equal(cond_field(st, CTL_COND_READY, "status"), "True");
+    assert_string_equal(cond_field(st, CTL_COND_RECONCILING, "status"), "False");
+    assert_string_equal(cond_field(st, CTL_COND_STALLED, "status"), "False");
+    converge(&f, &p, &live);
+    ctl_plan_release(&p);
+    free_objs(&f);
+    live_release(&live);
+
+    /* A config patch that cannot be applied: Stalled, the others False. */
+    load_objs(&f, V1A1 "kind: AiGateway\nmetadata: {name: main, namespace: ai, uid: u-1, generation: 4, "
+                  "annotations: {ai-gateway-litellm.agentic-layer.ai/config-patch: 'model_list: 3'}}\n"
+                  "spec: {aiModels: [{name: gpt-4o, provider: openai}]}\n" AICLASS(OURS, DEFAULT_ANN));
+    memset(&live, 0, sizeof(live));
+    assert_int_equal(plan_first(&f, &live, &p), 0);
+    st = p.statuses[0].status;
+    assert_string_equal(cond_field(st, CTL_AI_CONFIGURED, "status"), "False");
+    assert_string_equal(cond_field(st, CTL_COND_STALLED, "status"), "True");
+    assert_string_equal(cond_field(st, CTL_COND_STALLED, "reason"), cond_field(st, CTL_AI_CONFIGURED, "reason"));
+    assert_string_equal(cond_field(st, CTL_COND_READY, "status"), "False");
+    assert_string_equal(cond_field(st, CTL_COND_RECONCILING, "status"), "False");
+    assert_int_equal(json_object_get_int64(json_object_object_get(st, "observedGeneration")), 4);
+    ctl_plan_release(&p);
+    free_objs(&f);
+}
+
+static void test_status_patch_removes_keys(void **state)
+{
+    (void)state;
+    json_object *old = yaml_obj("{url: 'http://a', conditions: [{type: Ready}], observedGeneration: 2}");
+    json_object *want = yaml_obj("{conditions: [{type: Ready}], observedGeneration: 2}");
+    json_object *patch = NULL;
+    assert_int_equal(ctl_status_patch(old, want, &patch), 0);
+    assert_non_null(patch);
+    json_object *url = (json_object *)1;
+    assert_true(json_object_object_get_ex(patch, "url", &url));
+    assert_null(url);
+    assert_int_equal(json_object_get_int(json_object_object_get(patch, "observedGeneration")), 2);
+    json_object_put(patch);
+    /* The same status, or one holding the removal as null: nothing to write. */
+    assert_int_equal(ctl_status_patch(want, want, &patch), 0);
+    assert_null(patch);
+    json_object *with_null = yaml_obj("{url: null, conditions: [{type: Ready}], observedGeneration: 2}");
+    assert_int_equal(ctl_status_patch(with_null, want, &patch), 0);
+    assert_null(patch);
+    /* No live status at all: the whole status. */
+    assert_int_equal(ctl_status_patch(NULL, want, &patch), 0);
+    assert_true(ctl_json_equal(patch, want));
+    json_object_put(patch);
+    json_object_put(with_null);
+    json_object_put(old);
+    json_object_put(want);
 }
 
 static void test_orphan_route_says_why(void **state)
@@ -264,6 +491,17 @@ static void test_orphan_route_says_why(void **state)
     assert_string_equal(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "status"), "False");
     assert_string_equal(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "reason"), "NoGateway");
     assert_non_null(strstr(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "message"), "not attached: "));
+    /* Waiting for a gateway is progress for kstatus, not failure. */
+    assert_string_equal(cond_field(p.statuses[0].status, CTL_COND_RECONCILING, "status"), "True");
+    assert_string_equal(cond_field(p.statuses[0].status, CTL_COND_STALLED, "status"), "False");
+    ctl_plan_release(&p);
+    /* A route that had a url (its gateway is gone) loses it explicitly. */
+    json_object_object_add(f.objs[0]->root, "status", yaml_obj("{url: 'http://tools.tg.svc.cluster.local/mcp/x'}"));
+    assert_int_equal(ctl_plan_orphan_route(f.objs[0], &set, &set, &OPT, &p), 0);
+    assert_int_equal(p.n_statuses, 1);
+    json_object *url = (json_object *)1;
+    assert_true(json_object_object_get_ex(p.statuses[0].status, "url", &url));
+    assert_null(url);
     ctl_plan_release(&p);
     free_objs(&f);
 }
@@ -277,6 +515,9 @@ int main(void)
         cmocka_unit_test(test_many_patch_notes_are_bounded_not_fatal),
         cmocka_unit_test(test_routes_get_exact_statuses),
         cmocka_unit_test(test_orphan_route_says_why),
+        cmocka_unit_test(test_summary_conditions_for_kstatus),
+        cmocka_unit_test(test_status_patch_removes_keys),
+        cmocka_unit_test(test_pending_tool_list_requeues_without_writing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
