@@ -1,6 +1,7 @@
 #include "doc.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -104,6 +105,13 @@ static json_object *resolve_plain(const char *s, size_t len)
         neg = *d == '-';
         d++;
     }
+    /* YAML 1.1's special floats, spelled as PyYAML accepts them. */
+    static const char *const infs[] = { ".inf", ".Inf", ".INF", NULL };
+    static const char *const nans[] = { ".nan", ".NaN", ".NAN", NULL };
+    if (str_in(d, infs))
+        return json_object_new_double(neg ? -INFINITY : INFINITY);
+    if (str_in(s, nans))
+        return json_object_new_double(NAN);
     int base = 0;
     if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X') && is_digits(d + 2, "0123456789abcdefABCDEF"))
         base = 16;
@@ -598,6 +606,13 @@ int gw_json_parse(const char *buf, size_t len, unsigned max_depth,
     enum json_tokener_error e = json_tokener_get_error(tok);
     size_t used = json_tokener_get_parse_end(tok);
     int rc = 0;
+    if (e == json_tokener_continue) {
+        /* A number or literal that ends the input is complete, but json-c
+         * waits for the byte after it: hand it one. */
+        o = json_tokener_parse_ex(tok, " ", 1);
+        e = json_tokener_get_error(tok);
+        used = len;
+    }
     if (e == json_tokener_continue) {
         rc = -EINVAL;
         if (ret_err)

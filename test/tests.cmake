@@ -56,3 +56,6 @@ if(CMOCKA_FOUND)
     set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/integration-c)
   endforeach()
 endif()
+
+# libFuzzer harnesses (clang only) and their brief run in the unit tests.
+include(${CMAKE_SOURCE_DIR}/test/fuzz/fuzz.cmake)
