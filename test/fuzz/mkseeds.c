@@ -103,20 +103,26 @@ static int seed_review(const char *base, size_t i, json_object *obj, const char 
     return rc;
 }
 
+/* The objects are v1alpha1 (the storage version): ask for the served
+ * v1beta1 and for v1alpha1 itself. */
 static int seed_conversion(const char *base, size_t i, json_object *obj)
 {
-    json_object *req = json_object_new_object();
-    json_object_object_add(req, "uid", json_object_new_string("0e3c5d1a-77b2-4c08-9f4e-1a2b3c4d5e6f"));
-    json_object_object_add(req, "desiredAPIVersion", json_object_new_string(GW_V1ALPHA1));
-    json_object *objs = json_object_new_array();
-    json_object_array_add(objs, dup_of(obj));
-    json_object_object_add(req, "objects", objs);
-    json_object *rv = json_object_new_object();
-    json_object_object_add(rv, "apiVersion", json_object_new_string("apiextensions.k8s.io/v1"));
-    json_object_object_add(rv, "kind", json_object_new_string("ConversionReview"));
-    json_object_object_add(rv, "request", req);
-    int rc = write_json(base, "conversion.json", i, rv, OUT_FLAGS);
-    json_object_put(rv);
+    static const char *const versions[] = { GW_GROUP "/v1beta1", GW_V1ALPHA1 };
+    int rc = 0;
+    for (size_t v = 0; rc == 0 && v < 2; v++) {
+        json_object *req = json_object_new_object();
+        json_object_object_add(req, "uid", json_object_new_string("0e3c5d1a-77b2-4c08-9f4e-1a2b3c4d5e6f"));
+        json_object_object_add(req, "desiredAPIVersion", json_object_new_string(versions[v]));
+        json_object *objs = json_object_new_array();
+        json_object_array_add(objs, dup_of(obj));
+        json_object_object_add(req, "objects", objs);
+        json_object *rv = json_object_new_object();
+        json_object_object_add(rv, "apiVersion", json_object_new_string("apiextensions.k8s.io/v1"));
+        json_object_object_add(rv, "kind", json_object_new_string("ConversionReview"));
+        json_object_object_add(rv, "request", req);
+        rc = write_json(base, v == 0 ? "to-v1beta1.json" : "to-v1alpha1.json", i, rv, OUT_FLAGS);
+        json_object_put(rv);
+    }
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 
+#include "admission.h"
 #include "patch.h"
 #include "yamlout.h"
 
@@ -105,11 +106,45 @@ static void test_patch_inf_reads_back(void **state)
     }
 }
 
+/* Messages quote what the request said, cut to a length; a cut inside a
+ * multi-byte character must not make the answer invalid UTF-8 (the answer
+ * must be strict JSON). The cut character becomes U+FFFD. */
+static void expect_clean_answer(const char *file, unsigned want_status, const char *want_text)
+{
+    size_t len = 0;
+    char *body = regression("admission", file, &len);
+    for (enum wh_endpoint ep = WH_EP_VALIDATE; ep <= WH_EP_MUTATE; ep++) {
+        struct wh_reply r;
+        memset(&r, 0, sizeof(r));
+        assert_int_equal(wh_handle(ep, body, len, &r), 0);
+        assert_int_equal(r.status, want_status);
+        json_object *o = NULL;
+        char *err = NULL;
+        if (gw_json_parse(r.body, r.body_len, 64, &o, &err) != 0)
+            fail_msg("answer is not strict JSON (%s): %s", err ? err : "?", r.body);
+        if (!strstr(r.body, want_text))
+            fail_msg("answer lacks \"%s\": %s", want_text, r.body);
+        json_object_put(o);
+        wh_reply_release(&r);
+    }
+    free(body);
+}
+
+static void test_answer_is_utf8_when_a_quote_is_cut(void **state)
+{
+    (void)state;
+    /* 99 ASCII bytes, then a two-byte character cut after its first byte. */
+    expect_clean_answer("kind-cut-inside-a-character", 200, "Kind=AAAAAAAAAA");
+    expect_clean_answer("kind-cut-inside-a-character", 200, "A\xef\xbf\xbd\",\"reason\"");
+    expect_clean_answer("review-kind-cut-inside-a-character", 400, "A\xef\xbf\xbd\\\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_bare_number_at_end),
         cmocka_unit_test(test_patch_inf_reads_back),
+        cmocka_unit_test(test_answer_is_utf8_when_a_quote_is_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
