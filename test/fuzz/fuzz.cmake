@@ -7,6 +7,7 @@
 # One entry per harness, "<name>:<seeds>": fuzz_<name>.c in this directory,
 # and the kind of seed corpus run.sh builds for it from test/testdata:
 #   yaml        the YAML files as they are (and their JSON renditions)
+#   list        each object as JSON, and a v1 List of each file's objects
 #   patch       the config-patch annotation texts found in them
 #   review      AdmissionReviews around each object (CREATE, UPDATE, DELETE)
 #   conversion  ConversionReviews around each object
@@ -18,6 +19,7 @@ set(GW_FUZZ_HARNESSES
   patch:patch
   validate:yaml
   admission:review
+  preview:list
   kubeconfig:kubeconfig
   watch:watch
   # Slot for the ConversionReview path once common/convert.h exists:

@@ -4,7 +4,10 @@
  *
  *   fuzz_mkseeds MODE OUTDIR FILE...
  *
- * MODE is json, patch, review, conversion or watch. Files (or documents)
+ * list makes one v1 List of every object of a file (a gateway with what it
+ * uses, the body POST /preview takes) and every object on its own.
+ *
+ * MODE is json, list, patch, review, conversion or watch. Files (or documents)
  * that do not load are skipped: they already seed the loader as they are.
  * Writes one file per seed into OUTDIR (which must exist). */
 #include <errno.h>
@@ -193,6 +196,24 @@ static int seed_watch(const char *base, json_object **docs, size_t n)
     return rc;
 }
 
+static int seed_list(const char *base, json_object **docs, size_t n)
+{
+    json_object *list = json_object_new_object(), *items = json_object_new_array();
+    json_object_object_add(list, "apiVersion", json_object_new_string("v1"));
+    json_object_object_add(list, "kind", json_object_new_string("List"));
+    json_object_object_add(list, "items", items);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (json_object_is_type(docs[i], json_type_object)) {
+            json_object_array_add(items, dup_of(docs[i]));
+            rc = write_json(base, "object.json", i, docs[i], OUT_FLAGS);
+        }
+    if (rc == 0 && json_object_array_length(items) > 1)
+        rc = write_json(base, "list.json", 0, list, OUT_FLAGS);
+    json_object_put(list);
+    return rc;
+}
+
 static int seed_file(const char *mode, const char *path)
 {
     char *text = NULL, *err = NULL;
@@ -214,9 +235,12 @@ static int seed_file(const char *mode, const char *path)
     while (parent > path && parent[-1] != '/')
         parent--;
     snprintf(base, sizeof(base), "%.*s-%s", (int)(slash - parent), parent, file);
+    bool whole = strcmp(mode, "watch") == 0 || strcmp(mode, "list") == 0;
     if (strcmp(mode, "watch") == 0)
         rc = n ? seed_watch(base, docs, n) : 0;
-    for (size_t i = 0; rc == 0 && i < n && strcmp(mode, "watch") != 0; i++) {
+    else if (strcmp(mode, "list") == 0)
+        rc = seed_list(base, docs, n);
+    for (size_t i = 0; rc == 0 && i < n && !whole; i++) {
         json_object *d = docs[i];
         if (strcmp(mode, "json") == 0) {
             rc = write_json(base, "plain.json", i, d, OUT_FLAGS);
@@ -240,12 +264,12 @@ static int seed_file(const char *mode, const char *path)
 
 int main(int argc, char **argv)
 {
-    static const char *const modes[] = { "json", "patch", "review", "conversion", "watch", NULL };
+    static const char *const modes[] = { "json", "list", "patch", "review", "conversion", "watch", NULL };
     bool known = false;
     for (const char *const *m = modes; argc > 1 && *m; m++)
         known = known || strcmp(argv[1], *m) == 0;
     if (argc < 3 || !known) {
-        fprintf(stderr, "usage: fuzz_mkseeds json|patch|review|conversion|watch OUTDIR FILE...\n");
+        fprintf(stderr, "usage: fuzz_mkseeds json|list|patch|review|conversion|watch OUTDIR FILE...\n");
         return 2;
     }
     outdir = argv[2];

@@ -126,7 +126,7 @@ make_seeds() {
     yaml) for f in "${yaml_files[@]}"; do cp "$f" "$dir/$(basename "$(dirname "$f")")-$(basename "$f")"; done
           "$out/fuzz_mkseeds" json "$dir" "${yaml_files[@]}" >/dev/null ;;
     kubeconfig) kubeconfig_seeds "$dir" ;;
-    patch|review|conversion|watch) "$out/fuzz_mkseeds" "$kind" "$dir" "${yaml_files[@]}" >/dev/null ;;
+    list|patch|review|conversion|watch) "$out/fuzz_mkseeds" "$kind" "$dir" "${yaml_files[@]}" >/dev/null ;;
     *) echo "run.sh: unknown seed kind $kind" >&2; return 1 ;;
   esac
 }
