@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "textutil.h"
 
 void wh_reply_init(struct wh_reply *r)
 {
@@ -63,64 +64,15 @@ int wh_arr_add(json_object *a, json_object *v)
     return 0;
 }
 
-/* Length of the UTF-8 sequence at p (RFC 3629: no overlong forms, no
- * surrogates, nothing past U+10FFFF), or 0 when the bytes there are not one. */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
-{
-    unsigned char c = p[0];
-    size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-             : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    if (n == 0 || n > avail)
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
-        (c == 0xf4 && p[1] > 0x8f))
-        return 0;
-    return n;
-}
-
-/* A copy of the serialized answer in which every byte that is not part of
- * valid UTF-8 is U+FFFD. Messages quote request text cut to a length, and a
- * cut can fall inside a character; JSON syntax is ASCII, so such bytes are
- * only ever inside strings. NULL when out of memory. */
-static char *utf8_copy(const char *s, size_t n, size_t *ret_len)
-{
-    size_t bad = 0;
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-        bad += k == 0;
-        i += k ? k : 1;
-    }
-    char *out = malloc(n + 2 * bad + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-        if (k) {
-            memcpy(out + o, s + i, k);
-            o += k;
-            i += k;
-        } else {
-            memcpy(out + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        }
-    }
-    out[o] = '\0';
-    *ret_len = o;
-    return out;
-}
-
 int wh_reply_json(struct wh_reply *out, unsigned status, json_object *o)
 {
     if (!o)
         return -ENOMEM;
     size_t len = 0, n = 0;
     const char *s = json_object_to_json_string_length(o, WH_JSON_OUT_FLAGS, &len);
-    char *copy = s ? utf8_copy(s, len, &n) : NULL;
+    /* Messages quote request text cut to a length; JSON syntax is ASCII,
+     * so bytes that are not UTF-8 can only be inside strings. */
+    char *copy = s ? gw_utf8_scrub(s, len, &n) : NULL;
     json_object_put(o);
     if (!copy)
         return -ENOMEM;

@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "textutil.h"
 
 #define FUZZ_CHECK(cond, ...)                                                   \
     do {                                                                        \
@@ -19,5 +22,15 @@
     } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* True when s is valid UTF-8 (gw_utf8_scrub leaves it as it is). */
+static inline int fuzz_is_utf8(const char *s)
+{
+    size_t len = strlen(s), n = 0;
+    char *copy = gw_utf8_scrub(s, len, &n);
+    int same = !copy || (n == len && memcmp(copy, s, len) == 0);
+    free(copy);
+    return same;
+}
 
 #endif

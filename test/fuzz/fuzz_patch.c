@@ -80,6 +80,8 @@ static void check_list(const struct gw_errlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
         FUZZ_CHECK(l->items[i].message && *l->items[i].message, "empty message");
+    for (size_t i = 0; i < l->n; i++)
+        FUZZ_CHECK(fuzz_is_utf8(l->items[i].message), "message is not UTF-8: %s", l->items[i].message);
 }
 
 static void merge_and_reload(const struct gw_object *gw)

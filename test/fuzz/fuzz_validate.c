@@ -2,7 +2,8 @@
  * input is a YAML or JSON stream of objects, each validated as the offline
  * `validate` command and the webhook do. Properties: the documented return
  * codes, every message names a field path or the whole object and says
- * something, and an object that is not ours is refused with a reason. */
+ * something in valid UTF-8 (the loader only lets UTF-8 in), and an object
+ * that is not ours is refused with a reason. */
 #include <errno.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ static void check_list(const struct gw_errlist *l)
         const struct gw_issue *it = &l->items[i];
         FUZZ_CHECK(it->field && it->message && it->body, "entry %zu incomplete", i);
         FUZZ_CHECK(*it->message, "entry %zu has an empty message", i);
+        FUZZ_CHECK(fuzz_is_utf8(it->message), "entry %zu is not UTF-8: %s", i, it->message);
         FUZZ_CHECK(!*it->field || strncmp(it->message, it->field, strlen(it->field)) == 0,
                    "message \"%s\" does not start with its field \"%s\"", it->message, it->field);
     }

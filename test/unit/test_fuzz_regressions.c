@@ -9,6 +9,7 @@
 
 #include "admission.h"
 #include "patch.h"
+#include "textutil.h"
 #include "yamlout.h"
 
 static char *regression(const char *harness, const char *name, size_t *ret_len)
@@ -139,12 +140,72 @@ static void test_answer_is_utf8_when_a_quote_is_cut(void **state)
     expect_clean_answer("review-kind-cut-inside-a-character", 400, "A\xef\xbf\xbd\\\"");
 }
 
+static bool is_utf8(const char *s)
+{
+    size_t len = strlen(s), n = 0;
+    char *copy = gw_utf8_scrub(s, len, &n);
+    assert_non_null(copy);
+    bool same = n == len && memcmp(copy, s, len) == 0;
+    free(copy);
+    return same;
+}
+
+/* A field path quotes a map key cut to 200 bytes; with a key of two-byte
+ * characters the cut falls inside one. Every message stays UTF-8 (they go
+ * into answers, status and Events), the cut character becoming U+FFFD. */
+static void test_field_path_cut_inside_a_character(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *text = regression("validate", "label-key-cut-inside-a-character.yaml", &len);
+    struct verdict v;
+    verdict_of(text, &v);
+    assert_int_equal(v.rc, 0);
+    assert_true(v.errors.n > 0);
+    bool cut = false;
+    for (size_t i = 0; i < v.errors.n; i++) {
+        const struct gw_issue *it = &v.errors.items[i];
+        if (!is_utf8(it->message) || !is_utf8(it->field) || !is_utf8(it->body))
+            fail_msg("error %zu is not UTF-8: %s", i, it->message);
+        cut = cut || strstr(it->field, "\xef\xbf\xbd]") != NULL;
+    }
+    assert_true(cut);
+    verdict_free(&v);
+    free(text);
+    /* The scrubber itself: valid text unchanged, each stray byte one U+FFFD. */
+    size_t n = 0;
+    char *s = gw_utf8_scrub("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10, &n);
+    assert_int_equal(n, 10);
+    assert_memory_equal(s, "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10);
+    free(s);
+    static const struct {
+        const char *in;
+        size_t len;
+        const char *out;
+    } bad[] = {
+        { "x\xc3", 2, "x\xef\xbf\xbd" },                              /* cut two-byte */
+        { "\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd" },                 /* cut three-byte */
+        { "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" },                 /* overlong */
+        { "\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },  /* surrogate */
+        { "\xf4\x90\x80\x80", 4, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+        { "\xffz", 2, "\xef\xbf\xbdz" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        s = gw_utf8_scrub(bad[i].in, bad[i].len, &n);
+        assert_non_null(s);
+        assert_string_equal(s, bad[i].out);
+        assert_int_equal(n, strlen(bad[i].out));
+        free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_bare_number_at_end),
         cmocka_unit_test(test_patch_inf_reads_back),
         cmocka_unit_test(test_answer_is_utf8_when_a_quote_is_cut),
+        cmocka_unit_test(test_field_path_cut_inside_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
