@@ -164,8 +164,10 @@ for entry in "${entries[@]}"; do
     "$out/corpus/$name" "$out/seeds/$name" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+  rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
   cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -1)
-  summary+=("$(printf '%-11s %s execs, %s/s, %s' "$name" "${execs:-?}" "${rate:-?}" "${cov:-?}")")
+  summary+=("$(printf '%-11s %s execs, %s/s, %s, peak RSS %s MB' "$name" "${execs:-?}" "${rate:-?}" \
+    "${cov:-?}" "${rss:-?}")")
   if [ "$rc" -ne 0 ]; then
     echo "fuzz $name: FAILED (exit $rc); the input is under $out/artifacts/$name/; reproduce with $bin FILE" >&2
     grep -E 'ERROR: |property failed|runtime error|SUMMARY' "$log" | head -10 >&2 || true
