@@ -1,11 +1,13 @@
 # Entry points. The README's two commands are `make demo` and `make test`.
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 BIN        := $(BUILD)/litellm-gateway-operator
 
 .PHONY: all build build-release build-asan deps test test-unit test-integration test-e2e \
-        demo demo-down cluster-up cluster-down golden bench clean
+        demo demo-down cluster-up cluster-down golden bench fuzz clean
 
 all: build
 
@@ -62,5 +64,10 @@ bench: build-release
 	bench/run.sh
 	bench/controller/run.sh
 
+# Every libFuzzer harness (test/fuzz/), FUZZ_SECONDS each, built with clang
+# in $(BUILD_FUZZ); crashes land in $(BUILD_FUZZ)/fuzz/artifacts/.
+fuzz:
+	test/fuzz/run.sh --build-dir $(BUILD_FUZZ) --seconds $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) build-release
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) build-release

@@ -249,6 +249,13 @@ int gw_json_parse(const char *buf, size_t len, unsigned max_depth,
     size_t used = json_tokener_get_parse_end(tok);
     int rc = 0;
     if (e == json_tokener_continue) {
+        /* A number or literal that ends the input is complete, but json-c
+         * waits for the byte after it: hand it one. */
+        o = json_tokener_parse_ex(tok, " ", 1);
+        e = json_tokener_get_error(tok);
+        used = len;
+    }
+    if (e == json_tokener_continue) {
         rc = -EINVAL;
         if (ret_err)
             *ret_err = strdup("truncated JSON");

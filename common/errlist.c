@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "textutil.h"
 
 void errlist_init(struct gw_errlist *l)
 {
@@ -103,9 +104,12 @@ int errlist_add(struct gw_errlist *l, enum gw_errtype t, const char *field,
     }
     sb_adds(&msg, sb_str(&body));
     struct gw_issue it = { .type = t };
-    it.field = strdup(field ? field : "");
-    it.body = sb_detach(&body, NULL);
-    it.message = sb_detach(&msg, NULL);
+    /* Fields and values are quoted cut to a length: keep the text UTF-8. */
+    it.field = gw_utf8_scrub(field ? field : "", field ? strlen(field) : 0, NULL);
+    it.body = sb_failed(&body) ? NULL : gw_utf8_scrub(sb_str(&body), body.len, NULL);
+    it.message = sb_failed(&msg) ? NULL : gw_utf8_scrub(sb_str(&msg), msg.len, NULL);
+    sb_release(&body);
+    sb_release(&msg);
     if (!it.field || !it.body || !it.message || errlist_push(l, &it) < 0) {
         free(it.field);
         free(it.body);

@@ -33,4 +33,10 @@ void gw_sha256_hex(const void *data, size_t len, char out[65]);
  * the ConfigMap in clear text), no whitespace or control characters. Returns
  * NULL when fine, else the reason. */
 const char *gw_url_check(const char *url);
+
+/* A NUL-terminated copy of s[0..len) in which every byte that is not part
+ * of valid UTF-8 (RFC 3629) is replaced by U+FFFD. Messages quote input cut
+ * to a length, and a cut can fall inside a character. Caller frees; NULL
+ * when out of memory. *ret_len (when not NULL) gets the copy's length. */
+char *gw_utf8_scrub(const char *s, size_t len, size_t *ret_len);
 #endif

@@ -76,3 +76,6 @@ set_tests_properties(unit/yaml11-pyyaml PROPERTIES LABELS unit)
 add_test(NAME unit/validate-cli
   COMMAND ${CMAKE_SOURCE_DIR}/test/checks/test_validate_cli.sh $<TARGET_FILE:litellm-gateway-operator>)
 set_tests_properties(unit/validate-cli PROPERTIES LABELS unit)
+
+# libFuzzer harnesses (clang only) and their brief run in the unit tests.
+include(${CMAKE_SOURCE_DIR}/test/fuzz/fuzz.cmake)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "textutil.h"
 
 void wh_reply_init(struct wh_reply *r)
 {
@@ -67,13 +68,11 @@ int wh_reply_json(struct wh_reply *out, unsigned status, json_object *o)
 {
     if (!o)
         return -ENOMEM;
-    size_t n = 0;
-    const char *s = json_object_to_json_string_length(o, WH_JSON_OUT_FLAGS, &n);
-    char *copy = s ? malloc(n + 1) : NULL;
-    if (copy) {
-        memcpy(copy, s, n);
-        copy[n] = '\0';
-    }
+    size_t len = 0, n = 0;
+    const char *s = json_object_to_json_string_length(o, WH_JSON_OUT_FLAGS, &len);
+    /* Messages quote request text cut to a length; JSON syntax is ASCII,
+     * so bytes that are not UTF-8 can only be inside strings. */
+    char *copy = s ? gw_utf8_scrub(s, len, &n) : NULL;
     json_object_put(o);
     if (!copy)
         return -ENOMEM;

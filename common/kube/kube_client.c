@@ -948,6 +948,26 @@ static int watch_feed(struct watch_ctx *w, const char *p, size_t len)
     return 0;
 }
 
+int kube_watch_parse(const char *buf, size_t len, size_t chunk, kube_watch_fn fn, void *ud,
+                     char **ret_err)
+{
+    struct watch_ctx w = { .fn = fn, .ud = ud };
+    sb_init(&w.line, KUBE_MAX_EVENT_BYTES);
+    int rc = 0;
+    for (size_t off = 0; rc == 0 && off < len;) {
+        size_t n = chunk && chunk < len - off ? chunk : len - off;
+        rc = watch_feed(&w, buf + off, n);
+        off += n;
+    }
+    if (rc != 0 && w.err && ret_err) {
+        *ret_err = w.err;
+        w.err = NULL;
+    }
+    free(w.err);
+    sb_release(&w.line);
+    return rc;
+}
+
 static size_t watch_write(char *p, size_t size, size_t n, void *ud)
 {
     struct watch_ctx *w = ud;

@@ -194,6 +194,18 @@ struct kube_watch_opts {
 int kube_watch(struct kube_client *c, const struct kube_resource *res, const char *ns,
                const struct kube_watch_opts *opts, kube_watch_fn fn, void *ud);
 
+/* Splits watch-response bytes into events the way kube_watch does with what
+ * the server streams: one JSON event per line, "\r" and blank lines
+ * ignored, each line capped at KUBE_MAX_EVENT_BYTES. buf is fed in pieces of
+ * chunk bytes (0 = all at once), as libcurl hands a body over; a last line
+ * without its newline is not an event. fn is called as kube_watch calls it.
+ * Returns 0, the callback's non-zero value, -EBADMSG (an unreadable event),
+ * -E2BIG or -ENOMEM; on a parse or size failure *ret_err (caller frees,
+ * when ret_err != NULL) says why. The parser on its own, for the fuzzer and
+ * the unit tests. */
+int kube_watch_parse(const char *buf, size_t len, size_t chunk, kube_watch_fn fn, void *ud,
+                     char **ret_err);
+
 /* ---- helpers ----------------------------------------------------------- */
 
 /* Any request by path ("/api/v1/namespaces"), for what the typed calls do

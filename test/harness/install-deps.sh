@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config git ca-certificates curl openssl
       libmicrohttpd-dev libgnutls28-dev libssl-dev libjson-c-dev libyaml-dev
       libcurl4-openssl-dev libcmocka-dev valgrind python3 python3-venv python3-yaml
-      iproute2 procps psmisc wrk lua5.4 lua-dkjson)
+      iproute2 procps psmisc wrk lua5.4 lua-dkjson
+      clang libclang-rt-14-dev)  # libFuzzer harnesses (test/fuzz)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
