@@ -27,7 +27,6 @@ import http.client
 import json
 import os
 import pathlib
-import shutil
 import signal
 import socket
 import ssl
@@ -41,6 +40,7 @@ import pytest
 import yaml
 
 from conftest import REPO, HARNESS, free_port
+from local_install import Projection, write_kustomization
 
 OP_NS = "litellm-gateway-operator"
 OP_SA = "litellm-gateway-operator"
@@ -96,60 +96,6 @@ def ai_gateway(ns, name, models=(("gpt-4o", "openai"),)):
 def dry_run_create(api, obj):
     ns = obj["metadata"]["namespace"]
     return api.request("POST", f"/apis/{GROUP}/v1alpha1/namespaces/{ns}/aigateways?dryRun=All", obj)
-
-
-# --- the kubelet's Secret projection -----------------------------------------
-
-class Projection:
-    """Writes a Secret's keys into a directory the way the kubelet's atomic
-    writer does: a fresh timestamped directory, a `..data_tmp` symlink to it
-    renamed over `..data`, and one symlink per key into `..data`. Refreshes
-    whenever the Secret's resourceVersion changes."""
-
-    def __init__(self, api, ns, name, directory):
-        self.api, self.path = api, f"/api/v1/namespaces/{ns}/secrets/{name}"
-        self.dir = pathlib.Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.version = None
-        self.updates = 0
-        self.first = threading.Event()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                secret = self.api.get(self.path)
-            except OSError:
-                secret = None
-            if secret and secret["metadata"]["resourceVersion"] != self.version and \
-                    (secret.get("data") or {}).get("tls.crt"):
-                self.write(secret["data"])
-                self.version = secret["metadata"]["resourceVersion"]
-                self.updates += 1
-                self.first.set()
-            self.stop.wait(0.2)
-
-    def write(self, data):
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("..%Y_%m_%d_%H_%M_%S.%f")
-        new = self.dir / stamp
-        new.mkdir(mode=0o750)
-        for key, value in data.items():
-            (new / key).write_bytes(base64.b64decode(value))
-            (new / key).chmod(0o440)
-        data_link = self.dir / "..data"
-        old = os.readlink(data_link) if data_link.is_symlink() else None
-        tmp = self.dir / "..data_tmp"
-        if tmp.is_symlink():
-            tmp.unlink()
-        os.symlink(stamp, tmp)
-        os.rename(tmp, data_link)
-        for key in data:
-            link = self.dir / key
-            if not link.is_symlink():
-                os.symlink(f"..data/{key}", link)
-        if old:
-            shutil.rmtree(self.dir / old, ignore_errors=True)
 
 
 # --- fixtures ----------------------------------------------------------------
@@ -213,38 +159,12 @@ def cert_manager(cluster, cert_manager_dir, tmp_path_factory):
 
 
 def make_kustomization(cluster, tmp_path_factory, webhook_port):
-    """Deploy/ itself, plus the test's patch: both webhooks by URL at the
-    local process, and 127.0.0.1 in the serving certificate."""
-    d = tmp_path_factory.mktemp("install-kustomization")
-    rel = os.path.relpath(REPO / "deploy", d)
-    patches = [
-        {"target": {"kind": "MutatingWebhookConfiguration", "name": WEBHOOK_CFG},
-         "patch": json.dumps([{"op": "replace", "path": "/webhooks/0/clientConfig",
-                               "value": {"url": f"https://127.0.0.1:{webhook_port}/mutate"}}])},
-        {"target": {"kind": "ValidatingWebhookConfiguration", "name": WEBHOOK_CFG},
-         "patch": json.dumps([{"op": "replace", "path": "/webhooks/0/clientConfig",
-                               "value": {"url": f"https://127.0.0.1:{webhook_port}/validate"}}])},
-        {"target": {"kind": "Certificate", "name": CERT},
-         "patch": json.dumps([{"op": "add", "path": "/spec/ipAddresses", "value": ["127.0.0.1"]}])},
-    ]
-    # CRDs converted by the operator's webhook (when they are) are pointed
-    # at the local process the same way.
-    rendered = list(yaml.safe_load_all(cluster.kubectl("kustomize", str(REPO / "deploy")).stdout))
-    for doc in rendered:
-        if doc and doc["kind"] == "CustomResourceDefinition" and \
-                ((doc["spec"].get("conversion") or {}).get("webhook") or {}).get("clientConfig", {}).get("service"):
-            patches.append({"target": {"kind": "CustomResourceDefinition", "name": doc["metadata"]["name"]},
-                            "patch": json.dumps([{"op": "replace", "path": "/spec/conversion/webhook/clientConfig",
-                                                  "value": {"url": f"https://127.0.0.1:{webhook_port}/convert"}}])})
-    (d / "kustomization.yaml").write_text(yaml.safe_dump({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-        "resources": [rel],
-        # The other suites' gateways name no class: mark ours default.
-        "components": [os.path.join(rel, "default-classes")],
-        "patches": patches}))
-    return d
-
-
+    """deploy/ itself, plus the test's patch (test/harness/local_install.py):
+    both webhooks by URL at the local process, 127.0.0.1 in the serving
+    certificate, the classes marked default for the other suites."""
+    rendered = yaml.safe_load_all(cluster.kubectl("kustomize", str(REPO / "deploy")).stdout)
+    crds = [d for d in rendered if d and d["kind"] == "CustomResourceDefinition"]
+    return write_kustomization(tmp_path_factory.mktemp("install-kustomization"), webhook_port, crds)
 
 
 @pytest.fixture(scope="module")
@@ -301,7 +221,7 @@ def installed(cluster, cert_manager, tmp_path_factory, webhook_port):
                                stderr=subprocess.STDOUT, text=True,
                                env=dict(cluster.env, WAIT_SECONDS="180",
                                         KUBECTL=f"{cluster.bin_dir / 'kubectl'} --kubeconfig {cluster.kubeconfig}"))
-    proj = Projection(api, OP_NS, CERT_SECRET, work / "certs")
+    proj = Projection(lambda: api.get(f"/api/v1/namespaces/{OP_NS}/secrets/{CERT_SECRET}"), work / "certs")
     proj.thread.start()
     op = None
     try:
