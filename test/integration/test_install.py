@@ -424,7 +424,7 @@ def test_service_account_can_do_exactly_what_is_granted(cluster, installed):
         ("list", "leases.coordination.k8s.io", None, OP_NS), ("watch", "leases.coordination.k8s.io", None, OP_NS),
         ("patch", "leases.coordination.k8s.io", None, OP_NS), ("delete", "leases.coordination.k8s.io", None, OP_NS),
         ("get", "leases.coordination.k8s.io", None, "default"), ("create", "pods", None, None),
-        ("create", "serviceaccounts/token", None, OP_NS), ("list", "namespaces", None, None),
+        ("create", "serviceaccounts", "token", OP_NS), ("list", "namespaces", None, None),
         ("update", "validatingwebhookconfigurations.admissionregistration.k8s.io", None, None),
         ("escalate", "clusterroles.rbac.authorization.k8s.io", None, None),
     ]
