@@ -340,10 +340,18 @@ def _webhook_port(installed):
 def test_apply_refused_and_defaulted_through_the_webhook(cluster, installed, ns):
     op = installed["op"]
     before = mutate_calls(op)
+    denied = metric_sum(op, "", "_requests_total{", 'endpoint="validate"', 'kind="AiGateway"',
+                        'verdict="denied"')
     bad = ai_gateway(ns, "bad", models=(("m", "openai"), ("m", "openai")))
     p = cluster.apply(yaml.safe_dump(bad), check=False)
     assert p.returncode != 0
-    assert VALIDATE in p.stderr and "spec.aiModels" in p.stderr, p.stderr
+    assert "spec.aiModels[1].name" in p.stderr, p.stderr
+    assert metric_sum(op, "", "_requests_total{", 'endpoint="validate"', 'kind="AiGateway"',
+                      'verdict="denied"') > denied, "the refusal did not come from the webhook"
+    # The API server's own answer names the webhook.
+    status, text = installed["api"].request("POST", f"/apis/{GROUP}/v1alpha1/namespaces/{ns}/aigateways", bad)
+    assert status in (400, 422), (status, text)
+    assert json.loads(text)["message"].startswith(f'admission webhook "{VALIDATE}" denied'), text
     cluster.apply(yaml.safe_dump(ai_gateway(ns, "good")))
     gw = cluster.get_json("aigateway", "good", ns)
     assert gw["spec"]["port"] == 80

@@ -40,6 +40,7 @@ import (
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	controllerpkg "github.com/cert-manager/cert-manager/pkg/controller"
 	"github.com/cert-manager/cert-manager/pkg/controller/cainjector"
+	"github.com/cert-manager/cert-manager/pkg/util"
 
 	// Each import registers its controller with controllerpkg.Known().
 	_ "github.com/cert-manager/cert-manager/pkg/controller/certificaterequests/approver"
@@ -154,6 +155,8 @@ func runInjector(ctx context.Context, kubeconfig, namespace string) error {
 	if err != nil {
 		return err
 	}
+	// The injector's field manager is derived from the user agent.
+	cfg = util.RestConfigWithUserAgent(cfg, "cainjector")
 	scheme := runtime.NewScheme()
 	utilruntime.Must(kscheme.AddToScheme(scheme))
 	utilruntime.Must(cmapi.AddToScheme(scheme))
