@@ -512,3 +512,11 @@ def test_image_matches_the_version_and_the_dockerfile():
     assert re.fullmatch(r"debian:\d+\.\d+-slim(@sha256:[0-9a-f]{64})?", base), base
     froms = re.findall(r"^FROM (\S+)", docker, re.M)
     assert froms and all(f == "${DEBIAN_IMAGE}" for f in froms), froms
+
+
+def test_suites_run_the_operator_as_its_service_account(cluster):
+    """cluster-up.sh hands the suites a kubeconfig of the ServiceAccount's
+    own token (TokenRequest); conftest starts every operator with it."""
+    assert cluster.operator_kubeconfig, "no operator kubeconfig from cluster-up.sh"
+    p = cluster.kubectl("--kubeconfig", cluster.operator_kubeconfig, "auth", "whoami", "-o", "json")
+    assert json.loads(p.stdout)["status"]["userInfo"]["username"] == SA_USER
