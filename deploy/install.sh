@@ -35,6 +35,19 @@ for crd in issuers.cert-manager.io certificates.cert-manager.io; do
   fi
 done
 
+# The CRDs first: kubectl maps every object of an apply before it creates
+# any, so the classes (custom resources) of a first install would be
+# refused if their CRDs came in the same apply.
+crds=$($kubectl kustomize "$dir" | awk '
+  function flush() { if (crd) { if (n++) print "---"; printf "%s", doc } doc = ""; crd = 0 }
+  /^---$/ { flush(); next }
+  { doc = doc $0 "\n"; if ($0 == "kind: CustomResourceDefinition") crd = 1 }
+  END { flush() }')
+if [ -n "$crds" ]; then
+  say "applying the CRDs of $dir"
+  printf '%s\n' "$crds" | $kubectl apply -f -
+  printf '%s\n' "$crds" | $kubectl wait --for=condition=Established --timeout=60s -f - >/dev/null
+fi
 say "applying $dir"
 $kubectl apply -k "$dir"
 [ "$wait_s" = 0 ] && exit 0
