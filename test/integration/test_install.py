@@ -447,6 +447,7 @@ def test_forced_renewal_under_load_fails_no_request(cluster, installed):
     reloads = metric_sum(op, "", "certificate_reloads_total", 'result="success"')
     counts = {"ok": 0, "failed": 0}
     errors = []
+    lock = threading.Lock()
     stop = threading.Event()
 
     def load(worker):
@@ -460,9 +461,10 @@ def test_forced_renewal_under_load_fails_no_request(cluster, installed):
             except OSError as e:
                 status, text = 0, str(e)
             good = status == 201 if valid else (status in (400, 422) and VALIDATE in text)
-            counts["ok" if good else "failed"] += 1
-            if not good and len(errors) < 5:
-                errors.append((status, text[:300]))
+            with lock:
+                counts["ok" if good else "failed"] += 1
+                if not good and len(errors) < 5:
+                    errors.append((status, text[:300]))
             i += 1
 
     threads = [threading.Thread(target=load, args=(w,)) for w in range(4)]
