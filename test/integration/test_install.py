@@ -227,6 +227,7 @@ def installed(cluster, cert_manager, tmp_path_factory, webhook_port):
     try:
         assert proj.first.wait(180), "the Certificate's Secret never appeared:\n" + \
             cluster.kubectl("-n", OP_NS, "describe", "certificate", check=False).stdout
+        issued = time.monotonic() - t0
         deployment = next(d for d in yaml.safe_load_all(cluster.kubectl("kustomize", str(kdir)).stdout)
                           if d and d["kind"] == "Deployment")
         container = deployment["spec"]["template"]["spec"]["containers"][0]
@@ -261,7 +262,8 @@ def installed(cluster, cert_manager, tmp_path_factory, webhook_port):
         out, _ = install.communicate(timeout=240)
         assert install.returncode == 0, out
         assert first_admitted is not None, "no request was admitted through the webhook:\n" + op.text()[-3000:]
-        print(f"\n[figures] apply -> first request admitted through the webhook: {first_admitted:.2f} s")
+        print(f"\n[figures] apply -> serving certificate issued (cert-manager): {issued:.2f} s; "
+              f"apply -> first request admitted through the webhook: {first_admitted:.2f} s")
         yield {"api": api, "op": op, "projection": proj, "dir": kdir, "work": work,
                "probe_ns": probe_ns, "install_output": out, "first_admitted": first_admitted}
     finally:
@@ -522,3 +524,26 @@ def test_suites_run_the_operator_as_its_service_account(cluster):
     assert cluster.operator_kubeconfig, "no operator kubeconfig from cluster-up.sh"
     p = cluster.kubectl("--kubeconfig", cluster.operator_kubeconfig, "auth", "whoami", "-o", "json")
     assert json.loads(p.stdout)["status"]["userInfo"]["username"] == SA_USER
+
+
+def test_operator_pods_pass_restricted_pod_security(cluster, installed):
+    """The namespace enforces Pod Security "restricted"; the ReplicaSet's
+    pods are admitted (they stay Pending: no kubelet here), two of them,
+    with probes on the health port and a memory request and limit."""
+    ns_labels = cluster.get_json("namespace", OP_NS)["metadata"]["labels"]
+    assert ns_labels.get("pod-security.kubernetes.io/enforce") == "restricted"
+    pods = cluster.wait_for("two operator pods", lambda: (lambda items: items if len(items) == 2 else None)(
+        cluster.get_json("pods", namespace=OP_NS, check=False)["items"]), timeout=60)
+    spec = pods[0]["spec"]
+    c = spec["containers"][0]
+    assert c["image"].startswith("ghcr.io/agentic-layer/litellm-gateway-operator:")
+    health = next(p["containerPort"] for p in c["ports"] if p["name"] == "health")
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert c[probe]["httpGet"]["port"] in ("health", health), probe
+    assert c["resources"]["requests"]["memory"] and c["resources"]["limits"]["memory"]
+    assert f"--health-port={health}" in c["args"]
+    pdb = cluster.get_json("poddisruptionbudget", "litellm-gateway-operator", OP_NS)
+    assert pdb["spec"]["minAvailable"] == 1
+    rs_events = cluster.kubectl("-n", OP_NS, "get", "events", "--field-selector", "reason=FailedCreate",
+                                "-o", "name").stdout.strip()
+    assert not rs_events, cluster.kubectl("-n", OP_NS, "get", "events").stdout
