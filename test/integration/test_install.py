@@ -416,6 +416,20 @@ def test_service_account_can_do_exactly_what_is_granted(cluster, installed):
         for res in rule["resources"]:
             for verb in rule["verbs"]:
                 granted.add((verb, f"{res}.{rule['apiGroups'][0]}", None, OP_NS))
+    # What the code calls (common/kube/informer.c, leader.c, controller/*.c),
+    # written out: a grant added to deploy/rbac without a caller fails here.
+    contract = [f"{r}.{GROUP}" for r in ("aigateways", "toolgateways", "toolroutes", "guards",
+                                        "guardrailproviders", "toolservers")]
+    classes = [f"{r}.{GROUP}" for r in ("aigatewayclasses", "toolgatewayclasses")]
+    expected = {(v, r, None, None) for r in contract for v in ("list", "watch")}
+    expected |= {(v, r, None, None) for r in classes for v in ("get", "list", "watch", "create")}
+    expected |= {("patch", f"{r}.{GROUP}", "status", None) for r in ("aigateways", "toolgateways", "toolroutes")}
+    expected |= {("update", f"{r}.{GROUP}", "finalizers", None) for r in ("aigateways", "toolgateways")}
+    expected |= {(v, r, None, None) for r in ("configmaps", "services", "deployments.apps")
+                 for v in ("list", "watch", "create", "patch")}
+    expected |= {("list", "secrets", None, None), ("watch", "secrets", None, None), ("create", "events", None, None)}
+    expected |= {(v, "leases.coordination.k8s.io", None, OP_NS) for v in ("get", "create", "update")}
+    assert granted == expected, {"granted, not called": granted - expected, "called, not granted": expected - granted}
     denied_wrongly = [g for g in granted if not can_i(cluster, g[0], g[1], ns=g[3], subresource=g[2])]
     assert not denied_wrongly, denied_wrongly
     # What the code never calls is not granted.
