@@ -1,5 +1,12 @@
-# Multi-stage build of the same CMake target the README builds.
-FROM debian:bookworm-slim AS build
+# Multi-stage build of the same CMake target as `make build`. The image is
+# ghcr.io/agentic-layer/litellm-gateway-operator:<VERSION>, VERSION being the
+# project VERSION in CMakeLists.txt, which is also the tag deploy/ installs:
+#   docker build --build-arg VERSION=0.1.0 -t ghcr.io/agentic-layer/litellm-gateway-operator:0.1.0 .
+# Base images are pinned to an exact Debian point release; to pin by digest
+# as well, append @sha256:... to both FROM lines.
+ARG DEBIAN_IMAGE=debian:12.12-slim
+
+FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config ca-certificates \
       libmicrohttpd-dev libgnutls28-dev libssl-dev libjson-c-dev libyaml-dev \
@@ -16,7 +23,11 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
  && cmake --build build -j"$(nproc)" --target litellm-gateway-operator \
  && strip build/litellm-gateway-operator
 
-FROM debian:bookworm-slim
+FROM ${DEBIAN_IMAGE}
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="litellm-gateway-operator" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="https://github.com/agentic-layer/litellm-gateway-operator"
 RUN apt-get update && apt-get install -y --no-install-recommends \
       ca-certificates libmicrohttpd12 libgnutls30 libssl3 libjson-c5 libyaml-0-2 libcurl4 \
  && rm -rf /var/lib/apt/lists/*
@@ -24,4 +35,4 @@ COPY --from=build /src/build/litellm-gateway-operator /usr/local/bin/litellm-gat
 USER 65532:65532
 EXPOSE 9443 8080
 ENTRYPOINT ["/usr/local/bin/litellm-gateway-operator"]
-CMD ["serve", "--cert-dir=/tmp/k8s-webhook-server/serving-certs", "--leader-elect"]
+CMD ["serve", "--cert-dir=/certs", "--leader-elect"]

@@ -3,8 +3,17 @@
 # kube-controller-manager (garbage collection, Deployments), built from
 # source by build-binaries.sh. No kubelet, no container runtime.
 #
+# The API server runs with the OwnerReferencesPermissionEnforcement
+# admission plugin (as OpenShift does), so setting blockOwnerDeletion needs
+# update on the owner's finalizers. The operator's namespace, ServiceAccount
+# and RBAC (deploy/namespace, deploy/rbac) are installed, and
+# operator.kubeconfig holds a token of that ServiceAccount (TokenRequest,
+# 48 h, renewed on every run), so tests can run the operator with exactly
+# the permissions an install grants it.
+#
 # State lives in $LGO_STATE_DIR (default: .local/ in the repository):
 #   kubeconfig   admin kubeconfig (client cert, system:masters)
+#   operator.kubeconfig  the operator ServiceAccount's token
 #   env          shell settings: KUBECONFIG, LGO_BIN_DIR, ports, pids
 #   logs/        one log per component
 #   pki/, etcd/  certificates and etcd's data
@@ -34,9 +43,42 @@ BIN_DIR="$("$REPO_ROOT/test/harness/build-binaries.sh")"
 
 alive() { [ -f "$STATE/pids/$1" ] && kill -0 "$(cat "$STATE/pids/$1")" 2>/dev/null; }
 
+# The operator's ServiceAccount and RBAC exactly as deploy/ installs them,
+# and a kubeconfig with a fresh token of that ServiceAccount.
+OPERATOR_NS=litellm-gateway-operator
+OPERATOR_SA=litellm-gateway-operator
+operator_identity() {
+  local k=("$BIN_DIR/kubectl" --kubeconfig "$STATE/kubeconfig")
+  "${k[@]}" apply -k "$REPO_ROOT/deploy/namespace" >/dev/null
+  "${k[@]}" apply -k "$REPO_ROOT/deploy/rbac" >/dev/null
+  local token server
+  token=$("${k[@]}" -n "$OPERATOR_NS" create token "$OPERATOR_SA" --duration=48h)
+  server=$("${k[@]}" config view -o jsonpath='{.clusters[0].cluster.server}')
+  umask 077
+  cat > "$STATE/operator.kubeconfig.tmp" <<KCFG
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: $server
+    certificate-authority: $STATE/pki/ca.crt
+users:
+- name: $OPERATOR_SA
+  user:
+    token: $token
+contexts:
+- name: operator
+  context: {cluster: local, user: $OPERATOR_SA, namespace: $OPERATOR_NS}
+current-context: operator
+KCFG
+  mv -f "$STATE/operator.kubeconfig.tmp" "$STATE/operator.kubeconfig"
+}
+
 if [ -f "$STATE/env" ] && alive etcd && alive kube-apiserver && alive kube-controller-manager \
    && "$BIN_DIR/kubectl" --kubeconfig "$STATE/kubeconfig" get --raw /readyz >/dev/null 2>&1; then
   log "control plane already running ($STATE/kubeconfig)"
+  operator_identity
   exit 0
 fi
 # Something is half up: take it all down first.
@@ -116,6 +158,7 @@ apiserver_cmd=("$BIN_DIR/kube-apiserver" \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
   --service-cluster-ip-range 10.96.0.0/16 \
   --authorization-mode RBAC \
+  --enable-admission-plugins OwnerReferencesPermissionEnforcement \
   --allow-privileged=false \
   --profiling=false \
   "${watch_flags[@]}" "${audit_flags[@]}")
@@ -172,6 +215,8 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 
+operator_identity
+
 cat > "$STATE/env" <<ENV
 export KUBECONFIG="$STATE/kubeconfig"
 export LGO_BIN_DIR="$BIN_DIR"
@@ -181,5 +226,7 @@ export LGO_API_PORT=$API_PORT
 export LGO_ETCD_PORT=$ETCD_PORT
 export LGO_KCM_PORT=$KCM_PORT
 export LGO_SMALL_WATCH_CACHE=$small
+export LGO_OPERATOR_KUBECONFIG="$STATE/operator.kubeconfig"
+export LGO_OPERATOR_NAMESPACE=$OPERATOR_NS
 ENV
 log "control plane ready: KUBECONFIG=$STATE/kubeconfig (source $STATE/env)"

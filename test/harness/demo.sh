@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # The README's main command (`make demo`): a local control plane with the
 # operator, its webhooks and the samples, left running until `make demo-down`.
+# The operator is installed the way docs/install.md says (deploy/install.sh,
+# real cert-manager built by build-cert-manager.sh); as there is no kubelet,
+# the operator runs as a local process under its ServiceAccount's token, its
+# cert dir the Certificate's Secret projected like the kubelet does, and the
+# webhooks point at it by URL (test/harness/local_install.py).
 #   test/harness/demo.sh up|down
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -13,8 +18,8 @@ HEALTH_PORT="${LGO_HEALTH_PORT:-8081}"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-stop_operator() {
-  local f="$STATE/pids/operator"
+stop_pid() {
+  local f="$STATE/pids/$1"
   [ -f "$f" ] || return 0
   local pid
   pid=$(cat "$f")
@@ -26,9 +31,16 @@ stop_operator() {
   rm -f "$f"
 }
 
+stop_all() {
+  stop_pid operator
+  stop_pid secret-projector
+  stop_pid cert-manager-cainjector
+  stop_pid cert-manager-controller
+}
+
 case "${1:-up}" in
   down)
-    stop_operator
+    stop_all
     "$REPO_ROOT/test/harness/cluster-down.sh"
     exit 0 ;;
   up) ;;
@@ -40,30 +52,44 @@ esac
 . "$STATE/env"
 k() { "$LGO_BIN_DIR/kubectl" "$@"; }
 
-say "Installing the CRDs"
-k apply --server-side --force-conflicts -k "$REPO_ROOT/crds/" >/dev/null
-k wait --for=condition=Established --timeout=60s crd --all >/dev/null
-k get crd -o custom-columns=NAME:.metadata.name,VERSIONS:.spec.versions[*].name | grep agentic-layer
-
-say "Starting the operator (webhooks on https://127.0.0.1:$WEBHOOK_PORT, health on :$HEALTH_PORT)"
-stop_operator
-certs="$STATE/webhook-certs"
-"$REPO_ROOT/certs/gen-webhook-certs.sh" "$certs" >/dev/null
+stop_all
 mkdir -p "$STATE/logs" "$STATE/pids"
-setsid "$BIN" serve --cert-dir "$certs" --bind 127.0.0.1 --webhook-port "$WEBHOOK_PORT" \
-  --health-port "$HEALTH_PORT" --kubeconfig "$KUBECONFIG" \
-  >"$STATE/logs/operator.log" 2>&1 < /dev/null &
-echo $! > "$STATE/pids/operator"
+bg() {  # bg NAME CMD...: a background process in its own session, logged
+  local name=$1; shift
+  setsid "$@" >"$STATE/logs/$name.log" 2>&1 < /dev/null &
+  echo $! > "$STATE/pids/$name"
+}
+
+say "Starting cert-manager (controller and cainjector, built from its Go module)"
+CM_DIR="$("$REPO_ROOT/test/harness/build-cert-manager.sh")"
+k apply --server-side --force-conflicts -f "$CM_DIR/crds/" >/dev/null
+k wait --for=condition=Established --timeout=60s -f "$CM_DIR/crds/" >/dev/null
+bg cert-manager-controller "$CM_DIR/cert-manager" controller --kubeconfig "$KUBECONFIG"
+bg cert-manager-cainjector "$CM_DIR/cert-manager" cainjector --kubeconfig "$KUBECONFIG"
+
+say "Installing the operator: deploy/install.sh (webhooks pointed at https://127.0.0.1:$WEBHOOK_PORT)"
+py="$("$REPO_ROOT/test/harness/pyenv.sh")"
+KUBECTL="$LGO_BIN_DIR/kubectl" "$py" "$REPO_ROOT/test/harness/local_install.py" kustomization \
+  "$STATE/install" "$WEBHOOK_PORT" >/dev/null
+KUBECTL="$LGO_BIN_DIR/kubectl --kubeconfig $KUBECONFIG" "$REPO_ROOT/deploy/install.sh" "$STATE/install"
+
+say "Starting the operator (its ServiceAccount's token; health on :$HEALTH_PORT)"
+certs="$STATE/webhook-certs"
+rm -rf "$certs"
+KUBECTL="$LGO_BIN_DIR/kubectl" bg secret-projector "$py" "$REPO_ROOT/test/harness/local_install.py" project \
+  "$KUBECONFIG" litellm-gateway-operator litellm-gateway-operator-webhook-tls "$certs"
+for _ in $(seq 1 100); do [ -e "$certs/tls.key" ] && break; sleep 0.1; done
+POD_NAME=litellm-gateway-operator-demo POD_NAMESPACE=litellm-gateway-operator \
+  bg operator "$BIN" serve --cert-dir "$certs" --bind 127.0.0.1 --webhook-port "$WEBHOOK_PORT" \
+  --health-port "$HEALTH_PORT" --kubeconfig "$LGO_OPERATOR_KUBECONFIG" --leader-elect
 for _ in $(seq 1 100); do
   curl -sf "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null 2>&1 && break
   kill -0 "$(cat "$STATE/pids/operator")" 2>/dev/null || { log "the operator exited:"; tail -20 "$STATE/logs/operator.log" >&2; exit 1; }
   sleep 0.1
 done
-"$REPO_ROOT/test/harness/register-webhooks.sh" "$KUBECONFIG" "https://127.0.0.1:$WEBHOOK_PORT" "$certs/ca.crt"
-"$REPO_ROOT/test/harness/crd-conversion.sh" "$KUBECONFIG" "https://127.0.0.1:$WEBHOOK_PORT" "$certs/ca.crt"
 log "operator running (pid $(cat "$STATE/pids/operator"), log $STATE/logs/operator.log)"
 
-say "Classes the operator ensured at start-up"
+say "Classes (installed, marked default by deploy/default-classes)"
 for _ in $(seq 1 50); do k get aigatewayclass litellm >/dev/null 2>&1 && break; sleep 0.1; done
 k get aigatewayclasses,toolgatewayclasses
 

@@ -34,6 +34,12 @@ class Cluster:
         self.bin_dir = pathlib.Path(settings["LGO_BIN_DIR"])
         self.api_url = settings["LGO_API_URL"]
         self.small_watch_cache = settings.get("LGO_SMALL_WATCH_CACHE") == "1"
+        # The operator runs under its ServiceAccount's token (deploy/rbac),
+        # unless LGO_OPERATOR_AS_ADMIN=1 asks for the admin kubeconfig.
+        self.operator_kubeconfig = settings.get("LGO_OPERATOR_KUBECONFIG")
+        if os.environ.get("LGO_OPERATOR_AS_ADMIN") == "1":
+            self.operator_kubeconfig = None
+        self.operator_namespace = settings.get("LGO_OPERATOR_NAMESPACE", "litellm-gateway-operator")
         self.repo = REPO
         self.env = dict(os.environ, KUBECONFIG=self.kubeconfig,
                         PATH=f"{self.bin_dir}:{os.environ.get('PATH', '')}")
@@ -63,6 +69,18 @@ class Cluster:
             args += ["-n", namespace]
         p = self.kubectl(*args, check=check)
         return json.loads(p.stdout) if p.returncode == 0 else None
+
+    def grant_leader_election(self, namespace):
+        """Gives the operator's ServiceAccount in `namespace` the same
+        leader-election Role deploy/rbac grants it in its own namespace."""
+        if namespace == self.operator_namespace:
+            return
+        role = self.get_json("role", "litellm-gateway-operator-leader-election", self.operator_namespace)
+        binding = self.get_json("rolebinding", "litellm-gateway-operator-leader-election",
+                                self.operator_namespace)
+        for obj in (role, binding):
+            obj["metadata"] = {"name": obj["metadata"]["name"], "namespace": namespace}
+            self.apply(json.dumps(obj))
 
     def restart_apiserver(self, down_seconds=0):
         subprocess.run([str(HARNESS / "restart-apiserver.sh"), str(down_seconds)], check=True,
@@ -149,9 +167,12 @@ class Operator:
                            check=True, capture_output=True)
 
     def start(self):
+        kubeconfig = self.cluster.operator_kubeconfig or self.cluster.kubeconfig
+        if self.cluster.operator_kubeconfig and "--leader-election-namespace" in self.extra:
+            self.cluster.grant_leader_election(self.extra[self.extra.index("--leader-election-namespace") + 1])
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [self.bin, "serve", "--kubeconfig", self.cluster.kubeconfig,
+            [self.bin, "serve", "--kubeconfig", kubeconfig,
              "--cert-dir", str(self.certs), "--bind", "127.0.0.1",
              "--webhook-port", str(self.webhook_port), "--health-port", str(self.health_port),
              *self.extra],

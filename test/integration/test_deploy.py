@@ -1,4 +1,4 @@
-"""The install manifests: deploy/base renders with kubectl's kustomize, the
+"""The install manifests: deploy/ renders with kubectl's kustomize, the
 API server accepts every object of it, and the operator works with exactly
 the permissions its ClusterRole grants (no more)."""
 import json
@@ -10,7 +10,7 @@ V1A1 = "runtime.agentic-layer.ai/v1alpha1"
 
 
 def rendered(cluster):
-    out = cluster.kubectl("kustomize", str(cluster.repo / "deploy" / "base")).stdout
+    out = cluster.kubectl("kustomize", str(cluster.repo / "deploy")).stdout
     return [d for d in yaml.safe_load_all(out) if d]
 
 
@@ -19,7 +19,7 @@ def test_base_renders_and_the_api_server_accepts_it(cluster):
     kinds = sorted(d["kind"] for d in docs)
     for k in ("ClusterRole", "Deployment", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
               "Certificate", "Issuer", "PodDisruptionBudget", "NetworkPolicy", "AiGatewayClass"):
-        assert k in kinds, f"{k} missing from deploy/base"
+        assert k in kinds, f"{k} missing from deploy/"
     # cert-manager's own CRDs are not installed here; everything else must
     # pass the API server's validation as it stands.
     ours = [d for d in docs if not d["apiVersion"].startswith("cert-manager.io/")
