@@ -88,6 +88,12 @@ static int inputs_walk(struct inputs *in, const char *path, unsigned depth, bool
         }
         return 0;
     }
+    /* Inside a directory, symbolic links to directories are not followed
+     * (as find does not): two links to a parent would make the walk
+     * exponential. */
+    struct stat lst;
+    if (!top && S_ISDIR(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+        return 0;
     if (!S_ISDIR(st.st_mode))
         return top || manifest_name(path) ? inputs_add(in, path) : 0;
     if (depth >= MAX_DIR_DEPTH) {

@@ -243,6 +243,9 @@ int gw_yaml11_int(const char *s, int64_t *ret)
         v++;
     unsigned long long u = 0;
     errno = 0;
+    /* "0b_" and "0x_" match PyYAML's patterns, but int() then fails. */
+    if ((v[0] == '0' && (v[1] == 'b' || v[1] == 'x') && !v[2]))
+        return -EINVAL;
     if (strchr(v, ':')) {
         double d = sexagesimal(v);
         if (!(d < 9.2e18))

@@ -27,8 +27,9 @@ enum gw_yaml11_type gw_yaml11_resolve(const char *s);
 
 /* The value of a scalar that resolved to BOOL. */
 int gw_yaml11_bool(const char *s);
-/* The value of a scalar that resolved to INT: 0, or -ERANGE when it does
- * not fit in int64 (PyYAML's integers are unbounded). */
+/* The value of a scalar that resolved to INT: 0, -ERANGE when it does not
+ * fit in int64 (PyYAML's integers are unbounded), -EINVAL for "0b_" and
+ * "0x_" (PyYAML's pattern takes them, its conversion fails). */
 int gw_yaml11_int(const char *s, int64_t *ret);
 /* The value of a scalar that resolved to FLOAT (.inf, .nan included). */
 double gw_yaml11_float(const char *s);

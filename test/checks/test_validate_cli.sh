@@ -37,6 +37,9 @@ printf '%s\n' "$good" | sed 's/name: main/name: other/' >"$tree/apps/nested/deep
 printf '{"apiVersion":"runtime.agentic-layer.ai/v1alpha1","kind":"ToolRoute","metadata":{"name":"r","namespace":"t"},"spec":{"upstream":{"toolServerRef":{"name":"s"}}}}\n' >"$tree/apps/nested/route.json"
 printf 'not: [yaml\n' >"$tree/apps/notes.txt"
 printf '%s\n' "$dup" >"$tree/.hidden/dup.yaml"
+# Links to a parent directory are not followed (the walk stays finite).
+ln -s .. "$tree/apps/nested/up1"
+ln -s .. "$tree/apps/nested/up2"
 
 if run 0 -f "$tree" && grep -q "apps/good.yaml#1: AiGateway ai/main: valid" "$tmp/out" &&
    grep -q "apps/nested/deeper/other.yml#1: AiGateway ai/other: valid" "$tmp/out" &&

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Our YAML loader and writer against PyYAML, the reader LiteLLM uses.
 
-For each scalar of a corpus, as a plain value, a plain key, a quoted value
+For each scalar of a corpus (hand-picked ones and 3,000 generated from the
+characters the patterns care about), as a plain value, a plain key, a quoted value
 and a quoted key: PyYAML's safe_load of the text must equal PyYAML's
 safe_load of what our loader and writer make of it (types included), or,
 where our loader refuses the text, PyYAML must read something JSON cannot
@@ -12,6 +13,7 @@ usage: yaml11_agree.py PATH/TO/yaml_roundtrip
 """
 import datetime
 import math
+import random
 import subprocess
 import sys
 
@@ -26,7 +28,7 @@ CORPUS = [
     # integers
     "0", "-0", "+0", "7", "-7", "+7", "00", "07", "010", "08", "09", "0o17", "0O17", "0x1F", "0x1f",
     "0X1F", "-0x1f", "0x_1f", "0b11", "-0b11", "0b102", "0B11", "1_000", "1__0", "1_", "10_000_000",
-    "0_7", "1:30", "1:30:15", "-1:30", "1:60", "1:5", "1:05", "0:30", "9223372036854775807",
+    "0_7", "0b_", "0x_", "-0x__", "1:30", "1:30:15", "-1:30", "1:60", "1:5", "1:05", "0:30", "9223372036854775807",
     "-9223372036854775808", "9223372036854775808", "-9223372036854775809",
     "99999999999999999999", "0x7fffffffffffffff",
     # floats
@@ -44,6 +46,19 @@ CORPUS = [
     "text", "hello-world", "os.environ/OPENAI_API_KEY", "gpt-4o", "1a", "a1", "0xZZ", "+", "+-1",
     "1-2", "1:2:3:4", "12:61", "v1.2", "1.2.3.4", "_1", "1 2", "yes please", "null-ish",
 ]
+
+
+def generated(n, seed=20261201):
+    """Scalars made of the characters the patterns care about, from a fixed
+    seed so every run checks the same ones."""
+    rng = random.Random(seed)
+    alphabet = "0123456789_.:+-eExXbBoinfaNT tZ~"
+    out = set()
+    while len(out) < n:
+        s = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9))).strip()
+        if s:
+            out.add(s)
+    return sorted(out)
 
 
 def quoted(s):
@@ -86,7 +101,8 @@ def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    cases = [(s, form, doc) for s in CORPUS for form, doc in documents(s)]
+    corpus = CORPUS + [s for s in generated(3000) if s not in CORPUS]
+    cases = [(s, form, doc) for s in corpus for form, doc in documents(s)]
     run = subprocess.run([sys.argv[1]], input="\x1e".join(d for _, _, d in cases).encode(),
                          stdout=subprocess.PIPE, check=True)
     records = run.stdout.decode().split("\x1e")

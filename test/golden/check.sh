@@ -20,10 +20,11 @@ pass=0 fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # check_case NAME SAMPLE [RENDER FLAGS...]: renders SAMPLE and compares the
-# output with test/testdata/golden/NAME.yaml.
+# output with test/testdata/golden/NAME.yaml (NAME may name a subfolder).
 check_case() {
   local name=$1 s=$2; shift 2
   local out="$tmp/$name.yaml"
+  mkdir -p "$(dirname "$out")" "$(dirname "$golden/$name.yaml")"
   if ! "$bin" render "$@" -f "$s" >"$out" 2>"$tmp/$name.err"; then
     echo "[  FAILED  ] $name: render failed:"; sed 's/^/    /' "$tmp/$name.err"
     fail=$((fail + 1)); return
@@ -51,10 +52,11 @@ for s in "${samples[@]}"; do
 done
 
 # Tracing: with an OTLP endpoint the config gains LiteLLM's otel callback
-# and the Deployment the OTEL_* environment.
+# and the Deployment the OTEL_* environment. These golden files live in a
+# subfolder: the top level holds exactly one per sample.
 otlp=(--otlp-endpoint http://otel-collector.observability.svc.cluster.local:4318)
-check_case ai-gateway-basic.otlp "$root/deploy/samples/ai-gateway-basic.yaml" "${otlp[@]}"
-check_case tool-gateway.otlp "$root/deploy/samples/tool-gateway.yaml" "${otlp[@]}"
+check_case otlp/ai-gateway-basic "$root/deploy/samples/ai-gateway-basic.yaml" "${otlp[@]}"
+check_case otlp/tool-gateway "$root/deploy/samples/tool-gateway.yaml" "${otlp[@]}"
 
 echo "[==========] $((pass + fail)) golden file(s) checked"
 echo "[  PASSED  ] $pass"

@@ -89,6 +89,48 @@ static void test_patch_must_be_mapping(void **state)
     free(err);
 }
 
+/* The patch means to us what it means to LiteLLM's PyYAML: what PyYAML
+ * would read as something else than we can store is refused, saying why. */
+static void patch_refused(const char *text, const char *want)
+{
+    json_object *p = NULL;
+    char *err = NULL;
+    int r = gw_patch_parse(text, &p, &err);
+    if (r != -22 || !err || strcmp(err, want) != 0)
+        fail_msg("%s: got %d, %s; want %s", text, r, err ? err : "(none)", want);
+    free(err);
+}
+
+static void test_patch_reads_like_pyyaml(void **state)
+{
+    (void)state;
+    patch_refused("litellm_settings:\n  on: 1\n",
+                  "line 2 column 3: key \"on\" is a boolean to LiteLLM's YAML reader (PyYAML), not a string; quote it");
+    patch_refused("router_settings: {~: 1}\n",
+                  "line 1 column 19: key \"~\" is null to LiteLLM's YAML reader (PyYAML), not a string; quote it");
+    patch_refused("x: {123: a}\n",
+                  "line 1 column 5: key \"123\" is an integer to LiteLLM's YAML reader (PyYAML), not a string; quote it");
+    patch_refused("x: 2024-01-31\n",
+                  "line 1 column 4: \"2024-01-31\" is a date or time (PyYAML reads it as one, not as a string; quote it)");
+    patch_refused("x: 0xffffffffffffffffff\n", "line 1 column 4: \"0xffffffffffffffffff\" is an integer beyond 64 bits");
+    json_object *p = NULL;
+    assert_int_equal(gw_patch_parse("'on': 1\nx: [1e3, 0o17, 08, 1_000, 0b11, .inf, 1:30, '2024-01-31', yes, n]\n",
+                                    &p, NULL), 0);
+    assert_true(json_object_object_get_ex(p, "on", NULL));
+    json_object *x = json_object_object_get(p, "x");
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(x, 0)), "1e3");
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(x, 1)), "0o17");
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(x, 2)), "08");
+    assert_int_equal(json_object_get_int64(json_object_array_get_idx(x, 3)), 1000);
+    assert_int_equal(json_object_get_int64(json_object_array_get_idx(x, 4)), 3);
+    assert_true(json_object_is_type(json_object_array_get_idx(x, 5), json_type_double));
+    assert_int_equal(json_object_get_int64(json_object_array_get_idx(x, 6)), 90);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(x, 7)), "2024-01-31");
+    assert_true(json_object_get_boolean(json_object_array_get_idx(x, 8)));
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(x, 9)), "n");
+    json_object_put(p);
+}
+
 static void describe(const char *base, const char *patch, struct gw_errlist *w)
 {
     json_object *b = yaml_obj(base), *p = NULL;
@@ -203,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_guardrails_merge_by_name),
         cmocka_unit_test(test_other_lists_replace),
         cmocka_unit_test(test_patch_must_be_mapping),
+        cmocka_unit_test(test_patch_reads_like_pyyaml),
         cmocka_unit_test(test_describe_adds_overrides_removes),
         cmocka_unit_test(test_describe_hides_secret_values),
         cmocka_unit_test(test_describe_unknown_keys_and_secrets),
