@@ -1012,7 +1012,6 @@ int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors
     if (gw_api_version_of(api) != GW_API_V1BETA1 || kind == GW_KIND_UNKNOWN)
         return validate_alpha(root, kind, ns, errors, warnings);
     json_object *alpha = NULL;
-    size_t before = errors->n + errors->dropped;
     int r = gw_convert(root, GW_API_V1ALPHA1, &alpha, errors);
     if (r == -EINVAL)
         return 0;
@@ -1039,7 +1038,6 @@ int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors
     if (r < 0)
         return r;
     gw_convert_check_beta_fields(root, NULL, errors);
-    (void)before;
     return 0;
 }
 
