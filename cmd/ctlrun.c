@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "leader.h"
 #include "reconcile.h"
 #include "clock.h"
+#include "log.h"
 
 enum {
     O_CONTROLLER = CTLRUN_OPT_BASE,
@@ -134,26 +136,31 @@ struct ctlrun {
     struct kube_config *cfg;
     struct controller *ctl;
     struct leader *le;
+    pthread_t starter;          /* without leader election: starts leading */
+    bool starter_running;
 };
 
-static void log_msg(const char *what, const char *detail)
+static void *start_leading(void *arg)
 {
-    char when[32];
-    gw_rfc3339_now(when);
-    fprintf(stderr, "%s controller: %s%s%s\n", when, what, detail ? ": " : "", detail ? detail : "");
+    struct ctlrun *r = arg;
+    ctl_set_leading(r->ctl, true);
+    return NULL;
 }
 
 static void on_started(void *ud)
 {
     struct ctlrun *r = ud;
-    log_msg("became the leader; reconciling", leader_identity(r->le));
+    gw_log(GW_LOG_INFO, "leader", NULL, NULL, "became the leader (%s); reconciling", leader_identity(r->le));
     ctl_set_leading(r->ctl, true);
 }
 
 static void on_stopped(void *ud)
 {
     struct ctlrun *r = ud;
-    log_msg("no longer the leader; stopped reconciling", leader_identity(r->le));
+    char *why = leader_last_error(r->le);
+    gw_log(GW_LOG_WARN, "leader", NULL, why, "no longer the leader (%s); writes were fenced, stopping the workers",
+           leader_identity(r->le));
+    free(why);
     ctl_set_leading(r->ctl, false);
 }
 
@@ -164,7 +171,7 @@ static void log_report(char *report)
         nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
-        log_msg(line, NULL);
+        gw_log(GW_LOG_INFO, "controller", NULL, NULL, "%s", line);
     }
 }
 
@@ -177,7 +184,7 @@ static int ensure_classes(struct ctlrun *r)
     char *report = NULL;
     e = ctl_ensure_classes(kc, &report);
     if (e < 0)
-        log_msg("could not ensure the litellm classes", kube_client_error(kc));
+        gw_log(GW_LOG_ERROR, "controller", NULL, kube_client_error(kc), "could not ensure the litellm classes");
     else
         log_report(report);
     free(report);
@@ -198,45 +205,54 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
     const char *path = o->kubeconfig ? o->kubeconfig : getenv("KUBECONFIG");
     int e = kube_config_auto(path && *path ? path : NULL, o->context, &r->cfg, &err);
     if (e < 0) {
-        log_msg("cannot load the Kubernetes client configuration", err ? err : strerror(-e));
+        gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot load the Kubernetes client configuration");
         goto fail;
     }
     e = ensure_classes(r);
     if (e < 0)
         goto fail;
+    if (o->leader_elect) {
+        const char *ns = o->lease_namespace ? o->lease_namespace : getenv("POD_NAMESPACE");
+        struct leader_opts lo = {
+            .ns = ns && *ns ? ns : "default",
+            .name = o->lease_name,
+            .identity = o->identity,
+            .lease_ms = o->lease_secs * 1000u,
+            .renew_deadline_ms = o->renew_secs * 1000u,
+            .retry_period_ms = o->retry_secs * 1000u,
+            .on_started = on_started,
+            .on_stopped = on_stopped,
+            .ud = r,
+        };
+        e = leader_new(r->cfg, &lo, &r->le);
+        if (e == -EINVAL)
+            gw_log(GW_LOG_ERROR, "controller", NULL, "need lease-duration > renew-deadline > retry-period",
+                   "invalid leader election settings");
+        if (e < 0)
+            goto fail;
+    }
     struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
-                              .resync_secs = o->resync_secs };
+                              .resync_secs = o->resync_secs, .fence = r->le ? leader_fence(r->le) : NULL };
     e = ctl_start(&co, &r->ctl, &err);
     if (e < 0) {
-        log_msg("cannot start the controller", err ? err : strerror(-e));
+        gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot start the controller");
         goto fail;
     }
-    if (!o->leader_elect) {
-        log_msg("leader election off; reconciling", NULL);
-        ctl_set_leading(r->ctl, true);
+    if (!r->le) {
+        /* Waiting for the caches must not hold up the caller (the webhook
+         * opens its port meanwhile). */
+        gw_log(GW_LOG_INFO, "controller", NULL, NULL, "leader election off; reconciling once the caches are synced");
+        e = -pthread_create(&r->starter, NULL, start_leading, r);
+        if (e < 0)
+            goto fail;
+        r->starter_running = true;
         *ret = r;
         return 0;
     }
-    const char *ns = o->lease_namespace ? o->lease_namespace : getenv("POD_NAMESPACE");
-    struct leader_opts lo = {
-        .ns = ns && *ns ? ns : "default",
-        .name = o->lease_name,
-        .identity = o->identity,
-        .lease_ms = o->lease_secs * 1000u,
-        .renew_deadline_ms = o->renew_secs * 1000u,
-        .retry_period_ms = o->retry_secs * 1000u,
-        .on_started = on_started,
-        .on_stopped = on_stopped,
-        .ud = r,
-    };
-    e = leader_new(r->cfg, &lo, &r->le);
-    if (e == -EINVAL)
-        log_msg("invalid leader election settings", "need lease-duration > renew-deadline > retry-period");
-    if (e == 0)
-        e = leader_start(r->le);
+    e = leader_start(r->le);
     if (e < 0)
         goto fail;
-    log_msg("waiting for the Lease", leader_identity(r->le));
+    gw_log(GW_LOG_INFO, "leader", NULL, NULL, "waiting for the Lease (%s)", leader_identity(r->le));
     *ret = r;
     return 0;
 fail:
@@ -275,11 +291,16 @@ void ctlrun_stop(struct ctlrun *r)
 {
     if (!r)
         return;
-    if (r->le) {
-        leader_stop(r->le); /* stops reconciling first, then releases */
-        leader_free(r->le);
+    /* Fence and stop reconciling first, then release the Lease; the fence
+     * stays valid until the controller is gone. */
+    if (r->le)
+        leader_stop(r->le);
+    if (r->starter_running) {
+        ctl_set_leading(r->ctl, false); /* fences; the starter gives up waiting */
+        pthread_join(r->starter, NULL);
     }
     ctl_stop(r->ctl);
+    leader_free(r->le);
     kube_config_free(r->cfg);
     free(r);
 }

@@ -19,6 +19,7 @@
 #include "snapshot.h"
 #include "workqueue.h"
 #include "clock.h"
+#include "log.h"
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
 #define CTL_ROLLOUT_RECHECK_MS 30000
@@ -70,17 +71,18 @@ struct controller {
     struct tools_entry *tools;  /* upstream tool lists, by transport and URL */
     size_t n_tools_cached;
     atomic_ulong reconciles, errors, applies, status_writes;
+    atomic_bool halt;           /* set by ctl_set_leading(false) */
 };
 
-__attribute__((format(printf, 1, 2))) static void log_line(const char *fmt, ...)
+/* No write may start: leadership is gone (or going). */
+static bool fenced(struct controller *c)
 {
-    char when[32], line[2048];
-    gw_rfc3339_now(when);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s controller: %s\n", when, line);
+    return atomic_load(&c->halt) || (c->opt.fence && atomic_load(c->opt.fence));
+}
+
+static const atomic_bool *stop_flag(struct controller *c)
+{
+    return c->opt.fence ? c->opt.fence : &c->halt;
 }
 
 /* --- queueing ------------------------------------------------------------ */
@@ -271,6 +273,10 @@ static struct kube_client *thread_client(struct controller *c)
     struct kube_client *kc = pthread_getspecific(c->client_key);
     if (!kc && kube_client_new(c->opt.cfg, NULL, &kc) == 0)
         pthread_setspecific(c->client_key, kc);
+    /* Both flags: the leader's fence (set by the elector the moment
+     * leadership ends) when there is one, our own otherwise. */
+    if (kc)
+        kube_client_set_stop(kc, stop_flag(c));
     return kc;
 }
 
@@ -283,6 +289,9 @@ static json_object *owned(struct controller *c, enum inf_id id, const char *ns, 
     return informer_get_copy(c->inf[id], key);
 }
 
+
+/* Whether this worker's current key already logged its failure. */
+static _Thread_local bool failure_logged;
 
 static int run_plan(struct controller *c, const struct gw_object *subject, const struct ctl_plan *p)
 {
@@ -298,21 +307,36 @@ static int run_plan(struct controller *c, const struct gw_object *subject, const
     int r = ctl_execute_plan(kc, subject, p, &st);
     atomic_fetch_add(&c->applies, st.applied);
     atomic_fetch_add(&c->status_writes, st.status_writes);
-    char counts[96];
-    snprintf(counts, sizeof(counts), "applied %u, status writes %u, events %u", st.applied, st.status_writes,
-             st.events);
-    if (r < 0)
-        log_line("reconcile %s %s/%s failed: %s", gw_kind_name(subject->kind), subject->meta.ns,
-                 subject->meta.name, kube_client_error(kc));
+    struct gw_logobj lo = { gw_kind_name(subject->kind), subject->meta.ns, subject->meta.name };
+    if (r == -ECANCELED && fenced(c))
+        gw_log(GW_LOG_INFO, "controller", &lo, NULL,
+               "reconcile stopped: no longer the leader (applied %u, status writes %u, events %u)", st.applied,
+               st.status_writes, st.events);
+    else if (r < 0)
+        gw_log(GW_LOG_ERROR, "controller", &lo, kube_client_error(kc),
+               "reconcile failed (applied %u, status writes %u, events %u before the failure)", st.applied,
+               st.status_writes, st.events);
     else if (writes)
-        log_line("reconciled %s %s/%s (%s)", gw_kind_name(subject->kind), subject->meta.ns, subject->meta.name,
-                 counts);
+        gw_log(GW_LOG_INFO, "controller", &lo, NULL, "reconciled (applied %u, status writes %u, events %u)",
+               st.applied, st.status_writes, st.events);
+    if (r < 0)
+        failure_logged = true;
     return r;
+}
+
+/* An object being deleted (foreground deletion, finalizers): the garbage
+ * collector is removing its children; re-applying them would fight it. */
+static bool being_deleted(const struct gw_object *o)
+{
+    json_object *ts = jget(jget(o->root, "metadata"), "deletionTimestamp");
+    return ts && json_object_is_type(ts, json_type_string);
 }
 
 static int reconcile_gateway(struct controller *c, const struct snapshot *s, const struct gw_object *gw)
 {
     const char *ns = gw->meta.ns, *name = gw->meta.name;
+    if (being_deleted(gw))
+        return 0;
     struct ctl_live live = {
         .configmap = owned(c, I_CM, ns, name, "-config"),
         .deployment = owned(c, I_DEPLOY, ns, name, ""),
@@ -351,6 +375,8 @@ static int reconcile_route(struct controller *c, const struct snapshot *s, const
         enqueue_parts(c, gw_kind_name(gw->kind), gw->meta.ns, gw->meta.name);
         return 0;
     }
+    if (being_deleted(route))
+        return 0;
 
     char now[32];
     gw_rfc3339_now(now);
@@ -420,6 +446,9 @@ static uint64_t resync_ms(const struct controller *c)
 static int process(void *ud, const char *key)
 {
     struct controller *c = ud;
+    if (fenced(c))
+        return 0; /* the queue is going away with the leadership */
+    failure_logged = false;
     if (strcmp(key, CTL_RESYNC_KEY) == 0) {
         enqueue_everything(c);
         pthread_mutex_lock(&c->lock);
@@ -461,8 +490,13 @@ static int process(void *ud, const char *key)
         r = fan_out(c, s, kind, ns, name);
     }
     snapshot_put(s);
-    if (r < 0)
+    if (r < 0 && !(r == -ECANCELED && fenced(c))) {
         atomic_fetch_add(&c->errors, 1);
+        if (!failure_logged) {
+            struct gw_logobj lo = { kname, ns, name };
+            gw_log(GW_LOG_ERROR, "controller", &lo, strerror(-r), "reconcile failed while planning");
+        }
+    }
     return r;
 }
 
@@ -483,6 +517,16 @@ static void enqueue_everything(struct controller *c)
     }
 }
 
+/* Waits for a cache, giving up early when the fence is set. */
+static bool wait_synced(struct controller *c, struct informer *inf, unsigned timeout_ms)
+{
+    uint64_t due = gw_mono_ms() + timeout_ms;
+    while (!informer_wait_synced(inf, 100))
+        if (fenced(c) || gw_mono_ms() >= due)
+            return false;
+    return true;
+}
+
 void ctl_set_leading(struct controller *c, bool leading)
 {
     pthread_mutex_lock(&c->lock);
@@ -494,19 +538,22 @@ void ctl_set_leading(struct controller *c, bool leading)
     struct wq_workers *stop = NULL;
     struct workqueue *q = NULL;
     if (leading) {
+        atomic_store(&c->halt, false);
         /* Plan only against complete caches: partial ones would make a
          * route look unattached or a gateway look new. */
         pthread_mutex_unlock(&c->lock);
         for (int i = 0; i < I__N; i++) {
-            if (informer_wait_synced(c->inf[i], 60000))
+            if (wait_synced(c, c->inf[i], 60000))
                 continue;
+            if (fenced(c))
+                break;
             char *e = informer_last_error(c->inf[i]);
-            log_line("the %s cache is not synced after 60 s (%s); reconciling anyway", SPECS[i].res->plural,
-                     e ? e : "no error reported");
+            gw_log(GW_LOG_WARN, "controller", NULL, e ? e : "no error reported",
+                   "the %s cache is not synced after 60 s; reconciling anyway", SPECS[i].res->plural);
             free(e);
         }
         pthread_mutex_lock(&c->lock);
-        if (!c->leading || c->q) { /* lost it meanwhile, or started twice */
+        if (!c->leading || c->q || fenced(c)) { /* lost it meanwhile, or started twice */
             pthread_mutex_unlock(&c->lock);
             return;
         }
@@ -516,6 +563,7 @@ void ctl_set_leading(struct controller *c, bool leading)
             c->q = NULL;
         }
     } else {
+        atomic_store(&c->halt, true); /* before anything else: no new write */
         stop = c->workers;
         q = c->q;
         c->workers = NULL;
@@ -564,6 +612,7 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->tools_lock, NULL);
     pthread_key_create(&c->client_key, free_client);
+    atomic_init(&c->halt, true);
     int r = world_new(&c->world);
     for (int i = 0; i < I__N && r == 0; i++) {
         c->hctx[i] = (struct handler_ctx){ c, (enum inf_id)i };

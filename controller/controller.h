@@ -8,6 +8,7 @@
  * the gateway keys it affects (deps.h) against a snapshot of the caches. */
 #ifndef CTL_CONTROLLER_H
 #define CTL_CONTROLLER_H
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "kubeconfig.h"
@@ -17,6 +18,10 @@ struct ctl_options {
     unsigned workers;          /* reconcile threads; 0 = 2 */
     const char *image;         /* LiteLLM image; NULL = pinned default */
     unsigned resync_secs;      /* periodic full re-check; 0 = 600 */
+    /* True whenever this replica must not write (leader_fence); must
+     * outlive the controller. NULL: only ctl_set_leading decides. Every
+     * worker's client stops on it: no request starts once it is set. */
+    const atomic_bool *fence;
 };
 
 struct ctl_stats {
@@ -33,9 +38,11 @@ struct controller;
  * *ret_err (caller frees) says what failed. */
 int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err);
 
-/* Leadership changed: true starts the workers and queues every object;
- * false stops them at once (a key being reconciled finishes its current
- * request; nothing more is written). Idempotent. */
+/* Leadership changed: true waits for the caches (giving up when the fence
+ * is set meanwhile), starts the workers and queues every object; false
+ * fences the workers at once (no write starts after it; a request in flight
+ * aborts), then joins them. Idempotent. Objects being deleted (with a
+ * deletionTimestamp) are never reconciled. */
 void ctl_set_leading(struct controller *c, bool leading);
 
 /* Whether every cache holds its first list. */

@@ -46,10 +46,7 @@ uint64_t wq_backoff_ms(const struct wq_opts *o, unsigned failures)
 {
     if (!o)
         o = &DEFAULTS;
-    uint64_t d = o->base_delay_ms ? o->base_delay_ms : 1;
-    for (unsigned i = 0; i < failures && d < o->max_delay_ms; i++)
-        d *= 2;
-    return d < o->max_delay_ms ? d : o->max_delay_ms;
+    return gw_backoff_ms(o->base_delay_ms, o->max_delay_ms, failures);
 }
 
 /* ---- lifecycle --------------------------------------------------------------- */
@@ -61,11 +58,7 @@ int wq_new(const struct wq_opts *opts, struct workqueue **ret)
         return -ENOMEM;
     q->opts = opts ? *opts : DEFAULTS;
     q->items = lh_kchar_table_new(64, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int r = pthread_cond_init(&q->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    int r = gw_cond_init_mono(&q->cond);
     if (r == 0 && pthread_mutex_init(&q->lock, NULL) != 0) {
         pthread_cond_destroy(&q->cond);
         r = -1;
@@ -308,9 +301,7 @@ static void wait_for_work(struct workqueue *q)
         pthread_cond_wait(&q->cond, &q->lock);
         return;
     }
-    uint64_t due = q->heap[0].due_ms;
-    struct timespec ts = { (time_t)(due / 1000u), (long)(due % 1000u) * 1000000L };
-    pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+    gw_cond_wait_until(&q->cond, &q->lock, q->heap[0].due_ms);
 }
 
 int wq_get(struct workqueue *q, const char **ret_key)
