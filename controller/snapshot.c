@@ -43,9 +43,17 @@ struct world {
     struct snap *current;       /* the newest snapshot, for gen current->gen */
 };
 
+static atomic_long live_parsed;
+
+long world_live_objects(void)
+{
+    return atomic_load(&live_parsed);
+}
+
 static void pobj_put(struct pobj *p)
 {
     if (p && atomic_fetch_sub(&p->refs, 1) == 1) {
+        atomic_fetch_sub(&live_parsed, 1);
         gw_object_free(p->o);
         free(p->key);
         free(p);
@@ -162,6 +170,7 @@ static struct pobj *pobj_new(enum gw_kind kind, json_object *doc, const char *ke
     atomic_init(&p->refs, 1);
     p->o = o;
     p->key = k;
+    atomic_fetch_add(&live_parsed, 1);
     return p;
 }
 

@@ -37,6 +37,10 @@ int world_apply(struct world *w, enum gw_kind kind, json_object *obj, bool delet
 const struct snapshot *world_snapshot(struct world *w);
 void snapshot_put(const struct snapshot *s);
 
+/* Parsed objects alive in the process (in the live set or held by a
+ * snapshot): each is freed when the last of those lets it go. For tests. */
+long world_live_objects(void);
+
 /* O(1) lookup by kind, namespace ("" or NULL for cluster-scoped) and name. */
 const struct gw_object *snapshot_find(const struct snapshot *s, enum gw_kind kind, const char *ns,
                                       const char *name);
