@@ -15,6 +15,8 @@
 #include "reconcile.h"
 #include "clock.h"
 #include "log.h"
+#include "metrics_text.h"
+#include "strbuf.h"
 
 enum {
     O_CONTROLLER = CTLRUN_OPT_BASE,
@@ -136,6 +138,7 @@ struct ctlrun {
     struct kube_config *cfg;
     struct controller *ctl;
     struct leader *le;
+    char lease_name[256];       /* the leader_election_master_status label */
     pthread_t starter;          /* without leader election: starts leading */
     bool starter_running;
 };
@@ -202,6 +205,7 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
     if (!r)
         return -ENOMEM;
     char *err = NULL;
+    snprintf(r->lease_name, sizeof(r->lease_name), "%s", o->lease_name ? o->lease_name : "");
     const char *path = o->kubeconfig ? o->kubeconfig : getenv("KUBECONFIG");
     int e = kube_config_auto(path && *path ? path : NULL, o->context, &r->cfg, &err);
     if (e < 0) {
@@ -266,25 +270,28 @@ bool ctlrun_ready(struct ctlrun *r)
     return !r || ctl_synced(r->ctl);
 }
 
+void ctlrun_metrics_write(struct ctlrun *r, struct strbuf *out)
+{
+    if (!r || !r->ctl)
+        return;
+    ctl_write_metrics(r->ctl, out);
+    mt_family(out, "leader_election_master_status", "gauge",
+              "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates "
+              "master. 'name' is the string used to identify the lease.");
+    mt_sample(out, "leader_election_master_status", r->le ? (double)leader_is_leader(r->le) : 1.0, "name",
+              r->lease_name, NULL);
+}
+
 void ctlrun_metrics(struct ctlrun *r, char *buf, size_t cap)
 {
     if (!r || !r->ctl || cap == 0)
         return;
-    struct ctl_stats s;
-    ctl_get_stats(r->ctl, &s);
+    struct strbuf sb;
+    sb_init(&sb, 1 << 20);
+    ctlrun_metrics_write(r, &sb);
     size_t len = strlen(buf);
-    snprintf(buf + len, cap > len ? cap - len : 0,
-             "# TYPE litellm_gateway_operator_reconciles_total counter\n"
-             "litellm_gateway_operator_reconciles_total %lu\n"
-             "# TYPE litellm_gateway_operator_reconcile_errors_total counter\n"
-             "litellm_gateway_operator_reconcile_errors_total %lu\n"
-             "# TYPE litellm_gateway_operator_applies_total counter\n"
-             "litellm_gateway_operator_applies_total %lu\n"
-             "# TYPE litellm_gateway_operator_status_writes_total counter\n"
-             "litellm_gateway_operator_status_writes_total %lu\n"
-             "# TYPE litellm_gateway_operator_leader gauge\n"
-             "litellm_gateway_operator_leader %d\n",
-             s.reconciles, s.reconcile_errors, s.applies, s.status_writes, r->le ? leader_is_leader(r->le) : 1);
+    snprintf(buf + len, cap > len ? cap - len : 0, "%s", sb_str(&sb));
+    sb_release(&sb);
 }
 
 void ctlrun_stop(struct ctlrun *r)

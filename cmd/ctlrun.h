@@ -36,7 +36,17 @@ struct ctlrun;
 int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret);
 /* Ready: caches synced (on every replica: the webhook serves anyway). */
 bool ctlrun_ready(struct ctlrun *r);
-/* Prometheus lines about the controller, appended to buf (cap bytes). */
+struct strbuf;
+/* The controller's metrics in the Prometheus text format, HELP and TYPE on
+ * each family: controller_runtime_reconcile_total{controller,result},
+ * controller_runtime_reconcile_errors_total{controller},
+ * controller_runtime_reconcile_time_seconds, workqueue_depth,
+ * workqueue_adds_total, workqueue_retries_total,
+ * workqueue_queue_duration_seconds, workqueue_work_duration_seconds (all
+ * {name}), leader_election_master_status{name}. NULL r writes nothing. */
+void ctlrun_metrics_write(struct ctlrun *r, struct strbuf *out);
+/* The same, appended to buf (cap bytes, cut when full): prefer
+ * ctlrun_metrics_write, the histograms need more than a few KiB. */
 void ctlrun_metrics(struct ctlrun *r, char *buf, size_t cap);
 /* Stops reconciling, releases the lease, stops informers, frees. NULL ok. */
 void ctlrun_stop(struct ctlrun *r);

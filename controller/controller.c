@@ -20,6 +20,7 @@
 #include "workqueue.h"
 #include "clock.h"
 #include "log.h"
+#include "metrics_text.h"
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
 #define CTL_ROLLOUT_RECHECK_MS 30000
@@ -52,6 +53,21 @@ static const struct inf_spec SPECS[I__N] = {
     [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false },
 };
 
+/* Metrics, controller-runtime's names: the controller label is the kind of
+ * the key (a dependency's key fans out to the gateways it affects). */
+enum ctl_name { CN_AIGATEWAY, CN_TOOLGATEWAY, CN_TOOLROUTE, CN_DEPENDENCY, CN__N };
+static const char *const CTL_NAMES[CN__N] = { "aigateway", "toolgateway", "toolroute", "dependency" };
+enum ctl_result { CR_SUCCESS, CR_ERROR, CR_REQUEUE_AFTER, CR__N };
+static const char *const CTL_RESULTS[CR__N] = { "success", "error", "requeue_after" };
+#define CTL_QUEUE_NAME "litellm-gateway-operator"
+
+struct ctl_metrics {
+    atomic_ullong total[CN__N][CR__N];
+    atomic_ullong errors[CN__N];
+    struct gw_hist time[CN__N];
+    struct wq_metrics wq;
+};
+
 struct handler_ctx {
     struct controller *c;
     enum inf_id id;
@@ -72,6 +88,7 @@ struct controller {
     size_t n_tools_cached;
     atomic_ulong reconciles, errors, applies, status_writes;
     atomic_bool halt;           /* set by ctl_set_leading(false) */
+    struct ctl_metrics m;
 };
 
 /* No write may start: leadership is gone (or going). */
@@ -443,12 +460,8 @@ static uint64_t resync_ms(const struct controller *c)
     return (uint64_t)(c->opt.resync_secs ? c->opt.resync_secs : 600) * 1000u;
 }
 
-static int process(void *ud, const char *key)
+static int process_key(struct controller *c, const char *key)
 {
-    struct controller *c = ud;
-    if (fenced(c))
-        return 0; /* the queue is going away with the leadership */
-    failure_logged = false;
     if (strcmp(key, CTL_RESYNC_KEY) == 0) {
         enqueue_everything(c);
         pthread_mutex_lock(&c->lock);
@@ -501,6 +514,65 @@ static int process(void *ud, const char *key)
 }
 
 /* --- lifecycle ---------------------------------------------------------- */
+
+static enum ctl_name name_of_key(const char *key)
+{
+    if (strncmp(key, "AiGateway/", 10) == 0)
+        return CN_AIGATEWAY;
+    if (strncmp(key, "ToolGateway/", 12) == 0)
+        return CN_TOOLGATEWAY;
+    if (strncmp(key, "ToolRoute/", 10) == 0)
+        return CN_TOOLROUTE;
+    return CN_DEPENDENCY;
+}
+
+/* One key: reconciled, timed and counted. */
+static int process(void *ud, const char *key)
+{
+    struct controller *c = ud;
+    if (fenced(c))
+        return 0; /* the queue is going away with the leadership */
+    failure_logged = false;
+    if (strcmp(key, CTL_RESYNC_KEY) == 0)
+        return process_key(c, key); /* a timer, not a reconcile */
+    uint64_t t0 = gw_mono_ns();
+    int r = process_key(c, key);
+    if (r == -ECANCELED && fenced(c))
+        return r;
+    enum ctl_name n = name_of_key(key);
+    enum ctl_result res = r < 0 ? CR_ERROR : r > 0 ? CR_REQUEUE_AFTER : CR_SUCCESS;
+    gw_hist_observe_ns(&c->m.time[n], gw_mono_ns() - t0);
+    atomic_fetch_add(&c->m.total[n][res], 1);
+    if (r < 0)
+        atomic_fetch_add(&c->m.errors[n], 1);
+    return r;
+}
+
+void ctl_write_metrics(struct controller *c, struct strbuf *out)
+{
+    mt_family(out, "controller_runtime_reconcile_total", "counter",
+              "Total number of reconciliations per controller");
+    for (int n = 0; n < CN__N; n++)
+        for (int r = 0; r < CR__N; r++)
+            mt_sample(out, "controller_runtime_reconcile_total", (double)atomic_load(&c->m.total[n][r]),
+                      "controller", CTL_NAMES[n], "result", CTL_RESULTS[r], NULL);
+    mt_family(out, "controller_runtime_reconcile_errors_total", "counter",
+              "Total number of reconciliation errors per controller");
+    for (int n = 0; n < CN__N; n++)
+        mt_sample(out, "controller_runtime_reconcile_errors_total", (double)atomic_load(&c->m.errors[n]),
+                  "controller", CTL_NAMES[n], NULL);
+    mt_family(out, "controller_runtime_reconcile_time_seconds", "histogram",
+              "Length of time per reconciliation per controller");
+    for (int n = 0; n < CN__N; n++)
+        mt_hist(out, "controller_runtime_reconcile_time_seconds", "controller", CTL_NAMES[n], &c->m.time[n]);
+    wq_metrics_write(&c->m.wq, CTL_QUEUE_NAME, out);
+    mt_family(out, "litellm_gateway_operator_applies_total", "counter",
+              "Children (ConfigMap, Deployment, Service) applied with server-side apply");
+    mt_sample(out, "litellm_gateway_operator_applies_total", (double)atomic_load(&c->applies), NULL);
+    mt_family(out, "litellm_gateway_operator_status_writes_total", "counter",
+              "Status subresource writes of gateways and routes");
+    mt_sample(out, "litellm_gateway_operator_status_writes_total", (double)atomic_load(&c->status_writes), NULL);
+}
 
 static void enqueue_everything(struct controller *c)
 {
@@ -557,7 +629,8 @@ void ctl_set_leading(struct controller *c, bool leading)
             pthread_mutex_unlock(&c->lock);
             return;
         }
-        if (wq_new(NULL, &c->q) == 0 &&
+        struct wq_opts qo = { .metrics = &c->m.wq };
+        if (wq_new(&qo, &c->q) == 0 &&
             wq_workers_start(c->q, c->opt.workers ? c->opt.workers : 2, process, c, &c->workers) != 0) {
             wq_free(c->q);
             c->q = NULL;
@@ -613,6 +686,9 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     pthread_mutex_init(&c->tools_lock, NULL);
     pthread_key_create(&c->client_key, free_client);
     atomic_init(&c->halt, true);
+    wq_metrics_init(&c->m.wq);
+    for (int n = 0; n < CN__N; n++)
+        gw_hist_init(&c->m.time[n], GW_BUCKETS_RECONCILE, GW_BUCKETS_RECONCILE_N);
     int r = world_new(&c->world);
     for (int i = 0; i < I__N && r == 0; i++) {
         c->hctx[i] = (struct handler_ctx){ c, (enum inf_id)i };

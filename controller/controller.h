@@ -50,6 +50,12 @@ bool ctl_synced(struct controller *c);
 
 void ctl_get_stats(struct controller *c, struct ctl_stats *ret);
 
+struct strbuf;
+/* Appends the controller's metrics in the Prometheus text format:
+ * controller_runtime_reconcile_{total,errors_total,time_seconds} and the
+ * work queue's workqueue_* families, HELP and TYPE on each. */
+void ctl_write_metrics(struct controller *c, struct strbuf *out);
+
 /* Stops workers and informers and frees everything. NULL is fine. */
 void ctl_stop(struct controller *c);
 
