@@ -32,6 +32,7 @@ enum {
     O_LEASE,
     O_RENEW,
     O_RETRY,
+    O_COALESCE,
 };
 
 static const struct option OPTS[] = {
@@ -48,6 +49,7 @@ static const struct option OPTS[] = {
     { "lease-duration", required_argument, NULL, O_LEASE },
     { "renew-deadline", required_argument, NULL, O_RENEW },
     { "retry-period", required_argument, NULL, O_RETRY },
+    { "coalesce", required_argument, NULL, O_COALESCE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -57,6 +59,7 @@ void ctlrun_defaults(struct ctlrun_opts *o)
     o->enabled = true;
     o->workers = 2;
     o->resync_secs = 600;
+    o->coalesce_ms = 500;
     o->lease_name = "litellm-gateway-operator";
     o->lease_secs = 15;
     o->renew_secs = 10;
@@ -79,6 +82,8 @@ void ctlrun_usage(FILE *to)
             "  --workers N             reconcile threads (default 2)\n"
             "  --litellm-image REF     LiteLLM image for the gateways' Deployments (default: the pinned one)\n"
             "  --resync S              re-check every object every S seconds (default 600)\n"
+            "  --coalesce D            a changed gateway waits D (e.g. 500ms, 2s, 0) for changes that come with it,\n"
+            "                          so they make one config and one rollout (default 500ms)\n"
             "  --leader-elect[=BOOL]   reconcile only while holding the Lease (default false)\n"
             "  --leader-election-namespace NS  the Lease's namespace (default: $POD_NAMESPACE, else default)\n"
             "  --leader-election-name NAME     the Lease's name (default litellm-gateway-operator)\n"
@@ -114,6 +119,26 @@ static int parse_secs(const char *flag, const char *arg, unsigned min, unsigned 
     return 0;
 }
 
+/* "500ms", "2s", or a bare number of milliseconds; at most 60 s. */
+static int parse_duration_ms(const char *flag, const char *arg, unsigned *ret)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    bool ok = !errno && end && end != arg && arg[0] != '-';
+    if (ok && strcmp(end, "s") == 0)
+        v = v <= 60 ? v * 1000 : 60001;
+    else if (ok && *end && strcmp(end, "ms") != 0)
+        ok = false;
+    if (!ok || v > 60000) {
+        fprintf(stderr, "litellm-gateway-operator serve: %s: \"%s\" is not a duration between 0 and 60s "
+                        "(like 500ms or 2s)\n", flag, arg);
+        return -EINVAL;
+    }
+    *ret = (unsigned)v;
+    return 0;
+}
+
 int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
 {
     switch (code) {
@@ -130,6 +155,7 @@ int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
     case O_LEASE: return parse_secs("--lease-duration", arg, 1, &o->lease_secs);
     case O_RENEW: return parse_secs("--renew-deadline", arg, 1, &o->renew_secs);
     case O_RETRY: return parse_secs("--retry-period", arg, 1, &o->retry_secs);
+    case O_COALESCE: return parse_duration_ms("--coalesce", arg, &o->coalesce_ms);
     default: return -EINVAL;
     }
 }
@@ -236,7 +262,8 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
             goto fail;
     }
     struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
-                              .resync_secs = o->resync_secs, .fence = r->le ? leader_fence(r->le) : NULL };
+                              .resync_secs = o->resync_secs,
+                              .coalesce_ms = o->coalesce_ms, .fence = r->le ? leader_fence(r->le) : NULL };
     e = ctl_start(&co, &r->ctl, &err);
     if (e < 0) {
         gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot start the controller");

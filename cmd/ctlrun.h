@@ -13,6 +13,7 @@ struct ctlrun_opts {
     unsigned workers;           /* 2 */
     const char *image;          /* NULL: the pinned LiteLLM image */
     unsigned resync_secs;       /* 600 */
+    unsigned coalesce_ms;       /* 500: changes to a gateway gathered this long */
     bool leader_elect;
     const char *lease_namespace;  /* NULL: $POD_NAMESPACE, else "default" */
     const char *lease_name;     /* litellm-gateway-operator */

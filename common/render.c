@@ -896,7 +896,8 @@ static json_object *deployment(struct jb *b, const struct gw_object *gw, const c
     json_object *d = new_object(b, "apps/v1", "Deployment");
     jset(b, d, "metadata", object_meta(b, gw, gw->meta.name));
     json_object *spec = jobj(b), *sel = jobj(b), *ml = jobj(b);
-    jset(b, spec, "replicas", jint(b, 1));
+    /* No replicas: the API server defaults a new Deployment to 1, and
+     * leaving the field out keeps `kubectl scale` and autoscalers in charge. */
     jset(b, spec, "revisionHistoryLimit", jint(b, 5));
     jset(b, ml, "app", jstr(b, gw->meta.name));
     jset(b, sel, "matchLabels", ml);

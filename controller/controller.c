@@ -16,6 +16,7 @@
 #include "mcp_tools.h"
 #include "plan.h"
 #include "reconcile.h"
+#include "secrets.h"
 #include "snapshot.h"
 #include "workqueue.h"
 #include "clock.h"
@@ -89,6 +90,7 @@ struct controller {
     atomic_ulong reconciles, errors, applies, status_writes;
     atomic_bool halt;           /* set by ctl_set_leading(false) */
     struct ctl_metrics m;
+    struct secret_digests *digests;
 };
 
 /* No write may start: leadership is gone (or going). */
@@ -104,12 +106,30 @@ static const atomic_bool *stop_flag(struct controller *c)
 
 /* --- queueing ------------------------------------------------------------ */
 
-static void enqueue(struct controller *c, const char *key)
+static bool is_gateway_key(const char *key)
+{
+    return strncmp(key, "AiGateway/", 10) == 0 || strncmp(key, "ToolGateway/", 12) == 0;
+}
+
+/* Queues a key. A gateway's key waits for the coalescing moment, so that
+ * changes arriving together (a gateway and its routes applied at once, a
+ * Secret and the gateway naming it) make one reconcile, one config and one
+ * rollout; later adds within the moment join the one already waiting. */
+static void enqueue_key(struct controller *c, const char *key, bool now)
 {
     pthread_mutex_lock(&c->lock);
-    if (c->q)
-        wq_add(c->q, key);
+    if (c->q) {
+        if (!now && c->opt.coalesce_ms && is_gateway_key(key))
+            wq_add_after(c->q, key, c->opt.coalesce_ms);
+        else
+            wq_add(c->q, key);
+    }
     pthread_mutex_unlock(&c->lock);
+}
+
+static void enqueue(struct controller *c, const char *key)
+{
+    enqueue_key(c, key, false);
 }
 
 static void enqueue_parts(struct controller *c, const char *kind, const char *ns, const char *name)
@@ -143,6 +163,8 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
     const struct inf_spec *s = &SPECS[h->id];
     if (!s->owned)
         world_apply(h->c->world, s->kind, obj, old == obj);
+    if (s->kind == GW_KIND_SECRET && old == obj)
+        secret_digests_forget(h->c->digests, kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
     if (s->owned) {
         struct ctl_keys k = { 0 };
         if (ctl_owner_key(obj, &k) == 0)
@@ -349,11 +371,78 @@ static bool being_deleted(const struct gw_object *o)
     return ts && json_object_is_type(ts, json_type_string);
 }
 
+/* The set a gateway is planned against, with each Secret of its namespace
+ * standing for its data: uid dropped and resourceVersion replaced by the
+ * digest of its data (secrets.h), so that the secret-hash changes exactly
+ * when some referenced data does. Secrets gone meanwhile are left out.
+ * Caller frees *ret_items and *ret_copies. */
+struct secret_view {
+    const struct gw_object **items;
+    size_t n;
+    struct gw_object *copies;
+    char (*digests)[CTL_DIGEST_LEN];
+};
+
+static void secret_view_release(struct secret_view *v)
+{
+    free(v->items);
+    free(v->copies);
+    free(v->digests);
+}
+
+static int secret_view(struct controller *c, const struct snapshot *s, const char *ns, struct secret_view *v)
+{
+    size_t n_secrets = 0;
+    for (size_t i = 0; i < s->n_ours; i++)
+        n_secrets += s->ours[i]->kind == GW_KIND_SECRET && s->ours[i]->meta.ns && strcmp(s->ours[i]->meta.ns, ns) == 0;
+    *v = (struct secret_view){ 0 };
+    v->items = calloc(s->n_ours + 1, sizeof(*v->items));
+    v->copies = calloc(n_secrets + 1, sizeof(*v->copies));
+    v->digests = calloc(n_secrets + 1, sizeof(*v->digests));
+    if (!v->items || !v->copies || !v->digests) {
+        secret_view_release(v);
+        return -ENOMEM;
+    }
+    struct kube_client *kc = thread_client(c);
+    if (!kc) {
+        secret_view_release(v);
+        return -ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_ours; i++) {
+        const struct gw_object *o = s->ours[i];
+        if (o->kind != GW_KIND_SECRET || !o->meta.ns || strcmp(o->meta.ns, ns) != 0) {
+            v->items[v->n++] = o;
+            continue;
+        }
+        int r = secret_digests_get(c->digests, kc, ns, o->meta.name, o->meta.resource_version, v->digests[k]);
+        if (r == -ENOENT)
+            continue;
+        if (r < 0) {
+            struct gw_logobj lo = { "Secret", ns, o->meta.name };
+            gw_log(GW_LOG_ERROR, "controller", &lo, kube_client_error(kc),
+                   "cannot read the Secret to hash its data");
+            failure_logged = true;
+            secret_view_release(v);
+            return r;
+        }
+        v->copies[k] = *o;
+        v->copies[k].meta.uid = NULL;
+        v->copies[k].meta.resource_version = v->digests[k];
+        v->items[v->n++] = &v->copies[k++];
+    }
+    return 0;
+}
+
 static int reconcile_gateway(struct controller *c, const struct snapshot *s, const struct gw_object *gw)
 {
     const char *ns = gw->meta.ns, *name = gw->meta.name;
     if (being_deleted(gw))
         return 0;
+    struct secret_view sv;
+    int r = secret_view(c, s, ns, &sv);
+    if (r < 0)
+        return r;
     struct ctl_live live = {
         .configmap = owned(c, I_CM, ns, name, "-config"),
         .deployment = owned(c, I_DEPLOY, ns, name, ""),
@@ -363,9 +452,9 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     gw_rfc3339_now(now);
     struct ctl_plan_options po = { .image = c->opt.image, .now = now, .list_tools = list_tools_cached,
                                    .list_tools_ctx = c };
-    struct gw_objset ours = { s->ours, s->n_ours };
+    struct gw_objset ours = { sv.items, sv.n };
     struct ctl_plan p;
-    int r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
+    r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
     if (r == 0) {
         r = run_plan(c, gw, &p);
         if (r == 0 && p.requeue)
@@ -375,6 +464,7 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     json_object_put(live.configmap);
     json_object_put(live.deployment);
     json_object_put(live.service);
+    secret_view_release(&sv);
     return r;
 }
 
@@ -582,9 +672,14 @@ static void enqueue_everything(struct controller *c)
         size_t n = 0;
         if (informer_list(c->inf[primary[i]], &docs, &n) < 0)
             continue;
-        for (size_t j = 0; j < n; j++)
-            enqueue_parts(c, gw_kind_name(SPECS[primary[i]].kind), kube_meta_str(docs[j], "namespace"),
-                          kube_meta_str(docs[j], "name"));
+        for (size_t j = 0; j < n; j++) {
+            char key[600];
+            int k = snprintf(key, sizeof(key), "%s/%s/%s", gw_kind_name(SPECS[primary[i]].kind),
+                             kube_meta_str(docs[j], "namespace") ? kube_meta_str(docs[j], "namespace") : "",
+                             kube_meta_str(docs[j], "name") ? kube_meta_str(docs[j], "name") : "");
+            if (k > 0 && (size_t)k < sizeof(key))
+                enqueue_key(c, key, true); /* the caches are complete: no need to wait */
+        }
         informer_list_free(c->inf[primary[i]], docs, n);
     }
 }
@@ -690,6 +785,8 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     for (int n = 0; n < CN__N; n++)
         gw_hist_init(&c->m.time[n], GW_BUCKETS_RECONCILE, GW_BUCKETS_RECONCILE_N);
     int r = world_new(&c->world);
+    if (r == 0)
+        r = secret_digests_new(&c->digests);
     for (int i = 0; i < I__N && r == 0; i++) {
         c->hctx[i] = (struct handler_ctx){ c, (enum inf_id)i };
         struct informer_opts io = {
@@ -726,6 +823,7 @@ void ctl_stop(struct controller *c)
     world_free(c->world);
     for (int i = 0; i < I__N; i++)
         informer_free(c->inf[i]);
+    secret_digests_free(c->digests);
     pthread_key_delete(c->client_key);
     while (c->tools) {
         struct tools_entry *e = c->tools;

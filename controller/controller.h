@@ -18,6 +18,8 @@ struct ctl_options {
     unsigned workers;          /* reconcile threads; 0 = 2 */
     const char *image;         /* LiteLLM image; NULL = pinned default */
     unsigned resync_secs;      /* periodic full re-check; 0 = 600 */
+    unsigned coalesce_ms;      /* a changed gateway waits this long for more
+                                * changes before it is reconciled; 0: none */
     /* True whenever this replica must not write (leader_fence); must
      * outlive the controller. NULL: only ctl_set_leading decides. Every
      * worker's client stops on it: no request starts once it is set. */

@@ -420,33 +420,3 @@ def test_only_the_leader_writes_and_the_other_takes_over(cluster, operator_facto
     cluster.wait_for("b reconciles", lambda: 'gpt-4o-mini' in
                      get(cluster, "configmap", "main-config", ns)["data"]["config.yaml"], timeout=30)
 
-
-# --- deletion -----------------------------------------------------------------
-
-def test_a_gateway_being_deleted_is_not_reconciled(cluster, operator, ns):
-    """Foreground deletion: the garbage collector removes the children first
-    while the gateway stays, with a deletionTimestamp (kept here by a
-    finalizer of the test's own). The controller must not put the children
-    back, even when the gateway changes meanwhile."""
-    children = (("configmap", "main-config"), ("deployment", "main"), ("service", "main"))
-    cluster.apply(ai_gateway(ns))
-    cluster.wait_for("children", lambda: all(get(cluster, r, n, ns) for r, n in children))
-    cluster.kubectl("-n", ns, "patch", "aigateway", "main", "--type=merge",
-                    "-p", json.dumps({"metadata": {"finalizers": ["test.agentic-layer.ai/hold"]}}))
-    try:
-        cluster.kubectl("-n", ns, "delete", "aigateway", "main", "--cascade=foreground", "--wait=false")
-        cluster.wait_for("deletionTimestamp", lambda: (get(cluster, "aigateway", "main", ns) or {})
-                         .get("metadata", {}).get("deletionTimestamp"))
-        cluster.wait_for("children collected", lambda: all(get(cluster, r, n, ns) is None for r, n in children),
-                         timeout=60)
-        # A change to the deleting gateway queues it; nothing may come back.
-        cluster.kubectl("-n", ns, "label", "aigateway", "main", "poke=1")
-        deadline = time.time() + 6
-        while time.time() < deadline:
-            back = [f"{r}/{n}" for r, n in children if get(cluster, r, n, ns) is not None]
-            assert not back, f"re-applied during a foreground delete: {back}"
-            time.sleep(0.3)
-    finally:
-        cluster.kubectl("-n", ns, "patch", "aigateway", "main", "--type=json",
-                        "-p", '[{"op":"remove","path":"/metadata/finalizers"}]', check=False)
-    cluster.wait_for("gateway gone", lambda: get(cluster, "aigateway", "main", ns) is None, timeout=60)

@@ -1,0 +1,205 @@
+"""The controller's runtime against the real API server and
+kube-controller-manager: objects being deleted are left alone, changes are
+coalesced and roll a gateway only when something it runs with changed (a
+Secret's data, not its metadata), `kubectl scale` is not fought, and the
+metrics carry the ecosystem's names in valid Prometheus text."""
+import json
+import subprocess
+import time
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from test_controller import (CONFIG_HASH, SECRET_HASH, ai_gateway, get, mcp_servers, route_url,
+                             template_annotations, tool_gateway, tool_route, wait_hash_change)
+
+
+def quiet_generation(cluster, name, ns, settle=3.0, timeout=60):
+    """The Deployment's generation once the controller has stopped changing
+    it and the Deployment controller has seen it: each template change (a
+    rollout) adds one."""
+    last, since = None, time.time()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        d = get(cluster, "deployment", name, ns)
+        g = d and (d["metadata"]["generation"], d.get("status", {}).get("observedGeneration"))
+        if g != last:
+            last, since = g, time.time()
+        elif g and g[0] == g[1] and time.time() - since >= settle:
+            return g[0]
+        time.sleep(0.2)
+    raise AssertionError(f"deployment {ns}/{name} did not settle: {last}")
+
+
+def reconciles(op):
+    total = 0
+    for fam in text_string_to_metric_families(op.metrics()):
+        if fam.name == "controller_runtime_reconcile":
+            total += sum(s.value for s in fam.samples if s.name == "controller_runtime_reconcile_total")
+    return total
+
+
+# --- deletion -----------------------------------------------------------------
+
+def test_a_gateway_being_deleted_is_not_reconciled(cluster, operator, ns):
+    """Foreground deletion: the garbage collector removes the children first
+    while the gateway stays, with a deletionTimestamp (kept here by a
+    finalizer of the test's own). The controller must not put the children
+    back, even when the gateway changes meanwhile."""
+    children = (("configmap", "main-config"), ("deployment", "main"), ("service", "main"))
+    cluster.apply(ai_gateway(ns))
+    cluster.wait_for("children", lambda: all(get(cluster, r, n, ns) for r, n in children))
+    cluster.kubectl("-n", ns, "patch", "aigateway", "main", "--type=merge",
+                    "-p", json.dumps({"metadata": {"finalizers": ["test.agentic-layer.ai/hold"]}}))
+    try:
+        cluster.kubectl("-n", ns, "delete", "aigateway", "main", "--cascade=foreground", "--wait=false")
+        cluster.wait_for("deletionTimestamp", lambda: (get(cluster, "aigateway", "main", ns) or {})
+                         .get("metadata", {}).get("deletionTimestamp"))
+        cluster.wait_for("children collected", lambda: all(get(cluster, r, n, ns) is None for r, n in children),
+                         timeout=60)
+        # A change to the deleting gateway queues it; nothing may come back.
+        before = reconciles(operator)
+        cluster.kubectl("-n", ns, "label", "aigateway", "main", "poke=1")
+        cluster.wait_for("the change reconciled", lambda: reconciles(operator) > before)
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            back = [f"{r}/{n}" for r, n in children if get(cluster, r, n, ns) is not None]
+            assert not back, f"re-applied during a foreground delete: {back}"
+            time.sleep(0.3)
+    finally:
+        cluster.kubectl("-n", ns, "patch", "aigateway", "main", "--type=json",
+                        "-p", '[{"op":"remove","path":"/metadata/finalizers"}]', check=False)
+    cluster.wait_for("gateway gone", lambda: get(cluster, "aigateway", "main", ns) is None, timeout=60)
+
+
+# --- no churn -------------------------------------------------------------------
+
+SECRET = """apiVersion: v1
+kind: Secret
+metadata:
+  name: api-key-secrets
+  namespace: {ns}
+stringData:
+  OPENAI_API_KEY: {value}
+"""
+
+
+def test_a_secret_rolls_the_gateway_only_when_its_data_changes(cluster, operator, ns):
+    cluster.apply(SECRET.format(ns=ns, value="one"))
+    cluster.apply(ai_gateway(ns))
+    cluster.wait_for("secret-hash", lambda: template_annotations(cluster, "main", ns).get(SECRET_HASH))
+    gen = quiet_generation(cluster, "main", ns)
+    h = template_annotations(cluster, "main", ns)[SECRET_HASH]
+
+    # The same manifest again, then a label: new resourceVersions, same data.
+    cluster.apply(SECRET.format(ns=ns, value="one"))
+    before = reconciles(operator)
+    cluster.kubectl("-n", ns, "label", "secret", "api-key-secrets", "team=a")
+    cluster.kubectl("-n", ns, "annotate", "secret", "api-key-secrets", "note=unchanged")
+    cluster.wait_for("the Secret's change reconciled", lambda: reconciles(operator) >= before + 2)
+    assert quiet_generation(cluster, "main", ns) == gen, "metadata of a Secret rolled the gateway"
+    assert template_annotations(cluster, "main", ns)[SECRET_HASH] == h
+
+    # New data: exactly one rollout.
+    cluster.apply(SECRET.format(ns=ns, value="two"))
+    wait_hash_change(cluster, "main", ns, SECRET_HASH, h)
+    assert quiet_generation(cluster, "main", ns) == gen + 1
+
+
+def test_a_gateway_and_its_routes_applied_together_make_one_config(cluster, operator, ns):
+    watch = subprocess.Popen(
+        [str(cluster.bin_dir / "kubectl"), "-n", ns, "get", "configmaps", "--watch",
+         "--output-watch-events", "-o", "jsonpath={.type} {.object.metadata.name} "
+         "{.object.metadata.resourceVersion}{\"\\n\"}"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cluster.env)
+    try:
+        time.sleep(1)  # the watch is established
+        ref = {"name": "tools"}
+        docs = [tool_gateway(ns, "tools"), tool_route(ns, "r1", ref),
+                tool_route(ns, "r2", ref, {"external": {"url": "http://mcp2.example.com/mcp"}})]
+        cluster.apply("\n---\n".join(docs))
+        cluster.wait_for("both routes served", lambda: len(mcp_servers(cluster, "tools", ns)) == 2)
+        cluster.wait_for("route urls", lambda: route_url(cluster, "r1", ns) and route_url(cluster, "r2", ns))
+        assert quiet_generation(cluster, "tools", ns) == 1, "the Deployment rolled more than once"
+    finally:
+        watch.terminate()
+    out, err = watch.communicate(timeout=10)
+    writes = [line for line in out.splitlines() if line.split()[1:2] == ["tools-config"]]
+    assert len(writes) == 1, f"the config was written {len(writes)} times:\n{out}\n{err}"
+
+
+def test_kubectl_scale_is_not_fought(cluster, operator, ns):
+    cluster.apply(ai_gateway(ns))
+    first = cluster.wait_for("config-hash", lambda: template_annotations(cluster, "main", ns).get(CONFIG_HASH))
+    cluster.kubectl("-n", ns, "scale", "deployment", "main", "--replicas=3")
+    # A change that makes the controller apply the Deployment again.
+    cluster.apply(ai_gateway(ns, models=(("gpt-4o-mini", "openai"),)))
+    wait_hash_change(cluster, "main", ns, CONFIG_HASH, first)
+    quiet_generation(cluster, "main", ns)
+    assert get(cluster, "deployment", "main", ns)["spec"]["replicas"] == 3
+
+
+# --- metrics ----------------------------------------------------------------------
+
+WANT = {
+    "controller_runtime_reconcile": ("counter", {"controller", "result"}),
+    "controller_runtime_reconcile_errors": ("counter", {"controller"}),
+    "controller_runtime_reconcile_time_seconds": ("histogram", {"controller"}),
+    "workqueue_depth": ("gauge", {"name"}),
+    "workqueue_adds": ("counter", {"name"}),
+    "workqueue_retries": ("counter", {"name"}),
+    "workqueue_queue_duration_seconds": ("histogram", {"name"}),
+    "workqueue_work_duration_seconds": ("histogram", {"name"}),
+    "leader_election_master_status": ("gauge", {"name"}),
+}
+
+
+def test_metrics_have_the_ecosystems_names(cluster, operator, ns):
+    cluster.apply(ai_gateway(ns))
+    cluster.wait_for("config-hash", lambda: template_annotations(cluster, "main", ns).get(CONFIG_HASH))
+    text = operator.metrics()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    for name, (mtype, labels) in WANT.items():
+        assert name in families, f"{name} missing from /metrics"
+        fam = families[name]
+        assert fam.type == mtype, f"{name} is a {fam.type}, not a {mtype}"
+        assert fam.documentation, f"{name} has no HELP"
+        assert fam.samples, f"{name} has no samples"
+        for s in fam.samples:
+            assert labels <= set(s.labels), f"{s.name} lacks labels {labels - set(s.labels)}"
+    # Every family is announced with HELP and TYPE before its samples.
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            base = line.split("{")[0].split(" ")[0]
+            assert any(f"# TYPE {b} " in text for b in (base, base.rsplit("_", 1)[0])), line
+    ok = [s for s in families["controller_runtime_reconcile"].samples
+          if s.name == "controller_runtime_reconcile_total" and s.labels["controller"] == "aigateway"
+          and s.labels["result"] == "success"]
+    assert ok and ok[0].value >= 1
+    assert families["leader_election_master_status"].samples[0].value == 1
+
+
+def test_a_failed_reconcile_is_logged_and_counted(cluster, operator_factory, ns):
+    """A gateway whose children cannot be applied (a ConfigMap of the same
+    name that another manager owns is not the case here: the namespace is
+    given a quota of zero ConfigMaps) fails: logged as an error with the
+    reason and counted, never logged as reconciled."""
+    op = operator_factory("failing")
+    cluster.apply(json.dumps({"apiVersion": "v1", "kind": "ResourceQuota",
+                              "metadata": {"name": "no-configmaps", "namespace": ns},
+                              "spec": {"hard": {"count/configmaps": "0"}}}))
+    time.sleep(1)
+    cluster.apply(ai_gateway(ns))
+
+    def errors():
+        for fam in text_string_to_metric_families(op.metrics()):
+            if fam.name == "controller_runtime_reconcile_errors":
+                return sum(s.value for s in fam.samples if s.labels["controller"] == "aigateway")
+        return 0
+    cluster.wait_for("an error counted", lambda: errors() >= 1)
+    about = [line for line in op.log_text().splitlines() if ns in line and "main" in line]
+    failed = [line for line in about if ('"level":"error"' in line or " ERROR " in line)
+              and "reconcile failed" in line]
+    assert failed, "no error line about the gateway:\n" + op.log_text()[-3000:]
+    assert "quota" in failed[0].lower() or "forbidden" in failed[0].lower(), failed[0]
+    assert not [line for line in about if "reconciled" in line], "a failed reconcile logged as reconciled"
+
