@@ -106,38 +106,45 @@ static const atomic_bool *stop_flag(struct controller *c)
 
 /* --- queueing ------------------------------------------------------------ */
 
-static bool is_gateway_key(const char *key)
-{
-    return strncmp(key, "AiGateway/", 10) == 0 || strncmp(key, "ToolGateway/", 12) == 0;
-}
-
 /* Queues a key. A gateway's key waits for the coalescing moment, so that
  * changes arriving together (a gateway and its routes applied at once, a
  * Secret and the gateway naming it) make one reconcile, one config and one
  * rollout; later adds within the moment join the one already waiting. */
-static void enqueue_key(struct controller *c, const char *key, bool now)
+static void enqueue_key(struct controller *c, const struct ctl_key *k, bool now, uint64_t after_ms)
 {
+    char enc[600];
+    if (ctl_key_encode(k, enc, sizeof(enc)) < 0)
+        return;
+    bool gateway = k->op == CTL_KEY_OBJECT && (k->kind == GW_KIND_AIGATEWAY || k->kind == GW_KIND_TOOLGATEWAY);
+    if (!after_ms && !now && gateway)
+        after_ms = c->opt.coalesce_ms;
     pthread_mutex_lock(&c->lock);
-    if (c->q) {
-        if (!now && c->opt.coalesce_ms && is_gateway_key(key))
-            wq_add_after(c->q, key, c->opt.coalesce_ms);
-        else
-            wq_add(c->q, key);
-    }
+    if (c->q)
+        wq_add_after(c->q, enc, after_ms);
     pthread_mutex_unlock(&c->lock);
 }
 
-static void enqueue(struct controller *c, const char *key)
+static void enqueue_object(struct controller *c, enum gw_kind kind, const char *ns, const char *name)
 {
-    enqueue_key(c, key, false);
+    struct ctl_key k;
+    if (ctl_key_object(kind, ns, name, &k) == 0)
+        enqueue_key(c, &k, false, 0);
 }
 
-static void enqueue_parts(struct controller *c, const char *kind, const char *ns, const char *name)
+static void enqueue_every(struct controller *c, enum gw_kind kind)
 {
-    char key[600];
-    int n = snprintf(key, sizeof(key), "%s/%s/%s", kind, ns ? ns : "", name ? name : "");
-    if (n > 0 && (size_t)n < sizeof(key))
-        enqueue(c, key);
+    struct ctl_key k = { .op = CTL_KEY_EVERY, .kind = kind };
+    enqueue_key(c, &k, false, 0);
+}
+
+/* Keys from deps (their encodings). */
+static void enqueue_keys(struct controller *c, const struct ctl_keys *keys)
+{
+    for (size_t i = 0; i < keys->n; i++) {
+        struct ctl_key k;
+        if (ctl_key_decode(keys->items[i], &k) == 0)
+            enqueue_key(c, &k, false, 0);
+    }
 }
 
 static json_object *jget(json_object *o, const char *k)
@@ -152,10 +159,10 @@ static void enqueue_route_gateway(struct controller *c, json_object *route)
     json_object *ref = jget(jget(route, "spec"), "toolGatewayRef");
     json_object *name = jget(ref, "name"), *ns = jget(ref, "namespace");
     if (name)
-        enqueue_parts(c, "ToolGateway", ns ? json_object_get_string(ns) : kube_meta_str(route, "namespace"),
-                      json_object_get_string(name));
+        enqueue_object(c, GW_KIND_TOOLGATEWAY, ns ? json_object_get_string(ns) : kube_meta_str(route, "namespace"),
+                       json_object_get_string(name));
     else
-        enqueue(c, "ToolGateway/*/*"); /* it used the default one */
+        enqueue_every(c, GW_KIND_TOOLGATEWAY); /* it used the default one */
 }
 
 static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
@@ -168,7 +175,7 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
     if (s->owned) {
         struct ctl_keys k = { 0 };
         if (ctl_owner_key(obj, &k) == 0)
-            enqueue(h->c, k.items[0]);
+            enqueue_keys(h->c, &k);
         ctl_keys_release(&k);
         return;
     }
@@ -177,7 +184,7 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
     if (s->kind == GW_KIND_TOOLROUTE && jget(jget(obj, "spec"), "toolGatewayRef"))
         enqueue_route_gateway(h->c, obj);
     else
-        enqueue_parts(h->c, gw_kind_name(s->kind), kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
+        enqueue_object(h->c, s->kind, kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
     if (s->kind == GW_KIND_TOOLROUTE && old && old != obj)
         enqueue_route_gateway(h->c, old);
     /* A ToolGateway appearing, going or changing its default marker or
@@ -186,7 +193,7 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
         (!old || old == obj || !json_object_equal(jget(jget(old, "metadata"), "annotations"),
                                                   jget(jget(obj, "metadata"), "annotations")) ||
          !json_object_equal(jget(old, "spec"), jget(obj, "spec"))))
-        enqueue(h->c, "ToolRoute/*/*");
+        enqueue_every(h->c, GW_KIND_TOOLROUTE);
 }
 
 static void h_add(void *ud, json_object *obj)
@@ -479,7 +486,7 @@ static int reconcile_route(struct controller *c, const struct snapshot *s, const
                                                           ref->name)
                                           : gw_route_gateway(route, &ours, NULL);
     if (gw) {
-        enqueue_parts(c, gw_kind_name(gw->kind), gw->meta.ns, gw->meta.name);
+        enqueue_object(c, gw->kind, gw->meta.ns, gw->meta.name);
         return 0;
     }
     if (being_deleted(route))
@@ -526,77 +533,73 @@ static int fan_out(struct controller *c, const struct snapshot *s, enum gw_kind 
     struct gw_objset all = { s->all, s->n };
     struct ctl_keys k = { 0 };
     int r = ctl_affected_keys(&all, o, NULL, &k);
-    for (size_t i = 0; r == 0 && i < k.n; i++)
-        enqueue(c, k.items[i]);
+    if (r == 0)
+        enqueue_keys(c, &k);
     ctl_keys_release(&k);
     return r;
 }
 
-static enum gw_kind kind_by_name(const char *name)
-{
-    for (int k = GW_KIND_AIGATEWAY; k < GW_KIND__MAX; k++)
-        if (strcmp(gw_kind_name((enum gw_kind)k), name) == 0)
-            return (enum gw_kind)k;
-    return GW_KIND_UNKNOWN;
-}
-
 static void enqueue_everything(struct controller *c);
-
-/* The periodic full re-check: queues everything and comes back. */
-#define CTL_RESYNC_KEY "Resync/-/-"
 
 static uint64_t resync_ms(const struct controller *c)
 {
     return (uint64_t)(c->opt.resync_secs ? c->opt.resync_secs : 600) * 1000u;
 }
 
-static int process_key(struct controller *c, const char *key)
+/* The periodic full re-check: queues everything and comes back. */
+static void schedule_resync(struct controller *c)
 {
-    if (strcmp(key, CTL_RESYNC_KEY) == 0) {
+    struct ctl_key k = { .op = CTL_KEY_RESYNC };
+    enqueue_key(c, &k, true, resync_ms(c));
+}
+
+/* Every object of a kind, one key each (kind's objects in the snapshot:
+ * ours for gateways, all for routes). */
+static void expand_every(struct controller *c, const struct snapshot *s, enum gw_kind kind)
+{
+    const struct gw_object *const *items = kind == GW_KIND_TOOLROUTE ? s->all : s->ours;
+    size_t n = kind == GW_KIND_TOOLROUTE ? s->n : s->n_ours;
+    for (size_t i = 0; i < n; i++)
+        if (items[i]->kind == kind)
+            enqueue_object(c, kind, items[i]->meta.ns, items[i]->meta.name);
+}
+
+static int process_object(struct controller *c, const struct snapshot *s, const struct ctl_key *k)
+{
+    if (k->kind == GW_KIND_AIGATEWAY || k->kind == GW_KIND_TOOLGATEWAY) {
+        const struct gw_object *gw = snapshot_find(s, k->kind, k->ns, k->name);
+        if (gw)
+            return reconcile_gateway(c, s, gw);
+        return k->kind == GW_KIND_TOOLGATEWAY ? orphan_routes_of(c, s, k->ns, k->name) : 0;
+    }
+    if (k->kind == GW_KIND_TOOLROUTE) {
+        const struct gw_object *route = snapshot_find(s, k->kind, k->ns, k->name);
+        return route ? reconcile_route(c, s, route) : 0;
+    }
+    return fan_out(c, s, k->kind, k->ns, k->name);
+}
+
+static int process_key(struct controller *c, const struct ctl_key *k)
+{
+    if (k->op == CTL_KEY_RESYNC) {
         enqueue_everything(c);
-        pthread_mutex_lock(&c->lock);
-        if (c->q)
-            wq_add_after(c->q, CTL_RESYNC_KEY, resync_ms(c));
-        pthread_mutex_unlock(&c->lock);
+        schedule_resync(c);
         return 0;
     }
-    char buf[600];
-    snprintf(buf, sizeof(buf), "%s", key);
-    const char *kname, *ns, *name;
-    if (ctl_key_split(buf, &kname, &ns, &name) < 0)
-        return 0;
-    enum gw_kind kind = kind_by_name(kname);
     const struct snapshot *s = world_snapshot(c->world);
     if (!s)
         return -ENOMEM;
     atomic_fetch_add(&c->reconciles, 1);
     int r = 0;
-    if (kind == GW_KIND_TOOLGATEWAY && strcmp(ns, "*") == 0) {
-        for (size_t i = 0; i < s->n_ours; i++)
-            if (s->ours[i]->kind == GW_KIND_TOOLGATEWAY)
-                enqueue_parts(c, "ToolGateway", s->ours[i]->meta.ns, s->ours[i]->meta.name);
-    } else if (kind == GW_KIND_AIGATEWAY || kind == GW_KIND_TOOLGATEWAY) {
-        const struct gw_object *gw = snapshot_find(s, kind, ns, name);
-        if (gw)
-            r = reconcile_gateway(c, s, gw);
-        else if (kind == GW_KIND_TOOLGATEWAY)
-            r = orphan_routes_of(c, s, ns, name);
-    } else if (kind == GW_KIND_TOOLROUTE && strcmp(ns, "*") == 0) {
-        for (size_t i = 0; i < s->n; i++)
-            if (s->all[i]->kind == GW_KIND_TOOLROUTE)
-                enqueue_parts(c, "ToolRoute", s->all[i]->meta.ns, s->all[i]->meta.name);
-    } else if (kind == GW_KIND_TOOLROUTE) {
-        const struct gw_object *route = snapshot_find(s, kind, ns, name);
-        if (route)
-            r = reconcile_route(c, s, route);
-    } else if (kind != GW_KIND_UNKNOWN) {
-        r = fan_out(c, s, kind, ns, name);
-    }
+    if (k->op == CTL_KEY_EVERY)
+        expand_every(c, s, k->kind);
+    else
+        r = process_object(c, s, k);
     snapshot_put(s);
     if (r < 0 && !(r == -ECANCELED && fenced(c))) {
         atomic_fetch_add(&c->errors, 1);
         if (!failure_logged) {
-            struct gw_logobj lo = { kname, ns, name };
+            struct gw_logobj lo = { gw_kind_name(k->kind), k->ns, k->name };
             gw_log(GW_LOG_ERROR, "controller", &lo, strerror(-r), "reconcile failed while planning");
         }
     }
@@ -605,15 +608,14 @@ static int process_key(struct controller *c, const char *key)
 
 /* --- lifecycle ---------------------------------------------------------- */
 
-static enum ctl_name name_of_key(const char *key)
+static enum ctl_name name_of_key(const struct ctl_key *k)
 {
-    if (strncmp(key, "AiGateway/", 10) == 0)
-        return CN_AIGATEWAY;
-    if (strncmp(key, "ToolGateway/", 12) == 0)
-        return CN_TOOLGATEWAY;
-    if (strncmp(key, "ToolRoute/", 10) == 0)
-        return CN_TOOLROUTE;
-    return CN_DEPENDENCY;
+    switch (k->kind) {
+    case GW_KIND_AIGATEWAY: return CN_AIGATEWAY;
+    case GW_KIND_TOOLGATEWAY: return CN_TOOLGATEWAY;
+    case GW_KIND_TOOLROUTE: return CN_TOOLROUTE;
+    default: return CN_DEPENDENCY;
+    }
 }
 
 /* One key: reconciled, timed and counted. */
@@ -623,13 +625,16 @@ static int process(void *ud, const char *key)
     if (fenced(c))
         return 0; /* the queue is going away with the leadership */
     failure_logged = false;
-    if (strcmp(key, CTL_RESYNC_KEY) == 0)
-        return process_key(c, key); /* a timer, not a reconcile */
+    struct ctl_key k;
+    if (ctl_key_decode(key, &k) < 0)
+        return 0; /* not ours: nothing puts such a key in the queue */
+    if (k.op == CTL_KEY_RESYNC)
+        return process_key(c, &k); /* a timer, not a reconcile */
     uint64_t t0 = gw_mono_ns();
-    int r = process_key(c, key);
+    int r = process_key(c, &k);
     if (r == -ECANCELED && fenced(c))
         return r;
-    enum ctl_name n = name_of_key(key);
+    enum ctl_name n = name_of_key(&k);
     enum ctl_result res = r < 0 ? CR_ERROR : r > 0 ? CR_REQUEUE_AFTER : CR_SUCCESS;
     gw_hist_observe_ns(&c->m.time[n], gw_mono_ns() - t0);
     atomic_fetch_add(&c->m.total[n][res], 1);
@@ -673,12 +678,11 @@ static void enqueue_everything(struct controller *c)
         if (informer_list(c->inf[primary[i]], &docs, &n) < 0)
             continue;
         for (size_t j = 0; j < n; j++) {
-            char key[600];
-            int k = snprintf(key, sizeof(key), "%s/%s/%s", gw_kind_name(SPECS[primary[i]].kind),
-                             kube_meta_str(docs[j], "namespace") ? kube_meta_str(docs[j], "namespace") : "",
-                             kube_meta_str(docs[j], "name") ? kube_meta_str(docs[j], "name") : "");
-            if (k > 0 && (size_t)k < sizeof(key))
-                enqueue_key(c, key, true); /* the caches are complete: no need to wait */
+            struct ctl_key k;
+            /* The caches are complete: no need to wait for more changes. */
+            if (ctl_key_object(SPECS[primary[i]].kind, kube_meta_str(docs[j], "namespace"),
+                               kube_meta_str(docs[j], "name"), &k) == 0)
+                enqueue_key(c, &k, true, 0);
         }
         informer_list_free(c->inf[primary[i]], docs, n);
     }
@@ -740,10 +744,7 @@ void ctl_set_leading(struct controller *c, bool leading)
     pthread_mutex_unlock(&c->lock);
     if (leading) {
         enqueue_everything(c);
-        pthread_mutex_lock(&c->lock);
-        if (c->q)
-            wq_add_after(c->q, CTL_RESYNC_KEY, resync_ms(c));
-        pthread_mutex_unlock(&c->lock);
+        schedule_resync(c);
     } else {
         wq_workers_stop(stop);
         wq_free(q);

@@ -2,8 +2,9 @@
  * every kind we read; while this replica leads, a workqueue feeds worker
  * threads that plan (plan.h) and carry out (reconcile.h) each gateway.
  *
- * Keys in the queue are "<Kind>/<namespace>/<name>" of any kind we watch.
- * Gateway keys are reconciled; a ToolRoute key is handed to its gateway
+ * Keys in the queue are typed (struct ctl_key, deps.h): an object of any
+ * kind we watch, every object of a kind, or the periodic resync. Gateway
+ * keys are reconciled; a ToolRoute key is handed to its gateway
  * (or planned alone when it attaches to none); any other kind is turned into
  * the gateway keys it affects (deps.h) against a snapshot of the caches. */
 #ifndef CTL_CONTROLLER_H
