@@ -33,6 +33,7 @@ enum {
     O_RENEW,
     O_RETRY,
     O_COALESCE,
+    O_NAMESPACE,
 };
 
 static const struct option OPTS[] = {
@@ -50,6 +51,7 @@ static const struct option OPTS[] = {
     { "renew-deadline", required_argument, NULL, O_RENEW },
     { "retry-period", required_argument, NULL, O_RETRY },
     { "coalesce", required_argument, NULL, O_COALESCE },
+    { "namespace", required_argument, NULL, O_NAMESPACE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -84,6 +86,8 @@ void ctlrun_usage(FILE *to)
             "  --resync S              re-check every object every S seconds (default 600)\n"
             "  --coalesce D            a changed gateway waits D (e.g. 500ms, 2s, 0) for changes that come with it,\n"
             "                          so they make one config and one rollout (default 500ms)\n"
+            "  --namespace NS          watch and reconcile only namespace NS (repeat for more; Roles in each\n"
+            "                          suffice, classes stay cluster-wide); default: the whole cluster\n"
             "  --leader-elect[=BOOL]   reconcile only while holding the Lease (default false)\n"
             "  --leader-election-namespace NS  the Lease's namespace (default: $POD_NAMESPACE, else default)\n"
             "  --leader-election-name NAME     the Lease's name (default litellm-gateway-operator)\n"
@@ -139,6 +143,25 @@ static int parse_duration_ms(const char *flag, const char *arg, unsigned *ret)
     return 0;
 }
 
+static int add_namespace(struct ctlrun_opts *o, const char *ns)
+{
+    if (!ns || !*ns || strlen(ns) > 63 || strspn(ns, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(ns)) {
+        fprintf(stderr, "litellm-gateway-operator serve: --namespace: \"%s\" is not a namespace name\n",
+                ns ? ns : "");
+        return -EINVAL;
+    }
+    if (o->n_namespaces >= CTLRUN_MAX_NAMESPACES) {
+        fprintf(stderr, "litellm-gateway-operator serve: --namespace: at most %d namespaces\n",
+                CTLRUN_MAX_NAMESPACES);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < o->n_namespaces; i++)
+        if (strcmp(o->namespaces[i], ns) == 0)
+            return 0;
+    o->namespaces[o->n_namespaces++] = ns;
+    return 0;
+}
+
 int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
 {
     switch (code) {
@@ -156,6 +179,7 @@ int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
     case O_RENEW: return parse_secs("--renew-deadline", arg, 1, &o->renew_secs);
     case O_RETRY: return parse_secs("--retry-period", arg, 1, &o->retry_secs);
     case O_COALESCE: return parse_duration_ms("--coalesce", arg, &o->coalesce_ms);
+    case O_NAMESPACE: return add_namespace(o, arg);
     default: return -EINVAL;
     }
 }
@@ -165,6 +189,7 @@ struct ctlrun {
     struct controller *ctl;
     struct leader *le;
     char lease_name[256];       /* the leader_election_master_status label */
+    const char *namespaces[CTLRUN_MAX_NAMESPACES];   /* copied from the options */
     pthread_t starter;          /* without leader election: starts leading */
     bool starter_running;
 };
@@ -232,6 +257,8 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
         return -ENOMEM;
     char *err = NULL;
     snprintf(r->lease_name, sizeof(r->lease_name), "%s", o->lease_name ? o->lease_name : "");
+    for (size_t i = 0; i < o->n_namespaces; i++)
+        r->namespaces[i] = o->namespaces[i]; /* argv strings: they outlive us */
     const char *path = o->kubeconfig ? o->kubeconfig : getenv("KUBECONFIG");
     int e = kube_config_auto(path && *path ? path : NULL, o->context, &r->cfg, &err);
     if (e < 0) {
@@ -263,7 +290,8 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
     }
     struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
                               .resync_secs = o->resync_secs,
-                              .coalesce_ms = o->coalesce_ms, .fence = r->le ? leader_fence(r->le) : NULL };
+                              .coalesce_ms = o->coalesce_ms, .namespaces = r->namespaces,
+                              .n_namespaces = o->n_namespaces, .fence = r->le ? leader_fence(r->le) : NULL };
     e = ctl_start(&co, &r->ctl, &err);
     if (e < 0) {
         gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot start the controller");

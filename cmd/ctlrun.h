@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#define CTLRUN_MAX_NAMESPACES 64
+
 struct ctlrun_opts {
     bool enabled;               /* --controller=false turns the controller off */
     const char *kubeconfig;     /* NULL: $KUBECONFIG, else in-cluster */
@@ -14,6 +16,8 @@ struct ctlrun_opts {
     const char *image;          /* NULL: the pinned LiteLLM image */
     unsigned resync_secs;       /* 600 */
     unsigned coalesce_ms;       /* 500: changes to a gateway gathered this long */
+    const char *namespaces[CTLRUN_MAX_NAMESPACES];  /* --namespace, repeated; */
+    size_t n_namespaces;        /* 0: the whole cluster */
     bool leader_elect;
     const char *lease_namespace;  /* NULL: $POD_NAMESPACE, else "default" */
     const char *lease_name;     /* litellm-gateway-operator */

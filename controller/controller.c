@@ -74,10 +74,19 @@ struct handler_ctx {
     enum inf_id id;
 };
 
+/* One informer per kind, or per kind and namespace in namespaced mode
+ * (cluster-scoped kinds keep one). */
+struct inf_slot {
+    enum inf_id id;
+    const char *ns;             /* NULL: all namespaces */
+    struct informer *inf;
+    struct handler_ctx h;
+};
+
 struct controller {
     struct ctl_options opt;
-    struct informer *inf[I__N];
-    struct handler_ctx hctx[I__N];
+    struct inf_slot *slots;
+    size_t n_slots;
     pthread_mutex_t lock;       /* guards q, workers, leading */
     struct workqueue *q;
     struct wq_workers *workers;
@@ -332,7 +341,10 @@ static json_object *owned(struct controller *c, enum inf_id id, const char *ns, 
 {
     char key[600];
     snprintf(key, sizeof(key), "%s/%s%s", ns, name, suffix);
-    return informer_get_copy(c->inf[id], key);
+    for (size_t i = 0; i < c->n_slots; i++)
+        if (c->slots[i].id == id && (!c->slots[i].ns || strcmp(c->slots[i].ns, ns) == 0))
+            return informer_get_copy(c->slots[i].inf, key);
+    return NULL;
 }
 
 
@@ -671,20 +683,23 @@ void ctl_write_metrics(struct controller *c, struct strbuf *out)
 
 static void enqueue_everything(struct controller *c)
 {
-    static const enum inf_id primary[] = { I_AIGW, I_TOOLGW, I_ROUTE };
-    for (size_t i = 0; i < sizeof(primary) / sizeof(primary[0]); i++) {
+    for (size_t i = 0; i < c->n_slots; i++) {
+        enum inf_id id = c->slots[i].id;
+        if (id != I_AIGW && id != I_TOOLGW && id != I_ROUTE)
+            continue;
+        struct informer *inf = c->slots[i].inf;
         json_object **docs = NULL;
         size_t n = 0;
-        if (informer_list(c->inf[primary[i]], &docs, &n) < 0)
+        if (informer_list(inf, &docs, &n) < 0)
             continue;
         for (size_t j = 0; j < n; j++) {
             struct ctl_key k;
             /* The caches are complete: no need to wait for more changes. */
-            if (ctl_key_object(SPECS[primary[i]].kind, kube_meta_str(docs[j], "namespace"),
-                               kube_meta_str(docs[j], "name"), &k) == 0)
+            if (ctl_key_object(SPECS[id].kind, kube_meta_str(docs[j], "namespace"), kube_meta_str(docs[j], "name"),
+                               &k) == 0)
                 enqueue_key(c, &k, true, 0);
         }
-        informer_list_free(c->inf[primary[i]], docs, n);
+        informer_list_free(inf, docs, n);
     }
 }
 
@@ -713,14 +728,15 @@ void ctl_set_leading(struct controller *c, bool leading)
         /* Plan only against complete caches: partial ones would make a
          * route look unattached or a gateway look new. */
         pthread_mutex_unlock(&c->lock);
-        for (int i = 0; i < I__N; i++) {
-            if (wait_synced(c, c->inf[i], 60000))
+        for (size_t i = 0; i < c->n_slots; i++) {
+            if (wait_synced(c, c->slots[i].inf, 60000))
                 continue;
             if (fenced(c))
                 break;
-            char *e = informer_last_error(c->inf[i]);
+            char *e = informer_last_error(c->slots[i].inf);
             gw_log(GW_LOG_WARN, "controller", NULL, e ? e : "no error reported",
-                   "the %s cache is not synced after 60 s; reconciling anyway", SPECS[i].res->plural);
+                   "the %s cache%s%s is not synced after 60 s; reconciling anyway", SPECS[c->slots[i].id].res->plural,
+                   c->slots[i].ns ? " of namespace " : "", c->slots[i].ns ? c->slots[i].ns : "");
             free(e);
         }
         pthread_mutex_lock(&c->lock);
@@ -753,8 +769,8 @@ void ctl_set_leading(struct controller *c, bool leading)
 
 bool ctl_synced(struct controller *c)
 {
-    for (int i = 0; i < I__N; i++)
-        if (!informer_synced(c->inf[i]))
+    for (size_t i = 0; i < c->n_slots; i++)
+        if (!informer_synced(c->slots[i].inf))
             return false;
     return true;
 }
@@ -770,6 +786,25 @@ void ctl_get_stats(struct controller *c, struct ctl_stats *ret)
 static void free_client(void *p)
 {
     kube_client_free(p);
+}
+
+/* Which informers: every kind across all namespaces, or, in namespaced
+ * mode, every namespaced kind once per namespace. */
+static int make_slots(struct controller *c)
+{
+    size_t n_ns = c->opt.n_namespaces;
+    c->slots = calloc((size_t)I__N * (n_ns ? n_ns : 1), sizeof(*c->slots));
+    if (!c->slots)
+        return -ENOMEM;
+    for (int i = 0; i < I__N; i++) {
+        if (!n_ns || !SPECS[i].res->namespaced) {
+            c->slots[c->n_slots++] = (struct inf_slot){ .id = (enum inf_id)i };
+            continue;
+        }
+        for (size_t j = 0; j < n_ns; j++)
+            c->slots[c->n_slots++] = (struct inf_slot){ .id = (enum inf_id)i, .ns = c->opt.namespaces[j] };
+    }
+    return 0;
 }
 
 int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err)
@@ -788,21 +823,26 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     int r = world_new(&c->world);
     if (r == 0)
         r = secret_digests_new(&c->digests);
-    for (int i = 0; i < I__N && r == 0; i++) {
-        c->hctx[i] = (struct handler_ctx){ c, (enum inf_id)i };
+    if (r == 0)
+        r = make_slots(c);
+    for (size_t i = 0; i < c->n_slots && r == 0; i++) {
+        struct inf_slot *sl = &c->slots[i];
+        sl->h = (struct handler_ctx){ c, sl->id };
         struct informer_opts io = {
-            .res = SPECS[i].res,
-            .label_selector = SPECS[i].owned ? CTL_OWNED_SELECTOR : NULL,
-            .metadata_only = SPECS[i].metadata_only,
-            .handlers = { h_add, h_update, h_delete, &c->hctx[i] },
+            .res = SPECS[sl->id].res,
+            .ns = sl->ns,
+            .label_selector = SPECS[sl->id].owned ? CTL_OWNED_SELECTOR : NULL,
+            .metadata_only = SPECS[sl->id].metadata_only,
+            .handlers = { h_add, h_update, h_delete, &sl->h },
         };
-        r = informer_new(opts->cfg, &io, &c->inf[i]);
+        r = informer_new(opts->cfg, &io, &sl->inf);
     }
-    for (int i = 0; i < I__N && r == 0; i++) {
-        r = informer_start(c->inf[i]);
+    for (size_t i = 0; i < c->n_slots && r == 0; i++) {
+        r = informer_start(c->slots[i].inf);
         if (r < 0 && ret_err) {
             char msg[256];
-            snprintf(msg, sizeof(msg), "starting the %s informer: %s", SPECS[i].res->plural, strerror(-r));
+            snprintf(msg, sizeof(msg), "starting the %s informer: %s", SPECS[c->slots[i].id].res->plural,
+                     strerror(-r));
             *ret_err = strdup(msg);
         }
     }
@@ -819,11 +859,12 @@ void ctl_stop(struct controller *c)
     if (!c)
         return;
     ctl_set_leading(c, false);
-    for (int i = 0; i < I__N; i++)
-        informer_stop(c->inf[i]);
+    for (size_t i = 0; i < c->n_slots; i++)
+        informer_stop(c->slots[i].inf);
     world_free(c->world);
-    for (int i = 0; i < I__N; i++)
-        informer_free(c->inf[i]);
+    for (size_t i = 0; i < c->n_slots; i++)
+        informer_free(c->slots[i].inf);
+    free(c->slots);
     secret_digests_free(c->digests);
     pthread_key_delete(c->client_key);
     while (c->tools) {

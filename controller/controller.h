@@ -25,6 +25,12 @@ struct ctl_options {
      * outlive the controller. NULL: only ctl_set_leading decides. Every
      * worker's client stops on it: no request starts once it is set. */
     const atomic_bool *fence;
+    /* Namespaced mode: watch (and so reconcile) only these namespaces, with
+     * one informer per namespace and kind, so that Roles in each suffice
+     * (classes stay cluster-wide). n_namespaces 0: the whole cluster. The
+     * strings must outlive the controller. */
+    const char *const *namespaces;
+    size_t n_namespaces;
 };
 
 struct ctl_stats {

@@ -203,3 +203,43 @@ def test_a_failed_reconcile_is_logged_and_counted(cluster, operator_factory, ns)
     assert "quota" in failed[0].lower() or "forbidden" in failed[0].lower(), failed[0]
     assert not [line for line in about if "reconciled" in line], "a failed reconcile logged as reconciled"
 
+
+
+# --- namespaced mode --------------------------------------------------------------
+
+def test_namespaced_mode_needs_only_roles(cluster, ns, tmp_path, operator_factory):
+    """--namespace: informers per namespace, so Roles in that namespace (and
+    a ClusterRole for the two cluster-scoped class kinds) are enough; a
+    gateway elsewhere is not touched."""
+    from test_deploy import rendered, token_kubeconfig
+    other = ns[:50] + "-out"
+    cluster.kubectl("create", "namespace", other)
+    full = next(d for d in rendered(cluster) if d["kind"] == "ClusterRole")
+    cluster_scoped = {"aigatewayclasses", "toolgatewayclasses"}
+    ns_rules = [r for r in full["rules"] if not cluster_scoped & set(r["resources"])]
+    cls_rules = [r for r in full["rules"] if cluster_scoped & set(r["resources"])]
+    name = f"lgo-ns-{ns}"[:60]
+    cluster.apply(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                              "metadata": {"name": "operator", "namespace": ns}, "rules": ns_rules}))
+    cluster.apply(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                              "metadata": {"name": name}, "rules": cls_rules}))
+    cluster.kubectl("-n", ns, "create", "serviceaccount", "operator")
+    cluster.kubectl("-n", ns, "create", "rolebinding", "operator", "--role=operator",
+                    f"--serviceaccount={ns}:operator")
+    cluster.kubectl("create", "clusterrolebinding", name, f"--clusterrole={name}",
+                    f"--serviceaccount={ns}:operator")
+    try:
+        kc = token_kubeconfig(cluster, tmp_path, ns, "operator")
+        op = operator_factory("namespaced", extra=("--kubeconfig", kc, "--namespace", ns))
+        cluster.apply(SECRET.format(ns=ns, value="one"))
+        cluster.apply(ai_gateway(ns))
+        cluster.apply(ai_gateway(other))
+        cluster.wait_for("the gateway's Deployment", lambda: get(cluster, "deployment", "main", ns))
+        cluster.wait_for("the secret hash", lambda: template_annotations(cluster, "main", ns).get(SECRET_HASH))
+        time.sleep(3)
+        assert get(cluster, "deployment", "main", other) is None, "a gateway outside --namespace was reconciled"
+        assert "forbidden" not in op.log_text().lower(), op.log_text()[-3000:]
+    finally:
+        cluster.kubectl("delete", "clusterrolebinding", name, check=False)
+        cluster.kubectl("delete", "clusterrole", name, check=False)
+        cluster.kubectl("delete", "namespace", other, "--wait=false", check=False)
