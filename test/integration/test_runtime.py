@@ -243,3 +243,89 @@ def test_namespaced_mode_needs_only_roles(cluster, ns, tmp_path, operator_factor
         cluster.kubectl("delete", "clusterrolebinding", name, check=False)
         cluster.kubectl("delete", "clusterrole", name, check=False)
         cluster.kubectl("delete", "namespace", other, "--wait=false", check=False)
+
+
+# --- faults ------------------------------------------------------------------------
+
+FAULT_GATEWAYS = 40
+
+
+def apply_many(cluster, ns, n=FAULT_GATEWAYS):
+    docs = [ai_gateway(ns, name=f"gw-{i:03d}") for i in range(n)]
+    cluster.apply("\n---\n".join(docs))
+    return [f"gw-{i:03d}" for i in range(n)]
+
+
+def configured(cluster, ns):
+    out = set()
+    for g in cluster.get_json("aigateways", namespace=ns)["items"]:
+        for c in g.get("status", {}).get("conditions", []):
+            if c["type"] == "AiGatewayConfigured" and c["status"] == "True" \
+                    and c.get("observedGeneration") == g["metadata"]["generation"]:
+                out.add(g["metadata"]["name"])
+    return out
+
+
+def assert_converged_once(cluster, ns, names):
+    """Every gateway has its three children, each Deployment was rolled out
+    once (generation 1, one ReplicaSet), nothing else exists."""
+    deployments = {d["metadata"]["name"]: d for d in cluster.get_json("deployments", namespace=ns)["items"]}
+    assert set(deployments) == set(names), set(deployments) ^ set(names)
+    cms = {c["metadata"]["name"] for c in cluster.get_json("configmaps", namespace=ns)["items"]}
+    svcs = {s["metadata"]["name"] for s in cluster.get_json("services", namespace=ns)["items"]}
+    for n in names:
+        assert f"{n}-config" in cms and n in svcs, n
+        assert deployments[n]["metadata"]["generation"] == 1, f"{n} rolled out more than once"
+    rs = cluster.get_json("replicasets", namespace=ns)["items"]
+    owners = [r["metadata"]["ownerReferences"][0]["name"] for r in rs]
+    assert sorted(owners) == sorted(names), "a Deployment has more than one ReplicaSet"
+
+
+def writes_nothing_on_restart(cluster, operator_factory, ns, tag):
+    from test_controller import resource_versions
+    before = resource_versions(cluster, ns)
+    op = operator_factory(f"{tag}-again")
+    time.sleep(5)
+    after = resource_versions(cluster, ns)
+    changed = [k for k in before if before[k] != after.get(k)]
+    assert not changed, "a restart over a converged namespace wrote: " + ", ".join(changed)
+    assert op.stop() == 0
+
+
+def test_kill_9_mid_convergence_then_restart(cluster, operator, operator_factory, ns):
+    import signal
+    operator.stop()  # the session's operator would converge everything by itself
+    try:
+        names = apply_many(cluster, ns)
+        first = operator_factory("killed")
+        cluster.wait_for("some gateways converged", lambda: len(configured(cluster, ns)) >= 3, timeout=60)
+        first.proc.send_signal(signal.SIGKILL)
+        first.proc.wait(timeout=10)
+        done_at_kill = len(configured(cluster, ns))
+        assert done_at_kill < len(names), "converged before the kill: the test proves nothing"
+        second = operator_factory("after-kill")
+        cluster.wait_for("every gateway converged", lambda: configured(cluster, ns) == set(names), timeout=180,
+                         interval=1)
+        time.sleep(3)
+        assert_converged_once(cluster, ns, names)
+        assert second.stop() == 0
+        writes_nothing_on_restart(cluster, operator_factory, ns, "kill")
+    finally:
+        operator.start()
+
+
+def test_api_server_restart_mid_convergence(cluster, operator, operator_factory, ns):
+    operator.stop()
+    try:
+        names = apply_many(cluster, ns)
+        op = operator_factory("through-restart")
+        cluster.wait_for("some gateways converged", lambda: len(configured(cluster, ns)) >= 3, timeout=60)
+        cluster.restart_apiserver(down_seconds=2)
+        cluster.wait_for("every gateway converged", lambda: configured(cluster, ns) == set(names), timeout=180,
+                         interval=1)
+        time.sleep(3)
+        assert_converged_once(cluster, ns, names)
+        assert op.stop() == 0
+        writes_nothing_on_restart(cluster, operator_factory, ns, "apiserver")
+    finally:
+        operator.start()
