@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,16 +191,13 @@ struct ctlrun {
     struct leader *le;
     char lease_name[256];       /* the leader_election_master_status label */
     const char *namespaces[CTLRUN_MAX_NAMESPACES];   /* copied from the options */
-    pthread_t starter;          /* without leader election: starts leading */
+    pthread_t starter;          /* ensures the classes; without leader
+                                 * election, then starts leading */
     bool starter_running;
+    atomic_bool stopping;
 };
 
-static void *start_leading(void *arg)
-{
-    struct ctlrun *r = arg;
-    ctl_set_leading(r->ctl, true);
-    return NULL;
-}
+
 
 static void on_started(void *ud)
 {
@@ -235,15 +233,42 @@ static int ensure_classes(struct ctlrun *r)
     int e = kube_client_new(r->cfg, NULL, &kc);
     if (e < 0)
         return e;
+    kube_client_set_stop(kc, &r->stopping);
     char *report = NULL;
     e = ctl_ensure_classes(kc, &report);
-    if (e < 0)
-        gw_log(GW_LOG_ERROR, "controller", NULL, kube_client_error(kc), "could not ensure the litellm classes");
+    if (e < 0 && e != -ECANCELED)
+        gw_log(GW_LOG_ERROR, "controller", NULL, kube_client_error(kc),
+               "could not ensure the litellm classes; retrying");
     else
         log_report(report);
     free(report);
     kube_client_free(kc);
     return e;
+}
+
+/* Sleeps up to ms, in slices, unless stopping; true when stopping. */
+static bool nap(struct ctlrun *r, uint64_t ms)
+{
+    for (uint64_t slept = 0; slept < ms && !atomic_load(&r->stopping); slept += 50) {
+        struct timespec ts = { 0, 50 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return atomic_load(&r->stopping);
+}
+
+/* The start-up work that needs the API server, off the caller's thread so
+ * that an unreachable or refusing API server never holds up the webhook:
+ * the classes (retried with backoff until they exist), then, without
+ * leader election, reconciling (which waits for the caches). */
+static void *starter_main(void *arg)
+{
+    struct ctlrun *r = arg;
+    for (unsigned failures = 0; ensure_classes(r) < 0; failures++)
+        if (nap(r, gw_jitter_half(gw_backoff_ms(1000, 30000, failures))))
+            return NULL;
+    if (!r->le && !atomic_load(&r->stopping))
+        ctl_set_leading(r->ctl, true);
+    return NULL;
 }
 
 int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
@@ -265,9 +290,6 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
         gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot load the Kubernetes client configuration");
         goto fail;
     }
-    e = ensure_classes(r);
-    if (e < 0)
-        goto fail;
     if (o->leader_elect) {
         const char *ns = o->lease_namespace ? o->lease_namespace : getenv("POD_NAMESPACE");
         struct leader_opts lo = {
@@ -297,14 +319,12 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
         gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot start the controller");
         goto fail;
     }
+    e = -pthread_create(&r->starter, NULL, starter_main, r);
+    if (e < 0)
+        goto fail;
+    r->starter_running = true;
     if (!r->le) {
-        /* Waiting for the caches must not hold up the caller (the webhook
-         * opens its port meanwhile). */
         gw_log(GW_LOG_INFO, "controller", NULL, NULL, "leader election off; reconciling once the caches are synced");
-        e = -pthread_create(&r->starter, NULL, start_leading, r);
-        if (e < 0)
-            goto fail;
-        r->starter_running = true;
         *ret = r;
         return 0;
     }
@@ -355,10 +375,12 @@ void ctlrun_stop(struct ctlrun *r)
         return;
     /* Fence and stop reconciling first, then release the Lease; the fence
      * stays valid until the controller is gone. */
+    atomic_store(&r->stopping, true);
     if (r->le)
         leader_stop(r->le);
     if (r->starter_running) {
-        ctl_set_leading(r->ctl, false); /* fences; the starter gives up waiting */
+        if (r->ctl)
+            ctl_set_leading(r->ctl, false); /* fences; the starter gives up waiting */
         pthread_join(r->starter, NULL);
     }
     ctl_stop(r->ctl);

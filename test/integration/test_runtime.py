@@ -247,7 +247,7 @@ def test_namespaced_mode_needs_only_roles(cluster, ns, tmp_path, operator_factor
 
 # --- faults ------------------------------------------------------------------------
 
-FAULT_GATEWAYS = 40
+FAULT_GATEWAYS = 80
 
 
 def apply_many(cluster, ns, n=FAULT_GATEWAYS):
@@ -297,7 +297,7 @@ def test_kill_9_mid_convergence_then_restart(cluster, operator, operator_factory
     operator.stop()  # the session's operator would converge everything by itself
     try:
         names = apply_many(cluster, ns)
-        first = operator_factory("killed")
+        first = operator_factory("killed", extra=("--workers", "1"))
         cluster.wait_for("some gateways converged", lambda: len(configured(cluster, ns)) >= 3, timeout=60)
         first.proc.send_signal(signal.SIGKILL)
         first.proc.wait(timeout=10)
@@ -318,7 +318,7 @@ def test_api_server_restart_mid_convergence(cluster, operator, operator_factory,
     operator.stop()
     try:
         names = apply_many(cluster, ns)
-        op = operator_factory("through-restart")
+        op = operator_factory("through-restart", extra=("--workers", "1"))
         cluster.wait_for("some gateways converged", lambda: len(configured(cluster, ns)) >= 3, timeout=60)
         cluster.restart_apiserver(down_seconds=2)
         cluster.wait_for("every gateway converged", lambda: configured(cluster, ns) == set(names), timeout=180,
