@@ -207,11 +207,12 @@ def test_a_failed_reconcile_is_logged_and_counted(cluster, operator_factory, ns)
 
 # --- namespaced mode --------------------------------------------------------------
 
-def test_namespaced_mode_needs_only_roles(cluster, ns, tmp_path, operator_factory):
+def test_namespaced_mode_needs_only_roles(cluster, operator, ns, tmp_path, operator_factory):
     """--namespace: informers per namespace, so Roles in that namespace (and
     a ClusterRole for the two cluster-scoped class kinds) are enough; a
     gateway elsewhere is not touched."""
     from test_deploy import rendered, token_kubeconfig
+    operator.stop()  # the session's operator watches every namespace
     other = ns[:50] + "-out"
     cluster.kubectl("create", "namespace", other)
     full = next(d for d in rendered(cluster) if d["kind"] == "ClusterRole")
@@ -243,6 +244,7 @@ def test_namespaced_mode_needs_only_roles(cluster, ns, tmp_path, operator_factor
         cluster.kubectl("delete", "clusterrolebinding", name, check=False)
         cluster.kubectl("delete", "clusterrole", name, check=False)
         cluster.kubectl("delete", "namespace", other, "--wait=false", check=False)
+        operator.start()
 
 
 # --- faults ------------------------------------------------------------------------
