@@ -283,6 +283,23 @@ def assert_converged_once(cluster, ns, names):
     assert sorted(owners) == sorted(names), "a Deployment has more than one ReplicaSet"
 
 
+def wait_quiet(cluster, ns, quiet=6.0, timeout=120):
+    """Until nothing in the namespace has changed for `quiet` seconds: the
+    Deployment controller keeps updating statuses (and the operator the
+    gateways' Ready conditions with them) for a while after convergence."""
+    from test_controller import resource_versions
+    last, since = None, time.time()
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        now = resource_versions(cluster, ns)
+        if now != last:
+            last, since = now, time.time()
+        elif time.time() - since >= quiet:
+            return
+        time.sleep(1)
+    raise AssertionError(f"namespace {ns} did not settle")
+
+
 def writes_nothing_on_restart(cluster, operator_factory, ns, tag):
     from test_controller import resource_versions
     before = resource_versions(cluster, ns)
@@ -308,7 +325,7 @@ def test_kill_9_mid_convergence_then_restart(cluster, operator, operator_factory
         second = operator_factory("after-kill")
         cluster.wait_for("every gateway converged", lambda: configured(cluster, ns) == set(names), timeout=180,
                          interval=1)
-        time.sleep(3)
+        wait_quiet(cluster, ns)
         assert_converged_once(cluster, ns, names)
         assert second.stop() == 0
         writes_nothing_on_restart(cluster, operator_factory, ns, "kill")
@@ -325,7 +342,7 @@ def test_api_server_restart_mid_convergence(cluster, operator, operator_factory,
         cluster.restart_apiserver(down_seconds=2)
         cluster.wait_for("every gateway converged", lambda: configured(cluster, ns) == set(names), timeout=180,
                          interval=1)
-        time.sleep(3)
+        wait_quiet(cluster, ns)
         assert_converged_once(cluster, ns, names)
         assert op.stop() == 0
         writes_nothing_on_restart(cluster, operator_factory, ns, "apiserver")
