@@ -419,4 +419,3 @@ def test_only_the_leader_writes_and_the_other_takes_over(cluster, operator_facto
     cluster.apply(ai_gateway(ns, models=(("gpt-4o-mini", "openai"),)))
     cluster.wait_for("b reconciles", lambda: 'gpt-4o-mini' in
                      get(cluster, "configmap", "main-config", ns)["data"]["config.yaml"], timeout=30)
-
