@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,9 @@
 #include "leader.h"
 #include "reconcile.h"
 #include "clock.h"
+#include "log.h"
+#include "metrics_text.h"
+#include "strbuf.h"
 
 enum {
     O_CONTROLLER = CTLRUN_OPT_BASE,
@@ -28,6 +33,8 @@ enum {
     O_LEASE,
     O_RENEW,
     O_RETRY,
+    O_COALESCE,
+    O_NAMESPACE,
 };
 
 static const struct option OPTS[] = {
@@ -44,6 +51,8 @@ static const struct option OPTS[] = {
     { "lease-duration", required_argument, NULL, O_LEASE },
     { "renew-deadline", required_argument, NULL, O_RENEW },
     { "retry-period", required_argument, NULL, O_RETRY },
+    { "coalesce", required_argument, NULL, O_COALESCE },
+    { "namespace", required_argument, NULL, O_NAMESPACE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -53,6 +62,7 @@ void ctlrun_defaults(struct ctlrun_opts *o)
     o->enabled = true;
     o->workers = 2;
     o->resync_secs = 600;
+    o->coalesce_ms = 500;
     o->lease_name = "litellm-gateway-operator";
     o->lease_secs = 15;
     o->renew_secs = 10;
@@ -75,6 +85,10 @@ void ctlrun_usage(FILE *to)
             "  --workers N             reconcile threads (default 2)\n"
             "  --litellm-image REF     LiteLLM image for the gateways' Deployments (default: the pinned one)\n"
             "  --resync S              re-check every object every S seconds (default 600)\n"
+            "  --coalesce D            a changed gateway waits D (e.g. 500ms, 2s, 0) for changes that come with it,\n"
+            "                          so they make one config and one rollout (default 500ms)\n"
+            "  --namespace NS          watch and reconcile only namespace NS (repeat for more; Roles in each\n"
+            "                          suffice, classes stay cluster-wide); default: the whole cluster\n"
             "  --leader-elect[=BOOL]   reconcile only while holding the Lease (default false)\n"
             "  --leader-election-namespace NS  the Lease's namespace (default: $POD_NAMESPACE, else default)\n"
             "  --leader-election-name NAME     the Lease's name (default litellm-gateway-operator)\n"
@@ -110,6 +124,45 @@ static int parse_secs(const char *flag, const char *arg, unsigned min, unsigned 
     return 0;
 }
 
+/* "500ms", "2s", or a bare number of milliseconds; at most 60 s. */
+static int parse_duration_ms(const char *flag, const char *arg, unsigned *ret)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(arg, &end, 10);
+    bool ok = !errno && end && end != arg && arg[0] != '-';
+    if (ok && strcmp(end, "s") == 0)
+        v = v <= 60 ? v * 1000 : 60001;
+    else if (ok && *end && strcmp(end, "ms") != 0)
+        ok = false;
+    if (!ok || v > 60000) {
+        fprintf(stderr, "litellm-gateway-operator serve: %s: \"%s\" is not a duration between 0 and 60s "
+                        "(like 500ms or 2s)\n", flag, arg);
+        return -EINVAL;
+    }
+    *ret = (unsigned)v;
+    return 0;
+}
+
+static int add_namespace(struct ctlrun_opts *o, const char *ns)
+{
+    if (!ns || !*ns || strlen(ns) > 63 || strspn(ns, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(ns)) {
+        fprintf(stderr, "litellm-gateway-operator serve: --namespace: \"%s\" is not a namespace name\n",
+                ns ? ns : "");
+        return -EINVAL;
+    }
+    if (o->n_namespaces >= CTLRUN_MAX_NAMESPACES) {
+        fprintf(stderr, "litellm-gateway-operator serve: --namespace: at most %d namespaces\n",
+                CTLRUN_MAX_NAMESPACES);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < o->n_namespaces; i++)
+        if (strcmp(o->namespaces[i], ns) == 0)
+            return 0;
+    o->namespaces[o->n_namespaces++] = ns;
+    return 0;
+}
+
 int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
 {
     switch (code) {
@@ -126,6 +179,8 @@ int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
     case O_LEASE: return parse_secs("--lease-duration", arg, 1, &o->lease_secs);
     case O_RENEW: return parse_secs("--renew-deadline", arg, 1, &o->renew_secs);
     case O_RETRY: return parse_secs("--retry-period", arg, 1, &o->retry_secs);
+    case O_COALESCE: return parse_duration_ms("--coalesce", arg, &o->coalesce_ms);
+    case O_NAMESPACE: return add_namespace(o, arg);
     default: return -EINVAL;
     }
 }
@@ -134,26 +189,30 @@ struct ctlrun {
     struct kube_config *cfg;
     struct controller *ctl;
     struct leader *le;
+    char lease_name[256];       /* the leader_election_master_status label */
+    const char *namespaces[CTLRUN_MAX_NAMESPACES];   /* copied from the options */
+    pthread_t starter;          /* ensures the classes; without leader
+                                 * election, then starts leading */
+    bool starter_running;
+    atomic_bool stopping;
 };
 
-static void log_msg(const char *what, const char *detail)
-{
-    char when[32];
-    gw_rfc3339_now(when);
-    fprintf(stderr, "%s controller: %s%s%s\n", when, what, detail ? ": " : "", detail ? detail : "");
-}
+
 
 static void on_started(void *ud)
 {
     struct ctlrun *r = ud;
-    log_msg("became the leader; reconciling", leader_identity(r->le));
+    gw_log(GW_LOG_INFO, "leader", NULL, NULL, "became the leader (%s); reconciling", leader_identity(r->le));
     ctl_set_leading(r->ctl, true);
 }
 
 static void on_stopped(void *ud)
 {
     struct ctlrun *r = ud;
-    log_msg("no longer the leader; stopped reconciling", leader_identity(r->le));
+    char *why = leader_last_error(r->le);
+    gw_log(GW_LOG_WARN, "leader", NULL, why, "no longer the leader (%s); writes were fenced, stopping the workers",
+           leader_identity(r->le));
+    free(why);
     ctl_set_leading(r->ctl, false);
 }
 
@@ -164,7 +223,7 @@ static void log_report(char *report)
         nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
-        log_msg(line, NULL);
+        gw_log(GW_LOG_INFO, "controller", NULL, NULL, "%s", line);
     }
 }
 
@@ -174,15 +233,42 @@ static int ensure_classes(struct ctlrun *r)
     int e = kube_client_new(r->cfg, NULL, &kc);
     if (e < 0)
         return e;
+    kube_client_set_stop(kc, &r->stopping);
     char *report = NULL;
     e = ctl_ensure_classes(kc, &report);
-    if (e < 0)
-        log_msg("could not ensure the litellm classes", kube_client_error(kc));
+    if (e < 0 && e != -ECANCELED)
+        gw_log(GW_LOG_ERROR, "controller", NULL, kube_client_error(kc),
+               "could not ensure the litellm classes; retrying");
     else
         log_report(report);
     free(report);
     kube_client_free(kc);
     return e;
+}
+
+/* Sleeps up to ms, in slices, unless stopping; true when stopping. */
+static bool nap(struct ctlrun *r, uint64_t ms)
+{
+    for (uint64_t slept = 0; slept < ms && !atomic_load(&r->stopping); slept += 50) {
+        struct timespec ts = { 0, 50 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return atomic_load(&r->stopping);
+}
+
+/* The start-up work that needs the API server, off the caller's thread so
+ * that an unreachable or refusing API server never holds up the webhook:
+ * the classes (retried with backoff until they exist), then, without
+ * leader election, reconciling (which waits for the caches). */
+static void *starter_main(void *arg)
+{
+    struct ctlrun *r = arg;
+    for (unsigned failures = 0; ensure_classes(r) < 0; failures++)
+        if (nap(r, gw_jitter_half(gw_backoff_ms(1000, 30000, failures))))
+            return NULL;
+    if (!r->le && !atomic_load(&r->stopping))
+        ctl_set_leading(r->ctl, true);
+    return NULL;
 }
 
 int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
@@ -195,48 +281,57 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
     if (!r)
         return -ENOMEM;
     char *err = NULL;
+    snprintf(r->lease_name, sizeof(r->lease_name), "%s", o->lease_name ? o->lease_name : "");
+    for (size_t i = 0; i < o->n_namespaces; i++)
+        r->namespaces[i] = o->namespaces[i]; /* argv strings: they outlive us */
     const char *path = o->kubeconfig ? o->kubeconfig : getenv("KUBECONFIG");
     int e = kube_config_auto(path && *path ? path : NULL, o->context, &r->cfg, &err);
     if (e < 0) {
-        log_msg("cannot load the Kubernetes client configuration", err ? err : strerror(-e));
+        gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot load the Kubernetes client configuration");
         goto fail;
     }
-    e = ensure_classes(r);
-    if (e < 0)
-        goto fail;
+    if (o->leader_elect) {
+        const char *ns = o->lease_namespace ? o->lease_namespace : getenv("POD_NAMESPACE");
+        struct leader_opts lo = {
+            .ns = ns && *ns ? ns : "default",
+            .name = o->lease_name,
+            .identity = o->identity,
+            .lease_ms = o->lease_secs * 1000u,
+            .renew_deadline_ms = o->renew_secs * 1000u,
+            .retry_period_ms = o->retry_secs * 1000u,
+            .on_started = on_started,
+            .on_stopped = on_stopped,
+            .ud = r,
+        };
+        e = leader_new(r->cfg, &lo, &r->le);
+        if (e == -EINVAL)
+            gw_log(GW_LOG_ERROR, "controller", NULL, "need lease-duration > renew-deadline > retry-period",
+                   "invalid leader election settings");
+        if (e < 0)
+            goto fail;
+    }
     struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
-                              .resync_secs = o->resync_secs };
+                              .resync_secs = o->resync_secs,
+                              .coalesce_ms = o->coalesce_ms, .namespaces = r->namespaces,
+                              .n_namespaces = o->n_namespaces, .fence = r->le ? leader_fence(r->le) : NULL };
     e = ctl_start(&co, &r->ctl, &err);
     if (e < 0) {
-        log_msg("cannot start the controller", err ? err : strerror(-e));
+        gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot start the controller");
         goto fail;
     }
-    if (!o->leader_elect) {
-        log_msg("leader election off; reconciling", NULL);
-        ctl_set_leading(r->ctl, true);
+    e = -pthread_create(&r->starter, NULL, starter_main, r);
+    if (e < 0)
+        goto fail;
+    r->starter_running = true;
+    if (!r->le) {
+        gw_log(GW_LOG_INFO, "controller", NULL, NULL, "leader election off; reconciling once the caches are synced");
         *ret = r;
         return 0;
     }
-    const char *ns = o->lease_namespace ? o->lease_namespace : getenv("POD_NAMESPACE");
-    struct leader_opts lo = {
-        .ns = ns && *ns ? ns : "default",
-        .name = o->lease_name,
-        .identity = o->identity,
-        .lease_ms = o->lease_secs * 1000u,
-        .renew_deadline_ms = o->renew_secs * 1000u,
-        .retry_period_ms = o->retry_secs * 1000u,
-        .on_started = on_started,
-        .on_stopped = on_stopped,
-        .ud = r,
-    };
-    e = leader_new(r->cfg, &lo, &r->le);
-    if (e == -EINVAL)
-        log_msg("invalid leader election settings", "need lease-duration > renew-deadline > retry-period");
-    if (e == 0)
-        e = leader_start(r->le);
+    e = leader_start(r->le);
     if (e < 0)
         goto fail;
-    log_msg("waiting for the Lease", leader_identity(r->le));
+    gw_log(GW_LOG_INFO, "leader", NULL, NULL, "waiting for the Lease (%s)", leader_identity(r->le));
     *ret = r;
     return 0;
 fail:
@@ -250,36 +345,46 @@ bool ctlrun_ready(struct ctlrun *r)
     return !r || ctl_synced(r->ctl);
 }
 
+void ctlrun_metrics_write(struct ctlrun *r, struct strbuf *out)
+{
+    if (!r || !r->ctl)
+        return;
+    ctl_write_metrics(r->ctl, out);
+    mt_family(out, "leader_election_master_status", "gauge",
+              "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates "
+              "master. 'name' is the string used to identify the lease.");
+    mt_sample(out, "leader_election_master_status", r->le ? (double)leader_is_leader(r->le) : 1.0, "name",
+              r->lease_name, NULL);
+}
+
 void ctlrun_metrics(struct ctlrun *r, char *buf, size_t cap)
 {
     if (!r || !r->ctl || cap == 0)
         return;
-    struct ctl_stats s;
-    ctl_get_stats(r->ctl, &s);
+    struct strbuf sb;
+    sb_init(&sb, 1 << 20);
+    ctlrun_metrics_write(r, &sb);
     size_t len = strlen(buf);
-    snprintf(buf + len, cap > len ? cap - len : 0,
-             "# TYPE litellm_gateway_operator_reconciles_total counter\n"
-             "litellm_gateway_operator_reconciles_total %lu\n"
-             "# TYPE litellm_gateway_operator_reconcile_errors_total counter\n"
-             "litellm_gateway_operator_reconcile_errors_total %lu\n"
-             "# TYPE litellm_gateway_operator_applies_total counter\n"
-             "litellm_gateway_operator_applies_total %lu\n"
-             "# TYPE litellm_gateway_operator_status_writes_total counter\n"
-             "litellm_gateway_operator_status_writes_total %lu\n"
-             "# TYPE litellm_gateway_operator_leader gauge\n"
-             "litellm_gateway_operator_leader %d\n",
-             s.reconciles, s.reconcile_errors, s.applies, s.status_writes, r->le ? leader_is_leader(r->le) : 1);
+    snprintf(buf + len, cap > len ? cap - len : 0, "%s", sb_str(&sb));
+    sb_release(&sb);
 }
 
 void ctlrun_stop(struct ctlrun *r)
 {
     if (!r)
         return;
-    if (r->le) {
-        leader_stop(r->le); /* stops reconciling first, then releases */
-        leader_free(r->le);
+    /* Fence and stop reconciling first, then release the Lease; the fence
+     * stays valid until the controller is gone. */
+    atomic_store(&r->stopping, true);
+    if (r->le)
+        leader_stop(r->le);
+    if (r->starter_running) {
+        if (r->ctl)
+            ctl_set_leading(r->ctl, false); /* fences; the starter gives up waiting */
+        pthread_join(r->starter, NULL);
     }
     ctl_stop(r->ctl);
+    leader_free(r->le);
     kube_config_free(r->cfg);
     free(r);
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#define CTLRUN_MAX_NAMESPACES 64
+
 struct ctlrun_opts {
     bool enabled;               /* --controller=false turns the controller off */
     const char *kubeconfig;     /* NULL: $KUBECONFIG, else in-cluster */
@@ -13,6 +15,9 @@ struct ctlrun_opts {
     unsigned workers;           /* 2 */
     const char *image;          /* NULL: the pinned LiteLLM image */
     unsigned resync_secs;       /* 600 */
+    unsigned coalesce_ms;       /* 500: changes to a gateway gathered this long */
+    const char *namespaces[CTLRUN_MAX_NAMESPACES];  /* --namespace, repeated; */
+    size_t n_namespaces;        /* 0: the whole cluster */
     bool leader_elect;
     const char *lease_namespace;  /* NULL: $POD_NAMESPACE, else "default" */
     const char *lease_name;     /* litellm-gateway-operator */
@@ -36,7 +41,17 @@ struct ctlrun;
 int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret);
 /* Ready: caches synced (on every replica: the webhook serves anyway). */
 bool ctlrun_ready(struct ctlrun *r);
-/* Prometheus lines about the controller, appended to buf (cap bytes). */
+struct strbuf;
+/* The controller's metrics in the Prometheus text format, HELP and TYPE on
+ * each family: controller_runtime_reconcile_total{controller,result},
+ * controller_runtime_reconcile_errors_total{controller},
+ * controller_runtime_reconcile_time_seconds, workqueue_depth,
+ * workqueue_adds_total, workqueue_retries_total,
+ * workqueue_queue_duration_seconds, workqueue_work_duration_seconds (all
+ * {name}), leader_election_master_status{name}. NULL r writes nothing. */
+void ctlrun_metrics_write(struct ctlrun *r, struct strbuf *out);
+/* The same, appended to buf (cap bytes, cut when full): prefer
+ * ctlrun_metrics_write, the histograms need more than a few KiB. */
 void ctlrun_metrics(struct ctlrun *r, char *buf, size_t cap);
 /* Stops reconciling, releases the lease, stops informers, frees. NULL ok. */
 void ctlrun_stop(struct ctlrun *r);

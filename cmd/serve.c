@@ -188,9 +188,7 @@ static bool controller_ready(void *ctx, char *why, size_t why_cap)
 
 static void controller_metrics(void *ctx, struct strbuf *out)
 {
-    char buf[4096] = "";
-    ctlrun_metrics(ctx, buf, sizeof(buf));
-    sb_adds(out, buf);
+    ctlrun_metrics_write(ctx, out);
 }
 
 int cmd_serve(int argc, char **argv)

@@ -232,7 +232,8 @@ json_object *render_deployment(struct jobj_builder *b, const struct render_workl
     json_object *d = new_object(b, "apps/v1", "Deployment");
     jobj_set(b, d, "metadata", object_meta(b, gw, gw->meta.name));
     json_object *spec = jobj_new_obj(b), *sel = jobj_new_obj(b), *ml = jobj_new_obj(b);
-    jobj_set(b, spec, "replicas", jobj_new_int(b, 1));
+    /* No replicas: the API server defaults a new Deployment to 1, and
+     * leaving the field out keeps `kubectl scale` and autoscalers in charge. */
     jobj_set(b, spec, "revisionHistoryLimit", jobj_new_int(b, 5));
     jobj_set(b, ml, "app", jobj_new_str(b, gw->meta.name));
     jobj_set(b, sel, "matchLabels", ml);

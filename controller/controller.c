@@ -16,9 +16,12 @@
 #include "mcp_tools.h"
 #include "plan.h"
 #include "reconcile.h"
+#include "secrets.h"
 #include "snapshot.h"
 #include "workqueue.h"
 #include "clock.h"
+#include "log.h"
+#include "metrics_text.h"
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
 #define CTL_ROLLOUT_RECHECK_MS 30000
@@ -51,15 +54,39 @@ static const struct inf_spec SPECS[I__N] = {
     [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false },
 };
 
+/* Metrics, controller-runtime's names: the controller label is the kind of
+ * the key (a dependency's key fans out to the gateways it affects). */
+enum ctl_name { CN_AIGATEWAY, CN_TOOLGATEWAY, CN_TOOLROUTE, CN_DEPENDENCY, CN__N };
+static const char *const CTL_NAMES[CN__N] = { "aigateway", "toolgateway", "toolroute", "dependency" };
+enum ctl_result { CR_SUCCESS, CR_ERROR, CR_REQUEUE_AFTER, CR__N };
+static const char *const CTL_RESULTS[CR__N] = { "success", "error", "requeue_after" };
+#define CTL_QUEUE_NAME "litellm-gateway-operator"
+
+struct ctl_metrics {
+    atomic_ullong total[CN__N][CR__N];
+    atomic_ullong errors[CN__N];
+    struct gw_hist time[CN__N];
+    struct wq_metrics wq;
+};
+
 struct handler_ctx {
     struct controller *c;
     enum inf_id id;
 };
 
+/* One informer per kind, or per kind and namespace in namespaced mode
+ * (cluster-scoped kinds keep one). */
+struct inf_slot {
+    enum inf_id id;
+    const char *ns;             /* NULL: all namespaces */
+    struct informer *inf;
+    struct handler_ctx h;
+};
+
 struct controller {
     struct ctl_options opt;
-    struct informer *inf[I__N];
-    struct handler_ctx hctx[I__N];
+    struct inf_slot *slots;
+    size_t n_slots;
     pthread_mutex_t lock;       /* guards q, workers, leading */
     struct workqueue *q;
     struct wq_workers *workers;
@@ -70,35 +97,63 @@ struct controller {
     struct tools_entry *tools;  /* upstream tool lists, by transport and URL */
     size_t n_tools_cached;
     atomic_ulong reconciles, errors, applies, status_writes;
+    atomic_bool halt;           /* set by ctl_set_leading(false) */
+    struct ctl_metrics m;
+    struct secret_digests *digests;
 };
 
-__attribute__((format(printf, 1, 2))) static void log_line(const char *fmt, ...)
+/* No write may start: leadership is gone (or going). */
+static bool fenced(struct controller *c)
 {
-    char when[32], line[2048];
-    gw_rfc3339_now(when);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s controller: %s\n", when, line);
+    return atomic_load(&c->halt) || (c->opt.fence && atomic_load(c->opt.fence));
+}
+
+static const atomic_bool *stop_flag(struct controller *c)
+{
+    return c->opt.fence ? c->opt.fence : &c->halt;
 }
 
 /* --- queueing ------------------------------------------------------------ */
 
-static void enqueue(struct controller *c, const char *key)
+/* Queues a key. A gateway's key waits for the coalescing moment, so that
+ * changes arriving together (a gateway and its routes applied at once, a
+ * Secret and the gateway naming it) make one reconcile, one config and one
+ * rollout; later adds within the moment join the one already waiting. */
+static void enqueue_key(struct controller *c, const struct ctl_key *k, bool now, uint64_t after_ms)
 {
+    char enc[600];
+    if (ctl_key_encode(k, enc, sizeof(enc)) < 0)
+        return;
+    bool gateway = k->op == CTL_KEY_OBJECT && (k->kind == GW_KIND_AIGATEWAY || k->kind == GW_KIND_TOOLGATEWAY);
+    if (!after_ms && !now && gateway)
+        after_ms = c->opt.coalesce_ms;
     pthread_mutex_lock(&c->lock);
     if (c->q)
-        wq_add(c->q, key);
+        wq_add_after(c->q, enc, after_ms);
     pthread_mutex_unlock(&c->lock);
 }
 
-static void enqueue_parts(struct controller *c, const char *kind, const char *ns, const char *name)
+static void enqueue_object(struct controller *c, enum gw_kind kind, const char *ns, const char *name)
 {
-    char key[600];
-    int n = snprintf(key, sizeof(key), "%s/%s/%s", kind, ns ? ns : "", name ? name : "");
-    if (n > 0 && (size_t)n < sizeof(key))
-        enqueue(c, key);
+    struct ctl_key k;
+    if (ctl_key_object(kind, ns, name, &k) == 0)
+        enqueue_key(c, &k, false, 0);
+}
+
+static void enqueue_every(struct controller *c, enum gw_kind kind)
+{
+    struct ctl_key k = { .op = CTL_KEY_EVERY, .kind = kind };
+    enqueue_key(c, &k, false, 0);
+}
+
+/* Keys from deps (their encodings). */
+static void enqueue_keys(struct controller *c, const struct ctl_keys *keys)
+{
+    for (size_t i = 0; i < keys->n; i++) {
+        struct ctl_key k;
+        if (ctl_key_decode(keys->items[i], &k) == 0)
+            enqueue_key(c, &k, false, 0);
+    }
 }
 
 static json_object *jget(json_object *o, const char *k)
@@ -113,10 +168,10 @@ static void enqueue_route_gateway(struct controller *c, json_object *route)
     json_object *ref = jget(jget(route, "spec"), "toolGatewayRef");
     json_object *name = jget(ref, "name"), *ns = jget(ref, "namespace");
     if (name)
-        enqueue_parts(c, "ToolGateway", ns ? json_object_get_string(ns) : kube_meta_str(route, "namespace"),
-                      json_object_get_string(name));
+        enqueue_object(c, GW_KIND_TOOLGATEWAY, ns ? json_object_get_string(ns) : kube_meta_str(route, "namespace"),
+                       json_object_get_string(name));
     else
-        enqueue(c, "ToolGateway/*/*"); /* it used the default one */
+        enqueue_every(c, GW_KIND_TOOLGATEWAY); /* it used the default one */
 }
 
 static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
@@ -124,10 +179,12 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
     const struct inf_spec *s = &SPECS[h->id];
     if (!s->owned)
         world_apply(h->c->world, s->kind, obj, old == obj);
+    if (s->kind == GW_KIND_SECRET && old == obj)
+        secret_digests_forget(h->c->digests, kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
     if (s->owned) {
         struct ctl_keys k = { 0 };
         if (ctl_owner_key(obj, &k) == 0)
-            enqueue(h->c, k.items[0]);
+            enqueue_keys(h->c, &k);
         ctl_keys_release(&k);
         return;
     }
@@ -136,7 +193,7 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
     if (s->kind == GW_KIND_TOOLROUTE && jget(jget(obj, "spec"), "toolGatewayRef"))
         enqueue_route_gateway(h->c, obj);
     else
-        enqueue_parts(h->c, gw_kind_name(s->kind), kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
+        enqueue_object(h->c, s->kind, kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
     if (s->kind == GW_KIND_TOOLROUTE && old && old != obj)
         enqueue_route_gateway(h->c, old);
     /* A ToolGateway appearing, going or changing its default marker or
@@ -145,7 +202,7 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
         (!old || old == obj || !json_object_equal(jget(jget(old, "metadata"), "annotations"),
                                                   jget(jget(obj, "metadata"), "annotations")) ||
          !json_object_equal(jget(old, "spec"), jget(obj, "spec"))))
-        enqueue(h->c, "ToolRoute/*/*");
+        enqueue_every(h->c, GW_KIND_TOOLROUTE);
 }
 
 static void h_add(void *ud, json_object *obj)
@@ -271,6 +328,10 @@ static struct kube_client *thread_client(struct controller *c)
     struct kube_client *kc = pthread_getspecific(c->client_key);
     if (!kc && kube_client_new(c->opt.cfg, NULL, &kc) == 0)
         pthread_setspecific(c->client_key, kc);
+    /* Both flags: the leader's fence (set by the elector the moment
+     * leadership ends) when there is one, our own otherwise. */
+    if (kc)
+        kube_client_set_stop(kc, stop_flag(c));
     return kc;
 }
 
@@ -280,9 +341,15 @@ static json_object *owned(struct controller *c, enum inf_id id, const char *ns, 
 {
     char key[600];
     snprintf(key, sizeof(key), "%s/%s%s", ns, name, suffix);
-    return informer_get_copy(c->inf[id], key);
+    for (size_t i = 0; i < c->n_slots; i++)
+        if (c->slots[i].id == id && (!c->slots[i].ns || strcmp(c->slots[i].ns, ns) == 0))
+            return informer_get_copy(c->slots[i].inf, key);
+    return NULL;
 }
 
+
+/* Whether this worker's current key already logged its failure. */
+static _Thread_local bool failure_logged;
 
 static int run_plan(struct controller *c, const struct gw_object *subject, const struct ctl_plan *p)
 {
@@ -298,21 +365,103 @@ static int run_plan(struct controller *c, const struct gw_object *subject, const
     int r = ctl_execute_plan(kc, subject, p, &st);
     atomic_fetch_add(&c->applies, st.applied);
     atomic_fetch_add(&c->status_writes, st.status_writes);
-    char counts[96];
-    snprintf(counts, sizeof(counts), "applied %u, status writes %u, events %u", st.applied, st.status_writes,
-             st.events);
-    if (r < 0)
-        log_line("reconcile %s %s/%s failed: %s", gw_kind_name(subject->kind), subject->meta.ns,
-                 subject->meta.name, kube_client_error(kc));
+    struct gw_logobj lo = { gw_kind_name(subject->kind), subject->meta.ns, subject->meta.name };
+    if (r == -ECANCELED && fenced(c))
+        gw_log(GW_LOG_INFO, "controller", &lo, NULL,
+               "reconcile stopped: no longer the leader (applied %u, status writes %u, events %u)", st.applied,
+               st.status_writes, st.events);
+    else if (r < 0)
+        gw_log(GW_LOG_ERROR, "controller", &lo, kube_client_error(kc),
+               "reconcile failed (applied %u, status writes %u, events %u before the failure)", st.applied,
+               st.status_writes, st.events);
     else if (writes)
-        log_line("reconciled %s %s/%s (%s)", gw_kind_name(subject->kind), subject->meta.ns, subject->meta.name,
-                 counts);
+        gw_log(GW_LOG_INFO, "controller", &lo, NULL, "reconciled (applied %u, status writes %u, events %u)",
+               st.applied, st.status_writes, st.events);
+    if (r < 0)
+        failure_logged = true;
     return r;
+}
+
+/* An object being deleted (foreground deletion, finalizers): the garbage
+ * collector is removing its children; re-applying them would fight it. */
+static bool being_deleted(const struct gw_object *o)
+{
+    json_object *ts = jget(jget(o->root, "metadata"), "deletionTimestamp");
+    return ts && json_object_is_type(ts, json_type_string);
+}
+
+/* The set a gateway is planned against, with each Secret of its namespace
+ * standing for its data: uid dropped and resourceVersion replaced by the
+ * digest of its data (secrets.h), so that the secret-hash changes exactly
+ * when some referenced data does. Secrets gone meanwhile are left out.
+ * Caller frees *ret_items and *ret_copies. */
+struct secret_view {
+    const struct gw_object **items;
+    size_t n;
+    struct gw_object *copies;
+    char (*digests)[CTL_DIGEST_LEN];
+};
+
+static void secret_view_release(struct secret_view *v)
+{
+    free(v->items);
+    free(v->copies);
+    free(v->digests);
+}
+
+static int secret_view(struct controller *c, const struct snapshot *s, const char *ns, struct secret_view *v)
+{
+    size_t n_secrets = 0;
+    for (size_t i = 0; i < s->n_ours; i++)
+        n_secrets += s->ours[i]->kind == GW_KIND_SECRET && s->ours[i]->meta.ns && strcmp(s->ours[i]->meta.ns, ns) == 0;
+    *v = (struct secret_view){ 0 };
+    v->items = calloc(s->n_ours + 1, sizeof(*v->items));
+    v->copies = calloc(n_secrets + 1, sizeof(*v->copies));
+    v->digests = calloc(n_secrets + 1, sizeof(*v->digests));
+    if (!v->items || !v->copies || !v->digests) {
+        secret_view_release(v);
+        return -ENOMEM;
+    }
+    struct kube_client *kc = thread_client(c);
+    if (!kc) {
+        secret_view_release(v);
+        return -ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_ours; i++) {
+        const struct gw_object *o = s->ours[i];
+        if (o->kind != GW_KIND_SECRET || !o->meta.ns || strcmp(o->meta.ns, ns) != 0) {
+            v->items[v->n++] = o;
+            continue;
+        }
+        int r = secret_digests_get(c->digests, kc, ns, o->meta.name, o->meta.resource_version, v->digests[k]);
+        if (r == -ENOENT)
+            continue;
+        if (r < 0) {
+            struct gw_logobj lo = { "Secret", ns, o->meta.name };
+            gw_log(GW_LOG_ERROR, "controller", &lo, kube_client_error(kc),
+                   "cannot read the Secret to hash its data");
+            failure_logged = true;
+            secret_view_release(v);
+            return r;
+        }
+        v->copies[k] = *o;
+        v->copies[k].meta.uid = NULL;
+        v->copies[k].meta.resource_version = v->digests[k];
+        v->items[v->n++] = &v->copies[k++];
+    }
+    return 0;
 }
 
 static int reconcile_gateway(struct controller *c, const struct snapshot *s, const struct gw_object *gw)
 {
     const char *ns = gw->meta.ns, *name = gw->meta.name;
+    if (being_deleted(gw))
+        return 0;
+    struct secret_view sv;
+    int r = secret_view(c, s, ns, &sv);
+    if (r < 0)
+        return r;
     struct ctl_live live = {
         .configmap = owned(c, I_CM, ns, name, "-config"),
         .deployment = owned(c, I_DEPLOY, ns, name, ""),
@@ -322,9 +471,9 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     gw_rfc3339_now(now);
     struct ctl_plan_options po = { .image = c->opt.image, .now = now, .list_tools = list_tools_cached,
                                    .list_tools_ctx = c };
-    struct gw_objset ours = { s->ours, s->n_ours };
+    struct gw_objset ours = { sv.items, sv.n };
     struct ctl_plan p;
-    int r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
+    r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
     if (r == 0) {
         r = run_plan(c, gw, &p);
         if (r == 0 && p.requeue)
@@ -334,6 +483,7 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     json_object_put(live.configmap);
     json_object_put(live.deployment);
     json_object_put(live.service);
+    secret_view_release(&sv);
     return r;
 }
 
@@ -348,9 +498,11 @@ static int reconcile_route(struct controller *c, const struct snapshot *s, const
                                                           ref->name)
                                           : gw_route_gateway(route, &ours, NULL);
     if (gw) {
-        enqueue_parts(c, gw_kind_name(gw->kind), gw->meta.ns, gw->meta.name);
+        enqueue_object(c, gw->kind, gw->meta.ns, gw->meta.name);
         return 0;
     }
+    if (being_deleted(route))
+        return 0;
 
     char now[32];
     gw_rfc3339_now(now);
@@ -393,94 +545,172 @@ static int fan_out(struct controller *c, const struct snapshot *s, enum gw_kind 
     struct gw_objset all = { s->all, s->n };
     struct ctl_keys k = { 0 };
     int r = ctl_affected_keys(&all, o, NULL, &k);
-    for (size_t i = 0; r == 0 && i < k.n; i++)
-        enqueue(c, k.items[i]);
+    if (r == 0)
+        enqueue_keys(c, &k);
     ctl_keys_release(&k);
     return r;
 }
 
-static enum gw_kind kind_by_name(const char *name)
-{
-    for (int k = GW_KIND_AIGATEWAY; k < GW_KIND__MAX; k++)
-        if (strcmp(gw_kind_name((enum gw_kind)k), name) == 0)
-            return (enum gw_kind)k;
-    return GW_KIND_UNKNOWN;
-}
-
 static void enqueue_everything(struct controller *c);
-
-/* The periodic full re-check: queues everything and comes back. */
-#define CTL_RESYNC_KEY "Resync/-/-"
 
 static uint64_t resync_ms(const struct controller *c)
 {
     return (uint64_t)(c->opt.resync_secs ? c->opt.resync_secs : 600) * 1000u;
 }
 
-static int process(void *ud, const char *key)
+/* The periodic full re-check: queues everything and comes back. */
+static void schedule_resync(struct controller *c)
 {
-    struct controller *c = ud;
-    if (strcmp(key, CTL_RESYNC_KEY) == 0) {
+    struct ctl_key k = { .op = CTL_KEY_RESYNC };
+    enqueue_key(c, &k, true, resync_ms(c));
+}
+
+/* Every object of a kind, one key each (kind's objects in the snapshot:
+ * ours for gateways, all for routes). */
+static void expand_every(struct controller *c, const struct snapshot *s, enum gw_kind kind)
+{
+    const struct gw_object *const *items = kind == GW_KIND_TOOLROUTE ? s->all : s->ours;
+    size_t n = kind == GW_KIND_TOOLROUTE ? s->n : s->n_ours;
+    for (size_t i = 0; i < n; i++)
+        if (items[i]->kind == kind)
+            enqueue_object(c, kind, items[i]->meta.ns, items[i]->meta.name);
+}
+
+static int process_object(struct controller *c, const struct snapshot *s, const struct ctl_key *k)
+{
+    if (k->kind == GW_KIND_AIGATEWAY || k->kind == GW_KIND_TOOLGATEWAY) {
+        const struct gw_object *gw = snapshot_find(s, k->kind, k->ns, k->name);
+        if (gw)
+            return reconcile_gateway(c, s, gw);
+        return k->kind == GW_KIND_TOOLGATEWAY ? orphan_routes_of(c, s, k->ns, k->name) : 0;
+    }
+    if (k->kind == GW_KIND_TOOLROUTE) {
+        const struct gw_object *route = snapshot_find(s, k->kind, k->ns, k->name);
+        return route ? reconcile_route(c, s, route) : 0;
+    }
+    return fan_out(c, s, k->kind, k->ns, k->name);
+}
+
+static int process_key(struct controller *c, const struct ctl_key *k)
+{
+    if (k->op == CTL_KEY_RESYNC) {
         enqueue_everything(c);
-        pthread_mutex_lock(&c->lock);
-        if (c->q)
-            wq_add_after(c->q, CTL_RESYNC_KEY, resync_ms(c));
-        pthread_mutex_unlock(&c->lock);
+        schedule_resync(c);
         return 0;
     }
-    char buf[600];
-    snprintf(buf, sizeof(buf), "%s", key);
-    const char *kname, *ns, *name;
-    if (ctl_key_split(buf, &kname, &ns, &name) < 0)
-        return 0;
-    enum gw_kind kind = kind_by_name(kname);
     const struct snapshot *s = world_snapshot(c->world);
     if (!s)
         return -ENOMEM;
     atomic_fetch_add(&c->reconciles, 1);
     int r = 0;
-    if (kind == GW_KIND_TOOLGATEWAY && strcmp(ns, "*") == 0) {
-        for (size_t i = 0; i < s->n_ours; i++)
-            if (s->ours[i]->kind == GW_KIND_TOOLGATEWAY)
-                enqueue_parts(c, "ToolGateway", s->ours[i]->meta.ns, s->ours[i]->meta.name);
-    } else if (kind == GW_KIND_AIGATEWAY || kind == GW_KIND_TOOLGATEWAY) {
-        const struct gw_object *gw = snapshot_find(s, kind, ns, name);
-        if (gw)
-            r = reconcile_gateway(c, s, gw);
-        else if (kind == GW_KIND_TOOLGATEWAY)
-            r = orphan_routes_of(c, s, ns, name);
-    } else if (kind == GW_KIND_TOOLROUTE && strcmp(ns, "*") == 0) {
-        for (size_t i = 0; i < s->n; i++)
-            if (s->all[i]->kind == GW_KIND_TOOLROUTE)
-                enqueue_parts(c, "ToolRoute", s->all[i]->meta.ns, s->all[i]->meta.name);
-    } else if (kind == GW_KIND_TOOLROUTE) {
-        const struct gw_object *route = snapshot_find(s, kind, ns, name);
-        if (route)
-            r = reconcile_route(c, s, route);
-    } else if (kind != GW_KIND_UNKNOWN) {
-        r = fan_out(c, s, kind, ns, name);
-    }
+    if (k->op == CTL_KEY_EVERY)
+        expand_every(c, s, k->kind);
+    else
+        r = process_object(c, s, k);
     snapshot_put(s);
-    if (r < 0)
+    if (r < 0 && !(r == -ECANCELED && fenced(c))) {
         atomic_fetch_add(&c->errors, 1);
+        if (!failure_logged) {
+            struct gw_logobj lo = { gw_kind_name(k->kind), k->ns, k->name };
+            gw_log(GW_LOG_ERROR, "controller", &lo, strerror(-r), "reconcile failed while planning");
+        }
+    }
     return r;
 }
 
 /* --- lifecycle ---------------------------------------------------------- */
 
+static enum ctl_name name_of_key(const struct ctl_key *k)
+{
+    switch (k->kind) {
+    case GW_KIND_AIGATEWAY: return CN_AIGATEWAY;
+    case GW_KIND_TOOLGATEWAY: return CN_TOOLGATEWAY;
+    case GW_KIND_TOOLROUTE: return CN_TOOLROUTE;
+    default: return CN_DEPENDENCY;
+    }
+}
+
+/* One key: reconciled, timed and counted. */
+static int process(void *ud, const char *key)
+{
+    struct controller *c = ud;
+    if (fenced(c))
+        return 0; /* the queue is going away with the leadership */
+    failure_logged = false;
+    struct ctl_key k;
+    if (ctl_key_decode(key, &k) < 0)
+        return 0; /* not ours: nothing puts such a key in the queue */
+    if (k.op == CTL_KEY_RESYNC)
+        return process_key(c, &k); /* a timer, not a reconcile */
+    uint64_t t0 = gw_mono_ns();
+    int r = process_key(c, &k);
+    if (r == -ECANCELED && fenced(c))
+        return r;
+    enum ctl_name n = name_of_key(&k);
+    enum ctl_result res = r < 0 ? CR_ERROR : r > 0 ? CR_REQUEUE_AFTER : CR_SUCCESS;
+    gw_hist_observe_ns(&c->m.time[n], gw_mono_ns() - t0);
+    atomic_fetch_add(&c->m.total[n][res], 1);
+    if (r < 0)
+        atomic_fetch_add(&c->m.errors[n], 1);
+    return r;
+}
+
+void ctl_write_metrics(struct controller *c, struct strbuf *out)
+{
+    mt_family(out, "controller_runtime_reconcile_total", "counter",
+              "Total number of reconciliations per controller");
+    for (int n = 0; n < CN__N; n++)
+        for (int r = 0; r < CR__N; r++)
+            mt_sample(out, "controller_runtime_reconcile_total", (double)atomic_load(&c->m.total[n][r]),
+                      "controller", CTL_NAMES[n], "result", CTL_RESULTS[r], NULL);
+    mt_family(out, "controller_runtime_reconcile_errors_total", "counter",
+              "Total number of reconciliation errors per controller");
+    for (int n = 0; n < CN__N; n++)
+        mt_sample(out, "controller_runtime_reconcile_errors_total", (double)atomic_load(&c->m.errors[n]),
+                  "controller", CTL_NAMES[n], NULL);
+    mt_family(out, "controller_runtime_reconcile_time_seconds", "histogram",
+              "Length of time per reconciliation per controller");
+    for (int n = 0; n < CN__N; n++)
+        mt_hist(out, "controller_runtime_reconcile_time_seconds", "controller", CTL_NAMES[n], &c->m.time[n]);
+    wq_metrics_write(&c->m.wq, CTL_QUEUE_NAME, out);
+    mt_family(out, "litellm_gateway_operator_applies_total", "counter",
+              "Children (ConfigMap, Deployment, Service) applied with server-side apply");
+    mt_sample(out, "litellm_gateway_operator_applies_total", (double)atomic_load(&c->applies), NULL);
+    mt_family(out, "litellm_gateway_operator_status_writes_total", "counter",
+              "Status subresource writes of gateways and routes");
+    mt_sample(out, "litellm_gateway_operator_status_writes_total", (double)atomic_load(&c->status_writes), NULL);
+}
+
 static void enqueue_everything(struct controller *c)
 {
-    static const enum inf_id primary[] = { I_AIGW, I_TOOLGW, I_ROUTE };
-    for (size_t i = 0; i < sizeof(primary) / sizeof(primary[0]); i++) {
+    for (size_t i = 0; i < c->n_slots; i++) {
+        enum inf_id id = c->slots[i].id;
+        if (id != I_AIGW && id != I_TOOLGW && id != I_ROUTE)
+            continue;
+        struct informer *inf = c->slots[i].inf;
         json_object **docs = NULL;
         size_t n = 0;
-        if (informer_list(c->inf[primary[i]], &docs, &n) < 0)
+        if (informer_list(inf, &docs, &n) < 0)
             continue;
-        for (size_t j = 0; j < n; j++)
-            enqueue_parts(c, gw_kind_name(SPECS[primary[i]].kind), kube_meta_str(docs[j], "namespace"),
-                          kube_meta_str(docs[j], "name"));
-        informer_list_free(c->inf[primary[i]], docs, n);
+        for (size_t j = 0; j < n; j++) {
+            struct ctl_key k;
+            /* The caches are complete: no need to wait for more changes. */
+            if (ctl_key_object(SPECS[id].kind, kube_meta_str(docs[j], "namespace"), kube_meta_str(docs[j], "name"),
+                               &k) == 0)
+                enqueue_key(c, &k, true, 0);
+        }
+        informer_list_free(inf, docs, n);
     }
+}
+
+/* Waits for a cache, giving up early when the fence is set. */
+static bool wait_synced(struct controller *c, struct informer *inf, unsigned timeout_ms)
+{
+    uint64_t due = gw_mono_ms() + timeout_ms;
+    while (!informer_wait_synced(inf, 100))
+        if (fenced(c) || gw_mono_ms() >= due)
+            return false;
+    return true;
 }
 
 void ctl_set_leading(struct controller *c, bool leading)
@@ -494,28 +724,34 @@ void ctl_set_leading(struct controller *c, bool leading)
     struct wq_workers *stop = NULL;
     struct workqueue *q = NULL;
     if (leading) {
+        atomic_store(&c->halt, false);
         /* Plan only against complete caches: partial ones would make a
          * route look unattached or a gateway look new. */
         pthread_mutex_unlock(&c->lock);
-        for (int i = 0; i < I__N; i++) {
-            if (informer_wait_synced(c->inf[i], 60000))
+        for (size_t i = 0; i < c->n_slots; i++) {
+            if (wait_synced(c, c->slots[i].inf, 60000))
                 continue;
-            char *e = informer_last_error(c->inf[i]);
-            log_line("the %s cache is not synced after 60 s (%s); reconciling anyway", SPECS[i].res->plural,
-                     e ? e : "no error reported");
+            if (fenced(c))
+                break;
+            char *e = informer_last_error(c->slots[i].inf);
+            gw_log(GW_LOG_WARN, "controller", NULL, e ? e : "no error reported",
+                   "the %s cache%s%s is not synced after 60 s; reconciling anyway", SPECS[c->slots[i].id].res->plural,
+                   c->slots[i].ns ? " of namespace " : "", c->slots[i].ns ? c->slots[i].ns : "");
             free(e);
         }
         pthread_mutex_lock(&c->lock);
-        if (!c->leading || c->q) { /* lost it meanwhile, or started twice */
+        if (!c->leading || c->q || fenced(c)) { /* lost it meanwhile, or started twice */
             pthread_mutex_unlock(&c->lock);
             return;
         }
-        if (wq_new(NULL, &c->q) == 0 &&
+        struct wq_opts qo = { .metrics = &c->m.wq };
+        if (wq_new(&qo, &c->q) == 0 &&
             wq_workers_start(c->q, c->opt.workers ? c->opt.workers : 2, process, c, &c->workers) != 0) {
             wq_free(c->q);
             c->q = NULL;
         }
     } else {
+        atomic_store(&c->halt, true); /* before anything else: no new write */
         stop = c->workers;
         q = c->q;
         c->workers = NULL;
@@ -524,10 +760,7 @@ void ctl_set_leading(struct controller *c, bool leading)
     pthread_mutex_unlock(&c->lock);
     if (leading) {
         enqueue_everything(c);
-        pthread_mutex_lock(&c->lock);
-        if (c->q)
-            wq_add_after(c->q, CTL_RESYNC_KEY, resync_ms(c));
-        pthread_mutex_unlock(&c->lock);
+        schedule_resync(c);
     } else {
         wq_workers_stop(stop);
         wq_free(q);
@@ -536,8 +769,8 @@ void ctl_set_leading(struct controller *c, bool leading)
 
 bool ctl_synced(struct controller *c)
 {
-    for (int i = 0; i < I__N; i++)
-        if (!informer_synced(c->inf[i]))
+    for (size_t i = 0; i < c->n_slots; i++)
+        if (!informer_synced(c->slots[i].inf))
             return false;
     return true;
 }
@@ -555,6 +788,25 @@ static void free_client(void *p)
     kube_client_free(p);
 }
 
+/* Which informers: every kind across all namespaces, or, in namespaced
+ * mode, every namespaced kind once per namespace. */
+static int make_slots(struct controller *c)
+{
+    size_t n_ns = c->opt.n_namespaces;
+    c->slots = calloc((size_t)I__N * (n_ns ? n_ns : 1), sizeof(*c->slots));
+    if (!c->slots)
+        return -ENOMEM;
+    for (int i = 0; i < I__N; i++) {
+        if (!n_ns || !SPECS[i].res->namespaced) {
+            c->slots[c->n_slots++] = (struct inf_slot){ .id = (enum inf_id)i };
+            continue;
+        }
+        for (size_t j = 0; j < n_ns; j++)
+            c->slots[c->n_slots++] = (struct inf_slot){ .id = (enum inf_id)i, .ns = c->opt.namespaces[j] };
+    }
+    return 0;
+}
+
 int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err)
 {
     struct controller *c = calloc(1, sizeof(*c));
@@ -564,22 +816,33 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     pthread_mutex_init(&c->lock, NULL);
     pthread_mutex_init(&c->tools_lock, NULL);
     pthread_key_create(&c->client_key, free_client);
+    atomic_init(&c->halt, true);
+    wq_metrics_init(&c->m.wq);
+    for (int n = 0; n < CN__N; n++)
+        gw_hist_init(&c->m.time[n], GW_BUCKETS_RECONCILE, GW_BUCKETS_RECONCILE_N);
     int r = world_new(&c->world);
-    for (int i = 0; i < I__N && r == 0; i++) {
-        c->hctx[i] = (struct handler_ctx){ c, (enum inf_id)i };
+    if (r == 0)
+        r = secret_digests_new(&c->digests);
+    if (r == 0)
+        r = make_slots(c);
+    for (size_t i = 0; i < c->n_slots && r == 0; i++) {
+        struct inf_slot *sl = &c->slots[i];
+        sl->h = (struct handler_ctx){ c, sl->id };
         struct informer_opts io = {
-            .res = SPECS[i].res,
-            .label_selector = SPECS[i].owned ? CTL_OWNED_SELECTOR : NULL,
-            .metadata_only = SPECS[i].metadata_only,
-            .handlers = { h_add, h_update, h_delete, &c->hctx[i] },
+            .res = SPECS[sl->id].res,
+            .ns = sl->ns,
+            .label_selector = SPECS[sl->id].owned ? CTL_OWNED_SELECTOR : NULL,
+            .metadata_only = SPECS[sl->id].metadata_only,
+            .handlers = { h_add, h_update, h_delete, &sl->h },
         };
-        r = informer_new(opts->cfg, &io, &c->inf[i]);
+        r = informer_new(opts->cfg, &io, &sl->inf);
     }
-    for (int i = 0; i < I__N && r == 0; i++) {
-        r = informer_start(c->inf[i]);
+    for (size_t i = 0; i < c->n_slots && r == 0; i++) {
+        r = informer_start(c->slots[i].inf);
         if (r < 0 && ret_err) {
             char msg[256];
-            snprintf(msg, sizeof(msg), "starting the %s informer: %s", SPECS[i].res->plural, strerror(-r));
+            snprintf(msg, sizeof(msg), "starting the %s informer: %s", SPECS[c->slots[i].id].res->plural,
+                     strerror(-r));
             *ret_err = strdup(msg);
         }
     }
@@ -596,11 +859,13 @@ void ctl_stop(struct controller *c)
     if (!c)
         return;
     ctl_set_leading(c, false);
-    for (int i = 0; i < I__N; i++)
-        informer_stop(c->inf[i]);
+    for (size_t i = 0; i < c->n_slots; i++)
+        informer_stop(c->slots[i].inf);
     world_free(c->world);
-    for (int i = 0; i < I__N; i++)
-        informer_free(c->inf[i]);
+    for (size_t i = 0; i < c->n_slots; i++)
+        informer_free(c->slots[i].inf);
+    free(c->slots);
+    secret_digests_free(c->digests);
     pthread_key_delete(c->client_key);
     while (c->tools) {
         struct tools_entry *e = c->tools;

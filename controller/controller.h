@@ -2,12 +2,14 @@
  * every kind we read; while this replica leads, a workqueue feeds worker
  * threads that plan (plan.h) and carry out (reconcile.h) each gateway.
  *
- * Keys in the queue are "<Kind>/<namespace>/<name>" of any kind we watch.
- * Gateway keys are reconciled; a ToolRoute key is handed to its gateway
+ * Keys in the queue are typed (struct ctl_key, deps.h): an object of any
+ * kind we watch, every object of a kind, or the periodic resync. Gateway
+ * keys are reconciled; a ToolRoute key is handed to its gateway
  * (or planned alone when it attaches to none); any other kind is turned into
  * the gateway keys it affects (deps.h) against a snapshot of the caches. */
 #ifndef CTL_CONTROLLER_H
 #define CTL_CONTROLLER_H
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "kubeconfig.h"
@@ -17,6 +19,18 @@ struct ctl_options {
     unsigned workers;          /* reconcile threads; 0 = 2 */
     const char *image;         /* LiteLLM image; NULL = pinned default */
     unsigned resync_secs;      /* periodic full re-check; 0 = 600 */
+    unsigned coalesce_ms;      /* a changed gateway waits this long for more
+                                * changes before it is reconciled; 0: none */
+    /* True whenever this replica must not write (leader_fence); must
+     * outlive the controller. NULL: only ctl_set_leading decides. Every
+     * worker's client stops on it: no request starts once it is set. */
+    const atomic_bool *fence;
+    /* Namespaced mode: watch (and so reconcile) only these namespaces, with
+     * one informer per namespace and kind, so that Roles in each suffice
+     * (classes stay cluster-wide). n_namespaces 0: the whole cluster. The
+     * strings must outlive the controller. */
+    const char *const *namespaces;
+    size_t n_namespaces;
 };
 
 struct ctl_stats {
@@ -33,15 +47,23 @@ struct controller;
  * *ret_err (caller frees) says what failed. */
 int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err);
 
-/* Leadership changed: true starts the workers and queues every object;
- * false stops them at once (a key being reconciled finishes its current
- * request; nothing more is written). Idempotent. */
+/* Leadership changed: true waits for the caches (giving up when the fence
+ * is set meanwhile), starts the workers and queues every object; false
+ * fences the workers at once (no write starts after it; a request in flight
+ * aborts), then joins them. Idempotent. Objects being deleted (with a
+ * deletionTimestamp) are never reconciled. */
 void ctl_set_leading(struct controller *c, bool leading);
 
 /* Whether every cache holds its first list. */
 bool ctl_synced(struct controller *c);
 
 void ctl_get_stats(struct controller *c, struct ctl_stats *ret);
+
+struct strbuf;
+/* Appends the controller's metrics in the Prometheus text format:
+ * controller_runtime_reconcile_{total,errors_total,time_seconds} and the
+ * work queue's workqueue_* families, HELP and TYPE on each. */
+void ctl_write_metrics(struct controller *c, struct strbuf *out);
 
 /* Stops workers and informers and frees everything. NULL is fine. */
 void ctl_stop(struct controller *c);

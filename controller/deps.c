@@ -190,3 +190,60 @@ int ctl_key_split(char *buf, const char **kind, const char **ns, const char **na
     *name = b + 1;
     return 0;
 }
+
+enum gw_kind ctl_kind_by_name(const char *name)
+{
+    for (int k = GW_KIND_AIGATEWAY; k < GW_KIND__MAX; k++)
+        if (strcmp(gw_kind_name((enum gw_kind)k), name) == 0)
+            return (enum gw_kind)k;
+    return GW_KIND_UNKNOWN;
+}
+
+int ctl_key_object(enum gw_kind kind, const char *ns, const char *name, struct ctl_key *ret)
+{
+    if (kind == GW_KIND_UNKNOWN || !name || !*name)
+        return -EINVAL;
+    int a = snprintf(ret->ns, sizeof(ret->ns), "%s", ns ? ns : "");
+    int b = snprintf(ret->name, sizeof(ret->name), "%s", name);
+    if (a < 0 || (size_t)a >= sizeof(ret->ns) || b < 0 || (size_t)b >= sizeof(ret->name))
+        return -EINVAL;
+    ret->op = CTL_KEY_OBJECT;
+    ret->kind = kind;
+    return 0;
+}
+
+int ctl_key_encode(const struct ctl_key *k, char *buf, size_t cap)
+{
+    int n;
+    if (k->op == CTL_KEY_RESYNC)
+        n = snprintf(buf, cap, "Resync");
+    else if (k->op == CTL_KEY_EVERY)
+        n = snprintf(buf, cap, "%s/*/*", gw_kind_name(k->kind));
+    else
+        n = snprintf(buf, cap, "%s/%s/%s", gw_kind_name(k->kind), k->ns, k->name);
+    return n < 0 || (size_t)n >= cap ? -EINVAL : 0;
+}
+
+int ctl_key_decode(const char *s, struct ctl_key *ret)
+{
+    if (strcmp(s, "Resync") == 0) {
+        memset(ret, 0, sizeof(*ret));
+        ret->op = CTL_KEY_RESYNC;
+        return 0;
+    }
+    char buf[600];
+    const char *kind, *ns, *name;
+    int n = snprintf(buf, sizeof(buf), "%s", s);
+    if (n < 0 || (size_t)n >= sizeof(buf) || ctl_key_split(buf, &kind, &ns, &name) < 0)
+        return -EINVAL;
+    enum gw_kind k = ctl_kind_by_name(kind);
+    if (k == GW_KIND_UNKNOWN)
+        return -EINVAL;
+    if (strcmp(ns, "*") == 0 && strcmp(name, "*") == 0) {
+        memset(ret, 0, sizeof(*ret));
+        ret->op = CTL_KEY_EVERY;
+        ret->kind = k;
+        return 0;
+    }
+    return ctl_key_object(k, ns, name, ret);
+}

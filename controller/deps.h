@@ -10,7 +10,29 @@
 
 #include "resolve.h"
 
-/* A growable, de-duplicated list of keys. */
+/* A reconcile key, typed: one object, every object of a kind (a change
+ * that may move ref-less routes, say), or the periodic resync. The work
+ * queue holds its encoding, which only ctl_key_encode makes and only
+ * ctl_key_decode reads: "<Kind>/<namespace>/<name>", the kind followed by
+ * two "*" parts (never a valid name) and "Resync". */
+enum ctl_key_op { CTL_KEY_OBJECT, CTL_KEY_EVERY, CTL_KEY_RESYNC };
+
+struct ctl_key {
+    enum ctl_key_op op;
+    enum gw_kind kind;         /* OBJECT and EVERY */
+    char ns[254];              /* OBJECT: "" for cluster-scoped */
+    char name[254];            /* OBJECT */
+};
+
+/* 0, or -EINVAL when a part is too long or the kind is unknown. */
+int ctl_key_object(enum gw_kind kind, const char *ns, const char *name, struct ctl_key *ret);
+int ctl_key_encode(const struct ctl_key *k, char *buf, size_t cap);
+/* 0, or -EINVAL when s is not an encoding of a key. */
+int ctl_key_decode(const char *s, struct ctl_key *ret);
+/* The kind whose gw_kind_name is name; GW_KIND_UNKNOWN when none. */
+enum gw_kind ctl_kind_by_name(const char *name);
+
+/* A growable, de-duplicated list of keys (their encodings). */
 struct ctl_keys {
     char **items;
     size_t n;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/linkhash.h>
+
 #include "doc.h"
 #include "plan.h"
 
@@ -18,46 +20,40 @@ struct pobj {
     char *key;                  /* "<kind>/<ns>/<name>" */
 };
 
+/* Both maps are json-c's linkhash, keyed by the pobj's own key string: a
+ * lookup only reads, so a snapshot's index is safe from any thread. */
 struct snap {
     struct snapshot pub;        /* first: a snapshot pointer is a snap pointer */
     atomic_int refs;
     uint64_t gen;
     struct pobj **items;
     size_t n;
-    int32_t *slots;             /* open addressing: index into items, -1 empty */
-    size_t n_slots;             /* power of two */
+    struct lh_table *index;     /* key -> pobj, built once, then read only */
 };
 
 /* The live set, kept current by the informers' handlers (world_apply). */
-struct entry {
-    struct entry *next;
-    struct pobj *p;
-};
-
 struct world {
     pthread_mutex_t lock;       /* guards everything below */
     uint64_t gen;               /* bumped by every change */
-    struct entry **buckets;
-    size_t n_buckets;           /* power of two */
-    size_t count;
+    struct lh_table *live;      /* key -> pobj (a reference each) */
     struct snap *current;       /* the newest snapshot, for gen current->gen */
 };
+
+static atomic_long live_parsed;
+
+long world_live_objects(void)
+{
+    return atomic_load(&live_parsed);
+}
 
 static void pobj_put(struct pobj *p)
 {
     if (p && atomic_fetch_sub(&p->refs, 1) == 1) {
+        atomic_fetch_sub(&live_parsed, 1);
         gw_object_free(p->o);
         free(p->key);
         free(p);
     }
-}
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
 }
 
 static int make_key(char *buf, size_t cap, enum gw_kind kind, const char *ns, const char *name)
@@ -68,16 +64,8 @@ static int make_key(char *buf, size_t cap, enum gw_kind kind, const char *ns, co
 
 static struct pobj *snap_lookup(const struct snap *s, const char *key)
 {
-    if (!s || !s->n_slots)
-        return NULL;
-    size_t mask = s->n_slots - 1;
-    for (size_t i = hash_str(key) & mask;; i = (i + 1) & mask) {
-        int32_t at = s->slots[i];
-        if (at < 0)
-            return NULL;
-        if (strcmp(s->items[at]->key, key) == 0)
-            return s->items[at];
-    }
+    void *v = NULL;
+    return s && s->index && lh_table_lookup_ex(s->index, key, &v) ? v : NULL;
 }
 
 static void snap_free(struct snap *s)
@@ -87,7 +75,8 @@ static void snap_free(struct snap *s)
     for (size_t i = 0; i < s->n; i++)
         pobj_put(s->items[i]);
     free(s->items);
-    free(s->slots);
+    if (s->index)
+        lh_table_free(s->index);
     free(s->pub.all);
     free(s->pub.ours);
     free(s);
@@ -162,25 +151,18 @@ static struct pobj *pobj_new(enum gw_kind kind, json_object *doc, const char *ke
     atomic_init(&p->refs, 1);
     p->o = o;
     p->key = k;
+    atomic_fetch_add(&live_parsed, 1);
     return p;
 }
 
 static int index_items(struct snap *s)
 {
-    s->n_slots = 16;
-    while (s->n_slots < s->n * 2)
-        s->n_slots *= 2;
-    s->slots = malloc(s->n_slots * sizeof(*s->slots));
-    if (!s->slots)
+    s->index = lh_kchar_table_new((int)(s->n * 2 + 16), NULL);
+    if (!s->index)
         return -ENOMEM;
-    memset(s->slots, 0xff, s->n_slots * sizeof(*s->slots));
-    size_t mask = s->n_slots - 1;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t at = hash_str(s->items[i]->key) & mask;
-        while (s->slots[at] >= 0)
-            at = (at + 1) & mask;
-        s->slots[at] = (int32_t)i;
-    }
+    for (size_t i = 0; i < s->n; i++)
+        if (lh_table_insert(s->index, s->items[i]->key, s->items[i]) != 0)
+            return -ENOMEM;
     return 0;
 }
 
@@ -221,14 +203,16 @@ static struct snap *build(struct world *w)
         return NULL;
     atomic_init(&s->refs, 1);
     s->gen = w->gen;
-    s->items = calloc(w->count + 1, sizeof(*s->items));
+    s->items = calloc((size_t)lh_table_length(w->live) + 1, sizeof(*s->items));
     if (!s->items)
         goto fail;
-    for (size_t b = 0; b < w->n_buckets; b++)
-        for (struct entry *e = w->buckets[b]; e; e = e->next) {
-            atomic_fetch_add(&e->p->refs, 1);
-            s->items[s->n++] = e->p;
-        }
+    struct lh_entry *e;
+    lh_foreach(w->live, e)
+    {
+        struct pobj *p = (struct pobj *)lh_entry_v(e);
+        atomic_fetch_add(&p->refs, 1);
+        s->items[s->n++] = p;
+    }
     if (index_items(s) < 0 || split_ours(s) < 0)
         goto fail;
     return s;
@@ -237,30 +221,10 @@ fail:
     return NULL;
 }
 
-static struct entry **find_slot(struct world *w, const char *key)
+static struct pobj *live_find(struct world *w, const char *key)
 {
-    struct entry **pp = &w->buckets[hash_str(key) & (w->n_buckets - 1)];
-    while (*pp && strcmp((*pp)->p->key, key) != 0)
-        pp = &(*pp)->next;
-    return pp;
-}
-
-static void grow(struct world *w)
-{
-    size_t nb = w->n_buckets * 2;
-    struct entry **b = calloc(nb, sizeof(*b));
-    if (!b)
-        return; /* keep the longer chains */
-    for (size_t i = 0; i < w->n_buckets; i++)
-        for (struct entry *e = w->buckets[i], *next; e; e = next) {
-            next = e->next;
-            struct entry **slot = &b[hash_str(e->p->key) & (nb - 1)];
-            e->next = *slot;
-            *slot = e;
-        }
-    free(w->buckets);
-    w->buckets = b;
-    w->n_buckets = nb;
+    void *v = NULL;
+    return lh_table_lookup_ex(w->live, key, &v) ? v : NULL;
 }
 
 int world_apply(struct world *w, enum gw_kind kind, json_object *obj, bool deleted)
@@ -272,8 +236,8 @@ int world_apply(struct world *w, enum gw_kind kind, json_object *obj, bool delet
     struct pobj *fresh = NULL, *old = NULL;
     if (!deleted) {
         pthread_mutex_lock(&w->lock);
-        struct entry *e = *find_slot(w, key);
-        bool same = e && rv && e->p->o->meta.resource_version && strcmp(rv, e->p->o->meta.resource_version) == 0;
+        struct pobj *e = live_find(w, key);
+        bool same = e && rv && e->o->meta.resource_version && strcmp(rv, e->o->meta.resource_version) == 0;
         pthread_mutex_unlock(&w->lock);
         if (same)
             return 0;
@@ -282,28 +246,17 @@ int world_apply(struct world *w, enum gw_kind kind, json_object *obj, bool delet
             return -ENOMEM; /* or not parseable: the old version stays */
     }
     pthread_mutex_lock(&w->lock);
-    struct entry **slot = find_slot(w, key);
-    if (*slot && fresh) {
-        old = (*slot)->p;
-        (*slot)->p = fresh;
-    } else if (*slot) {
-        struct entry *e = *slot;
-        *slot = e->next;
-        old = e->p;
-        free(e);
-        w->count--;
-    } else if (fresh) {
-        struct entry *e = calloc(1, sizeof(*e));
-        if (!e) {
-            pthread_mutex_unlock(&w->lock);
-            pobj_put(fresh);
-            return -ENOMEM;
-        }
-        e->p = fresh;
-        e->next = NULL;
-        *slot = e;
-        if (++w->count > w->n_buckets)
-            grow(w);
+    /* The map's key is the pobj's own string: remove before the pobj goes. */
+    old = live_find(w, key);
+    if (old)
+        lh_table_delete(w->live, key);
+    if (fresh && lh_table_insert(w->live, fresh->key, fresh) != 0) {
+        if (old && lh_table_insert(w->live, old->key, old) == 0)
+            old = NULL; /* keep the old version rather than lose the object */
+        pthread_mutex_unlock(&w->lock);
+        pobj_put(fresh);
+        pobj_put(old);
+        return -ENOMEM;
     }
     w->gen++;
     pthread_mutex_unlock(&w->lock);
@@ -336,9 +289,8 @@ int world_new(struct world **ret)
     struct world *w = calloc(1, sizeof(*w));
     if (!w)
         return -ENOMEM;
-    w->n_buckets = 1024;
-    w->buckets = calloc(w->n_buckets, sizeof(*w->buckets));
-    if (!w->buckets) {
+    w->live = lh_kchar_table_new(1024, NULL);
+    if (!w->live) {
         free(w);
         return -ENOMEM;
     }
@@ -354,13 +306,14 @@ void world_free(struct world *w)
         return;
     if (w->current)
         snapshot_put(&w->current->pub);
-    for (size_t b = 0; b < w->n_buckets; b++)
-        for (struct entry *e = w->buckets[b], *next; e; e = next) {
-            next = e->next;
-            pobj_put(e->p);
-            free(e);
-        }
-    free(w->buckets);
+    struct lh_entry *e, *tmp;
+    lh_foreach_safe(w->live, e, tmp)
+    {
+        struct pobj *p = (struct pobj *)lh_entry_v(e);
+        lh_table_delete_entry(w->live, e);
+        pobj_put(p);
+    }
+    lh_table_free(w->live);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }

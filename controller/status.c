@@ -166,8 +166,11 @@ json_object *ctl_conditions_build(json_object *old_conditions, const struct ctl_
         bool ours = false;
         for (size_t j = 0; j < n && t; j++)
             ours = ours || strcmp(conds[j].type, t) == 0;
-        if (t && !ours && json_object_array_add(arr, json_object_get(c)) != 0) {
-            json_object_put(c);
+        /* A copy: c belongs to a snapshot other workers read at the same
+         * time, and json-c's reference counts are not atomic. */
+        json_object *copy = NULL;
+        if (t && !ours && (json_object_deep_copy(c, &copy, NULL) != 0 || json_object_array_add(arr, copy) != 0)) {
+            json_object_put(copy);
             json_object_put(arr);
             return NULL;
         }

@@ -37,7 +37,6 @@ struct informer {
     atomic_bool stop;
     bool running;
     pthread_t thread;
-    uint64_t rng;
 };
 
 /* What one watch sees, for the event callback. */
@@ -60,12 +59,7 @@ static int dup_opt(const char *s, char **ret)
 
 static int init_sync(struct informer *inf)
 {
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int r = pthread_cond_init(&inf->cond, &ca);
-    pthread_condattr_destroy(&ca);
-    if (r != 0)
+    if (gw_cond_init_mono(&inf->cond) != 0)
         return -ENOMEM;
     pthread_mutex_init(&inf->lock, NULL);
     pthread_mutex_init(&inf->cache_lock, NULL);
@@ -87,7 +81,6 @@ int informer_new(struct kube_config *cfg, const struct informer_opts *o, struct 
     inf->h = o->handlers;
     inf->copts = o->client;
     inf->copts_set = o->client.timeout_ms != 0;
-    inf->rng = gw_mono_ms() ^ (uint64_t)(uintptr_t)inf ^ 0x9e3779b97f4a7c15ull;
     atomic_init(&inf->stop, false);
     int r = dup_opt(o->ns, &inf->ns);
     if (r == 0)
@@ -252,19 +245,13 @@ bool informer_synced(struct informer *inf)
     return s;
 }
 
-static struct timespec deadline_in(uint64_t ms)
-{
-    uint64_t due = gw_mono_ms() + ms;
-    return (struct timespec){ (time_t)(due / 1000u), (long)(due % 1000u) * 1000000L };
-}
-
 bool informer_wait_synced(struct informer *inf, unsigned timeout_ms)
 {
-    struct timespec ts = deadline_in(timeout_ms);
+    uint64_t due = gw_mono_ms() + timeout_ms;
     pthread_mutex_lock(&inf->lock);
     int r = 0;
     while (!inf->synced && r != ETIMEDOUT)
-        r = pthread_cond_timedwait(&inf->cond, &inf->lock, &ts);
+        r = gw_cond_wait_until(&inf->cond, &inf->lock, due);
     bool s = inf->synced;
     pthread_mutex_unlock(&inf->lock);
     return s;
@@ -317,20 +304,12 @@ static bool stopping(struct informer *inf)
 /* Sleeps for the backoff of the n-th consecutive failure, or until stopped. */
 static void backoff(struct informer *inf, unsigned failures)
 {
-    uint64_t d = BACKOFF_BASE_MS;
-    for (unsigned i = 1; i < failures && d < BACKOFF_MAX_MS; i++)
-        d *= 2;
-    if (d > BACKOFF_MAX_MS)
-        d = BACKOFF_MAX_MS;
-    inf->rng ^= inf->rng << 13;
-    inf->rng ^= inf->rng >> 7;
-    inf->rng ^= inf->rng << 17;
-    d = d / 2 + (inf->rng >> 11) % (d / 2 + 1);
-    struct timespec ts = deadline_in(d);
+    uint64_t d = gw_jitter_half(gw_backoff_ms(BACKOFF_BASE_MS, BACKOFF_MAX_MS, failures ? failures - 1 : 0));
+    uint64_t due = gw_mono_ms() + d;
     pthread_mutex_lock(&inf->lock);
     int r = 0;
     while (!stopping(inf) && r != ETIMEDOUT)
-        r = pthread_cond_timedwait(&inf->cond, &inf->lock, &ts);
+        r = gw_cond_wait_until(&inf->cond, &inf->lock, due);
     pthread_mutex_unlock(&inf->lock);
 }
 
@@ -523,10 +502,7 @@ static unsigned watch_timeout(struct informer *inf)
 {
     if (inf->watch_timeout)
         return inf->watch_timeout;
-    inf->rng ^= inf->rng << 13;
-    inf->rng ^= inf->rng >> 7;
-    inf->rng ^= inf->rng << 17;
-    return 300u + (unsigned)((inf->rng >> 11) % 300u);
+    return 300u + (unsigned)(gw_rand() % 300u);
 }
 
 /* One watch from the current resourceVersion. *worked tells the caller

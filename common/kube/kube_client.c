@@ -1,5 +1,7 @@
 #include "kube_client.h"
 
+#include "clock.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -46,7 +48,6 @@ struct kube_client {
     char *err;
     long status;
     char reason[64];
-    uint64_t rng;
 };
 
 /* One request as the retry loop sees it. */
@@ -110,10 +111,6 @@ int kube_client_new(struct kube_config *cfg, const struct kube_client_opts *opts
     c->opts = DEFAULT_OPTS;
     if (opts)
         kube_client_set_opts(c, opts);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    c->rng = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)c;
-    c->rng |= 1;
     *ret = c;
     return 0;
 }
@@ -541,14 +538,6 @@ static int set_http_error(struct kube_client *c, const struct kreq *q, long stat
 
 /* ---- the retry loop --------------------------------------------------------------- */
 
-static uint32_t next_rand(struct kube_client *c)
-{
-    c->rng ^= c->rng << 13;
-    c->rng ^= c->rng >> 7;
-    c->rng ^= c->rng << 17;
-    return (uint32_t)(c->rng >> 11);
-}
-
 static bool should_retry(const struct kreq *q, int rc, long status)
 {
     if (rc == -ECONNREFUSED || status == 429)
@@ -576,12 +565,7 @@ static int nap(const struct kube_client *c, long ms)
 
 static long backoff_ms(struct kube_client *c, unsigned attempt, long retry_after_ms)
 {
-    uint64_t d = c->opts.backoff_base_ms;
-    for (unsigned i = 1; i < attempt && d < c->opts.backoff_max_ms; i++)
-        d *= 2;
-    if (d > c->opts.backoff_max_ms)
-        d = c->opts.backoff_max_ms;
-    d = d / 2 + (d > 1 ? next_rand(c) % (d / 2 + 1) : 0);
+    uint64_t d = gw_jitter_half(gw_backoff_ms(c->opts.backoff_base_ms, c->opts.backoff_max_ms, attempt - 1));
     if (retry_after_ms > (long)d)
         d = (uint64_t)retry_after_ms < c->opts.backoff_max_ms ? (uint64_t)retry_after_ms
                                                               : c->opts.backoff_max_ms;

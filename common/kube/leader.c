@@ -22,13 +22,23 @@ struct leader {
     struct leader_opts cb;      /* callbacks and ud only */
 
     pthread_mutex_t lock;
-    pthread_cond_t cond;
+    pthread_cond_t cond;        /* wakes the elector's naps */
     atomic_bool stop;
     atomic_bool leading;
+    atomic_bool fence;          /* !leading, set by the elector itself */
     bool running;
     pthread_t thread;
     char *err;
-    uint64_t rng;
+
+    /* The callback thread. Terms the elector started and ended, and the
+     * callbacks done for them, under lock; cb_cond signals any change. */
+    pthread_t cb_thread;
+    pthread_cond_t cb_cond;
+    unsigned long terms_started, terms_ended;
+    unsigned long cb_started, cb_stopped;
+    char *new_holder;           /* last holder seen, for on_new_leader */
+    unsigned long holder_seq, cb_holder_seq;
+    bool cb_quit;
 
     /* Elector thread only: what we saw of the Lease and when. */
     struct kube_client *c;
@@ -37,6 +47,7 @@ struct leader {
     int64_t seen_transitions;
     int64_t seen_duration_s;
     uint64_t seen_at_ms;
+    uint64_t attempt_due_ms;    /* no request of the attempt may end later */
 };
 
 /* ---- time and identity ----------------------------------------------------------- */
@@ -114,13 +125,10 @@ int leader_new(struct kube_config *cfg, const struct leader_opts *o, struct lead
         le->identity = strdup(o->identity);
     else if (leader_default_identity(&le->identity) < 0)
         le->identity = NULL;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&le->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    gw_cond_init_mono(&le->cond);
+    gw_cond_init_mono(&le->cb_cond);
     pthread_mutex_init(&le->lock, NULL);
-    le->rng = gw_mono_ms() ^ (uint64_t)(uintptr_t)le ^ 0x2545f4914f6cdd1dull;
+    atomic_init(&le->fence, true);
     if (!le->ns || !le->name || !le->identity) {
         leader_free(le);
         return -ENOMEM;
@@ -140,7 +148,9 @@ void leader_free(struct leader *le)
     free(le->err);
     free(le->seen_holder);
     free(le->seen_renew);
+    free(le->new_holder);
     pthread_cond_destroy(&le->cond);
+    pthread_cond_destroy(&le->cb_cond);
     pthread_mutex_destroy(&le->lock);
     free(le);
 }
@@ -148,6 +158,11 @@ void leader_free(struct leader *le)
 bool leader_is_leader(struct leader *le)
 {
     return atomic_load(&le->leading);
+}
+
+const atomic_bool *leader_fence(struct leader *le)
+{
+    return &le->fence;
 }
 
 const char *leader_identity(const struct leader *le)
@@ -181,11 +196,10 @@ static bool stopping(struct leader *le)
 static bool nap(struct leader *le, uint64_t ms)
 {
     uint64_t due = gw_mono_ms() + ms;
-    struct timespec ts = { (time_t)(due / 1000u), (long)(due % 1000u) * 1000000L };
     pthread_mutex_lock(&le->lock);
     int r = 0;
     while (!stopping(le) && r != ETIMEDOUT)
-        r = pthread_cond_timedwait(&le->cond, &le->lock, &ts);
+        r = gw_cond_wait_until(&le->cond, &le->lock, due);
     pthread_mutex_unlock(&le->lock);
     return stopping(le);
 }
@@ -226,8 +240,15 @@ static void observe(struct leader *le, json_object *lease)
     le->seen_transitions = transitions;
     le->seen_duration_s = spec_int(lease, "leaseDurationSeconds");
     le->seen_at_ms = gw_mono_ms();
-    if (holder_changed && le->cb.on_new_leader)
-        le->cb.on_new_leader(le->cb.ud, holder);
+    if (holder_changed && le->cb.on_new_leader) {
+        char *copy = strdup(holder);
+        pthread_mutex_lock(&le->lock);
+        free(le->new_holder);
+        le->new_holder = copy;
+        le->holder_seq++;
+        pthread_cond_broadcast(&le->cb_cond);
+        pthread_mutex_unlock(&le->lock);
+    }
 }
 
 static bool held_by_other(struct leader *le, uint64_t now)
@@ -266,6 +287,28 @@ static int fill_spec(struct leader *le, json_object *lease, bool ours_already, b
     return 0;
 }
 
+/* Sets the per-request timeout; the leader loop does its own retries. */
+static void set_timeout(struct leader *le, long ms)
+{
+    struct kube_client_opts o;
+    kube_client_get_opts(le->c, &o);
+    o.timeout_ms = ms > 1 ? ms : 1;
+    o.connect_timeout_ms = o.timeout_ms < 5000 ? o.timeout_ms : 5000;
+    o.max_tries = 1;
+    kube_client_set_opts(le->c, &o);
+}
+
+/* Cuts the next request's timeout to what is left of the attempt's
+ * deadline; -ETIMEDOUT when nothing is. */
+static int arm(struct leader *le)
+{
+    uint64_t now = gw_mono_ms();
+    if (now >= le->attempt_due_ms)
+        return -ETIMEDOUT;
+    set_timeout(le, (long)(le->attempt_due_ms - now));
+    return 0;
+}
+
 static int create_lease(struct leader *le)
 {
     json_object *lease = json_object_new_object();
@@ -278,6 +321,8 @@ static int create_lease(struct leader *le)
     int r = fill_spec(le, lease, false, true);
     json_object *created = NULL;
     if (r == 0)
+        r = arm(le);
+    if (r == 0)
         r = kube_create(le->c, &KUBE_LEASES, le->ns, lease, &created);
     if (r == 0)
         observe(le, created);
@@ -286,23 +331,15 @@ static int create_lease(struct leader *le)
     return r;
 }
 
-/* Sets the per-request timeout; the leader loop does its own retries. */
-static void set_timeout(struct leader *le, long ms)
-{
-    struct kube_client_opts o;
-    kube_client_get_opts(le->c, &o);
-    o.timeout_ms = ms > 1 ? ms : 1;
-    o.connect_timeout_ms = o.timeout_ms < 5000 ? o.timeout_ms : 5000;
-    o.max_tries = 1;
-    kube_client_set_opts(le->c, &o);
-}
-
 /* One attempt. 0: we hold the Lease now; -EBUSY: someone else does (or won
  * a race); other negative errno: the API failed. */
 static int try_acquire_or_renew(struct leader *le)
 {
     json_object *lease = NULL, *updated = NULL;
-    int r = kube_get(le->c, &KUBE_LEASES, le->ns, le->name, &lease);
+    int r = arm(le);
+    if (r < 0)
+        return r;
+    r = kube_get(le->c, &KUBE_LEASES, le->ns, le->name, &lease);
     if (r == -ENOENT) {
         r = create_lease(le);
         return r == -EEXIST ? -EBUSY : r;
@@ -316,6 +353,8 @@ static int try_acquire_or_renew(struct leader *le)
         return -EBUSY;
     }
     r = fill_spec(le, lease, ours, false);
+    if (r == 0)
+        r = arm(le);
     if (r == 0)
         r = kube_update(le->c, &KUBE_LEASES, le->ns, le->name, NULL, lease, &updated);
     if (r == 0)
@@ -349,39 +388,122 @@ static void release(struct leader *le)
     json_object_put(lease);
 }
 
-/* ---- the elector thread ------------------------------------------------------------- */
+/* ---- the callback thread ----------------------------------------------------------- */
 
-static uint64_t jittered(struct leader *le, uint64_t ms)
+enum cb_step { CB_NONE, CB_NEW_LEADER, CB_STARTED, CB_STOPPED };
+
+/* The next callback due (lock held); skips terms already over. */
+static enum cb_step next_step(struct leader *le)
 {
-    le->rng ^= le->rng << 13;
-    le->rng ^= le->rng >> 7;
-    le->rng ^= le->rng << 17;
-    /* client-go's JitterFactor 1.2: between ms and 2.2 * ms. */
-    return ms + (le->rng >> 11) % (ms * 12 / 10 + 1);
+    if (le->holder_seq != le->cb_holder_seq)
+        return CB_NEW_LEADER;
+    if (le->cb_started > le->cb_stopped)
+        return le->terms_ended >= le->cb_started ? CB_STOPPED : CB_NONE;
+    while (le->terms_started > le->cb_started) {
+        if (le->terms_ended <= le->cb_started)
+            return CB_STARTED;
+        le->cb_started++; /* over before it began here: neither callback */
+        le->cb_stopped++;
+    }
+    return CB_NONE;
 }
 
-/* Tries until the Lease is ours (0) or we are stopped (-ECANCELED). */
-static int acquire(struct leader *le)
+static void run_step(struct leader *le, enum cb_step step)
+{
+    if (step == CB_NEW_LEADER) {
+        char *holder = le->new_holder ? strdup(le->new_holder) : NULL;
+        le->cb_holder_seq = le->holder_seq;
+        pthread_mutex_unlock(&le->lock);
+        if (le->cb.on_new_leader)
+            le->cb.on_new_leader(le->cb.ud, holder ? holder : "");
+        free(holder);
+    } else if (step == CB_STARTED) {
+        le->cb_started++;
+        pthread_mutex_unlock(&le->lock);
+        if (le->cb.on_started)
+            le->cb.on_started(le->cb.ud);
+    } else {
+        pthread_mutex_unlock(&le->lock);
+        if (le->cb.on_stopped)
+            le->cb.on_stopped(le->cb.ud);
+        pthread_mutex_lock(&le->lock);
+        le->cb_stopped++;
+        pthread_cond_broadcast(&le->cb_cond);
+        return;
+    }
+    pthread_mutex_lock(&le->lock);
+}
+
+static void *callback_main(void *arg)
+{
+    struct leader *le = arg;
+    pthread_mutex_lock(&le->lock);
+    for (;;) {
+        enum cb_step step = next_step(le);
+        if (step != CB_NONE)
+            run_step(le, step);
+        else if (le->cb_quit)
+            break;
+        else
+            pthread_cond_wait(&le->cb_cond, &le->lock);
+    }
+    pthread_mutex_unlock(&le->lock);
+    return NULL;
+}
+
+/* Waits up to ms for on_stopped of every ended term; true when done. */
+static bool wait_callbacks_done(struct leader *le, uint64_t ms)
+{
+    uint64_t due = gw_mono_ms() + ms;
+    pthread_mutex_lock(&le->lock);
+    int r = 0;
+    while (le->cb_stopped < le->terms_ended && r != ETIMEDOUT)
+        r = gw_cond_wait_until(&le->cb_cond, &le->lock, due);
+    bool done = le->cb_stopped >= le->terms_ended;
+    pthread_mutex_unlock(&le->lock);
+    return done;
+}
+
+static void count_term(struct leader *le, bool start)
+{
+    pthread_mutex_lock(&le->lock);
+    if (start)
+        le->terms_started++;
+    else
+        le->terms_ended++;
+    pthread_cond_broadcast(&le->cb_cond);
+    pthread_mutex_unlock(&le->lock);
+}
+
+/* ---- the elector thread ------------------------------------------------------------- */
+
+/* Tries until the Lease is ours (0) or we are stopped (-ECANCELED).
+ * *ret_at is when the successful attempt began. */
+static int acquire(struct leader *le, uint64_t *ret_at)
 {
     for (;;) {
         if (stopping(le))
             return -ECANCELED;
-        set_timeout(le, (long)le->renew_deadline_ms);
+        uint64_t at = gw_mono_ms();
+        le->attempt_due_ms = at + le->renew_deadline_ms;
         int r = try_acquire_or_renew(le);
-        if (r == 0)
+        if (r == 0) {
+            *ret_at = at;
             return 0;
+        }
         if (r != -EBUSY)
             set_err(le, kube_client_error(le->c));
-        if (nap(le, jittered(le, le->retry_period_ms)))
+        /* client-go's JitterFactor 1.2: between 1 and 2.2 retry periods. */
+        if (nap(le, gw_jitter_up(le->retry_period_ms, 12)))
             return -ECANCELED;
     }
 }
 
-/* Renews until a renewal misses the deadline (returns -ETIMEDOUT) or we are
- * stopped (-ECANCELED). */
-static int renew(struct leader *le)
+/* Renews until a renewal misses the deadline (returns -ETIMEDOUT), someone
+ * else holds the Lease (-EBUSY) or we are stopped (-ECANCELED). last_ok is
+ * when the attempt that acquired the Lease began. */
+static int renew(struct leader *le, uint64_t last_ok)
 {
-    uint64_t last_ok = gw_mono_ms();
     for (;;) {
         uint64_t deadline = last_ok + le->renew_deadline_ms;
         uint64_t now = gw_mono_ms();
@@ -393,7 +515,7 @@ static int renew(struct leader *le)
         now = gw_mono_ms();
         if (now >= deadline)
             return -ETIMEDOUT;
-        set_timeout(le, (long)(deadline - now));
+        le->attempt_due_ms = deadline;
         int r = try_acquire_or_renew(le);
         /* Count from when the attempt began: the others may have seen the
          * new renewTime as early as that. */
@@ -406,17 +528,22 @@ static int renew(struct leader *le)
     }
 }
 
-static void lead(struct leader *le)
+static void lead(struct leader *le, uint64_t acquired_at)
 {
     atomic_store(&le->leading, true);
-    if (le->cb.on_started)
-        le->cb.on_started(le->cb.ud);
-    int r = renew(le);
+    atomic_store(&le->fence, false);
+    count_term(le, true);
+    int r = renew(le, acquired_at);
+    /* Fence first: from here on no request of the leader's clients starts. */
+    atomic_store(&le->fence, true);
     atomic_store(&le->leading, false);
-    if (le->cb.on_stopped)
-        le->cb.on_stopped(le->cb.ud);
-    /* Lost (deadline or someone else holds it): nothing of ours to give back. */
-    if (r == -ECANCELED)
+    count_term(le, false);
+    if (r == -ETIMEDOUT)
+        set_err(le, "the Lease was not renewed within the renew deadline");
+    /* Lost (deadline or someone else holds it): nothing of ours to give
+     * back. Stopping: give it back once on_stopped says the writers are
+     * done; if they never say so, the Lease runs out by itself. */
+    if (r == -ECANCELED && wait_callbacks_done(le, le->lease_ms))
         release(le);
 }
 
@@ -424,11 +551,21 @@ static void *leader_main(void *arg)
 {
     struct leader *le = arg;
     kube_client_set_stop(le->c, &le->stop);
-    while (acquire(le) == 0) {
-        lead(le);
+    uint64_t at = 0;
+    while (acquire(le, &at) == 0) {
+        lead(le, at);
         kube_client_set_stop(le->c, &le->stop);
     }
     return NULL;
+}
+
+static void stop_callbacks(struct leader *le)
+{
+    pthread_mutex_lock(&le->lock);
+    le->cb_quit = true;
+    pthread_cond_broadcast(&le->cb_cond);
+    pthread_mutex_unlock(&le->lock);
+    pthread_join(le->cb_thread, NULL);
 }
 
 int leader_start(struct leader *le)
@@ -439,7 +576,13 @@ int leader_start(struct leader *le)
     if (r < 0)
         return r;
     atomic_store(&le->stop, false);
-    r = pthread_create(&le->thread, NULL, leader_main, le);
+    le->cb_quit = false;
+    r = pthread_create(&le->cb_thread, NULL, callback_main, le);
+    if (r == 0) {
+        r = pthread_create(&le->thread, NULL, leader_main, le);
+        if (r != 0)
+            stop_callbacks(le);
+    }
     if (r != 0) {
         kube_client_free(le->c);
         le->c = NULL;
@@ -458,6 +601,7 @@ void leader_stop(struct leader *le)
     pthread_cond_broadcast(&le->cond);
     pthread_mutex_unlock(&le->lock);
     pthread_join(le->thread, NULL);
+    stop_callbacks(le);
     le->running = false;
     kube_client_free(le->c);
     le->c = NULL;

@@ -8,23 +8,36 @@
  * Writes carry metadata.resourceVersion, so when two replicas race, exactly
  * one update wins (the other gets 409 Conflict and keeps waiting).
  *
- * The leader renews every retry period. If no renewal has succeeded for the
- * renew deadline (each attempt's timeout is cut to what is left of it),
- * on_stopped is called at once, before the lease can expire (lease duration
- * > renew deadline), so reconciling stops before another replica can start.
- * The elector then goes back to trying to acquire, so on_started may be
- * called again later.
+ * The leader renews every retry period. The renew deadline counts from the
+ * start of the last successful acquire or renew attempt (the other replicas
+ * may have seen that renewTime as early as that). If no renewal succeeds
+ * within it (each attempt's timeout is cut to what is left of it), the
+ * elector stops leading at once, before the lease can expire (lease
+ * duration > renew deadline), so another replica can never lead while we
+ * still act. The elector then goes back to trying to acquire, so on_started
+ * may be called again later.
  *
- * On leader_stop a leader calls on_stopped first (stop writing), then
- * releases the Lease (holderIdentity "" and leaseDurationSeconds 1) so that
- * another replica takes over at its next retry instead of after a whole
- * lease duration.
+ * Acting on leadership is fenced, not left to the callbacks: the flag
+ * returned by leader_fence() is true whenever this replica does not lead,
+ * and the elector itself sets it the moment leadership ends (deadline
+ * missed, someone else holds the Lease, or leader_stop). Give it to every
+ * client that writes for the leader (kube_client_set_stop): no request
+ * starts and no retry waits once it is set, and one in flight aborts.
  *
- * Callbacks run on the elector's thread and must return promptly enough
- * for renewals (on_stopped may block until the workers have stopped). */
+ * Callbacks (on_started, on_stopped, on_new_leader) run on a separate
+ * callback thread, one at a time and in order, so a callback that blocks
+ * (waiting for caches, stopping workers) never delays a renewal. A term that
+ * is over before its on_started could run is skipped (neither callback).
+ *
+ * On leader_stop a leader sets the fence, waits (a bounded time) for
+ * on_stopped to return, then releases the Lease (holderIdentity "" and
+ * leaseDurationSeconds 1) so that another replica takes over at its next
+ * retry instead of after a whole lease duration. If on_stopped does not
+ * return in time the Lease is left to expire. */
 #ifndef GW_LEADER_H
 #define GW_LEADER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "kube_client.h"
@@ -49,11 +62,15 @@ struct leader;
  * missing or the durations are not lease > renew deadline > retry period. */
 int leader_new(struct kube_config *cfg, const struct leader_opts *opts, struct leader **ret);
 int leader_start(struct leader *le);
-/* Stops the elector: on_stopped (if leading), release, join. Idempotent. */
+/* Stops the elector: fence, on_stopped (if leading), release, join both
+ * threads. Idempotent. Not from a callback. */
 void leader_stop(struct leader *le);
 void leader_free(struct leader *le);
 
 bool leader_is_leader(struct leader *le);
+/* True whenever this replica does not lead (see above); valid until
+ * leader_free. */
+const atomic_bool *leader_fence(struct leader *le);
 /* Our identity as written into holderIdentity; valid until leader_free. */
 const char *leader_identity(const struct leader *le);
 /* The last failed Lease request (caller frees), or NULL. */

@@ -20,6 +20,8 @@ struct wq_item {
     unsigned failures;
     unsigned heap_refs;    /* heap entries still pointing here */
     uint64_t due_ms;
+    uint64_t queued_ns;    /* when it was queued (metrics); 0 when not */
+    uint64_t started_ns;   /* when a worker got it (metrics) */
     struct wq_item *next;  /* FIFO link while queued */
 };
 
@@ -46,10 +48,32 @@ uint64_t wq_backoff_ms(const struct wq_opts *o, unsigned failures)
 {
     if (!o)
         o = &DEFAULTS;
-    uint64_t d = o->base_delay_ms ? o->base_delay_ms : 1;
-    for (unsigned i = 0; i < failures && d < o->max_delay_ms; i++)
-        d *= 2;
-    return d < o->max_delay_ms ? d : o->max_delay_ms;
+    return gw_backoff_ms(o->base_delay_ms, o->max_delay_ms, failures);
+}
+
+void wq_metrics_init(struct wq_metrics *m)
+{
+    atomic_init(&m->depth, 0);
+    atomic_init(&m->adds, 0);
+    atomic_init(&m->retries, 0);
+    gw_hist_init(&m->queue_duration, GW_BUCKETS_WORKQUEUE, GW_BUCKETS_WORKQUEUE_N);
+    gw_hist_init(&m->work_duration, GW_BUCKETS_WORKQUEUE, GW_BUCKETS_WORKQUEUE_N);
+}
+
+void wq_metrics_write(const struct wq_metrics *m, const char *name, struct strbuf *out)
+{
+    mt_family(out, "workqueue_depth", "gauge", "Current depth of workqueue");
+    mt_sample(out, "workqueue_depth", (double)atomic_load(&m->depth), "name", name, NULL);
+    mt_family(out, "workqueue_adds_total", "counter", "Total number of adds handled by workqueue");
+    mt_sample(out, "workqueue_adds_total", (double)atomic_load(&m->adds), "name", name, NULL);
+    mt_family(out, "workqueue_retries_total", "counter", "Total number of retries handled by workqueue");
+    mt_sample(out, "workqueue_retries_total", (double)atomic_load(&m->retries), "name", name, NULL);
+    mt_family(out, "workqueue_queue_duration_seconds", "histogram",
+              "How long in seconds an item stays in workqueue before being requested");
+    mt_hist(out, "workqueue_queue_duration_seconds", "name", name, &m->queue_duration);
+    mt_family(out, "workqueue_work_duration_seconds", "histogram",
+              "How long in seconds processing an item from workqueue takes");
+    mt_hist(out, "workqueue_work_duration_seconds", "name", name, &m->work_duration);
 }
 
 /* ---- lifecycle --------------------------------------------------------------- */
@@ -60,12 +84,12 @@ int wq_new(const struct wq_opts *opts, struct workqueue **ret)
     if (!q)
         return -ENOMEM;
     q->opts = opts ? *opts : DEFAULTS;
+    if (!q->opts.base_delay_ms)
+        q->opts.base_delay_ms = DEFAULTS.base_delay_ms;
+    if (!q->opts.max_delay_ms)
+        q->opts.max_delay_ms = DEFAULTS.max_delay_ms;
     q->items = lh_kchar_table_new(64, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    int r = pthread_cond_init(&q->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    int r = gw_cond_init_mono(&q->cond);
     if (r == 0 && pthread_mutex_init(&q->lock, NULL) != 0) {
         pthread_cond_destroy(&q->cond);
         r = -1;
@@ -134,6 +158,12 @@ static void item_release(struct workqueue *q, struct wq_item *it)
     free(it);
 }
 
+static void set_depth(struct workqueue *q)
+{
+    if (q->opts.metrics)
+        atomic_store(&q->opts.metrics->depth, (long long)q->len);
+}
+
 static void fifo_push(struct workqueue *q, struct wq_item *it)
 {
     it->next = NULL;
@@ -143,6 +173,7 @@ static void fifo_push(struct workqueue *q, struct wq_item *it)
         q->head = it;
     q->tail = it;
     q->len++;
+    set_depth(q);
 }
 
 static struct wq_item *fifo_pop(struct workqueue *q)
@@ -153,6 +184,7 @@ static struct wq_item *fifo_pop(struct workqueue *q)
         q->tail = NULL;
     it->next = NULL;
     q->len--;
+    set_depth(q);
     return it;
 }
 
@@ -161,6 +193,11 @@ static void add_locked(struct workqueue *q, struct wq_item *it)
     if (it->flags & F_DIRTY)
         return;
     it->flags |= F_DIRTY;
+    if (q->opts.metrics) {
+        atomic_fetch_add(&q->opts.metrics->adds, 1);
+        if (!it->queued_ns)
+            it->queued_ns = gw_mono_ns();
+    }
     if (it->flags & F_PROCESSING)
         return;
     fifo_push(q, it);
@@ -257,8 +294,11 @@ static int with_item(struct workqueue *q, const char *key, bool rate_limited, ui
     struct wq_item *it = q->shutdown ? NULL : item_get(q, key);
     if (!q->shutdown && !it)
         r = -ENOMEM;
-    if (it && rate_limited)
+    if (it && rate_limited) {
         delay_ms = wq_backoff_ms(&q->opts, it->failures++);
+        if (q->opts.metrics)
+            atomic_fetch_add(&q->opts.metrics->retries, 1);
+    }
     if (it) {
         r = add_after_locked(q, it, delay_ms);
         item_release(q, it);
@@ -308,9 +348,7 @@ static void wait_for_work(struct workqueue *q)
         pthread_cond_wait(&q->cond, &q->lock);
         return;
     }
-    uint64_t due = q->heap[0].due_ms;
-    struct timespec ts = { (time_t)(due / 1000u), (long)(due % 1000u) * 1000000L };
-    pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+    gw_cond_wait_until(&q->cond, &q->lock, q->heap[0].due_ms);
 }
 
 int wq_get(struct workqueue *q, const char **ret_key)
@@ -328,6 +366,12 @@ int wq_get(struct workqueue *q, const char **ret_key)
     }
     struct wq_item *it = fifo_pop(q);
     it->flags = (it->flags & ~F_DIRTY) | F_PROCESSING;
+    if (q->opts.metrics) {
+        it->started_ns = gw_mono_ns();
+        if (it->queued_ns)
+            gw_hist_observe_ns(&q->opts.metrics->queue_duration, it->started_ns - it->queued_ns);
+        it->queued_ns = 0;
+    }
     *ret_key = it->key;
     pthread_mutex_unlock(&q->lock);
     return 0;
@@ -339,6 +383,8 @@ void wq_done(struct workqueue *q, const char *key)
     struct wq_item *it = item_find(q, key);
     if (it && (it->flags & F_PROCESSING)) {
         it->flags &= ~F_PROCESSING;
+        if (q->opts.metrics)
+            gw_hist_observe_ns(&q->opts.metrics->work_duration, gw_mono_ns() - it->started_ns);
         if ((it->flags & F_DIRTY) && !q->shutdown) {
             fifo_push(q, it);
             pthread_cond_signal(&q->cond);
@@ -352,6 +398,8 @@ void wq_shutdown(struct workqueue *q)
 {
     pthread_mutex_lock(&q->lock);
     q->shutdown = true;
+    if (q->opts.metrics)
+        atomic_store(&q->opts.metrics->depth, 0); /* queued keys are dropped */
     pthread_cond_broadcast(&q->cond);
     pthread_mutex_unlock(&q->lock);
 }

@@ -17,12 +17,31 @@
 #ifndef GW_WORKQUEUE_H
 #define GW_WORKQUEUE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "metrics_text.h"
+
+/* client-go's workqueue metrics. May outlive (and be shared by) several
+ * queues, one after the other: the controller makes a queue per term of
+ * leadership. Initialize with wq_metrics_init. */
+struct wq_metrics {
+    atomic_llong depth;             /* keys ready to be processed */
+    atomic_ullong adds;             /* keys newly queued */
+    atomic_ullong retries;          /* rate-limited re-adds */
+    struct gw_hist queue_duration;  /* queued -> handed to a worker */
+    struct gw_hist work_duration;   /* handed to a worker -> done */
+};
+
+void wq_metrics_init(struct wq_metrics *m);
+/* The five families, HELP and TYPE included, for queue `name`. */
+void wq_metrics_write(const struct wq_metrics *m, const char *name, struct strbuf *out);
+
 struct wq_opts {
-    uint64_t base_delay_ms;   /* first rate-limited delay; 5 */
-    uint64_t max_delay_ms;    /* cap; 1000 s */
+    uint64_t base_delay_ms;   /* first rate-limited delay; 0 = 5 */
+    uint64_t max_delay_ms;    /* cap; 0 = 1000 s */
+    struct wq_metrics *metrics;   /* NULL: none; must outlive the queue */
 };
 
 struct workqueue;

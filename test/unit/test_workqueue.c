@@ -14,6 +14,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "strbuf.h"
 #include "workqueue.h"
 
 static void sleep_ms(long ms)
@@ -313,6 +314,50 @@ static void test_errors_back_off_then_forget(void **state)
     wq_free(f.q);
 }
 
+/* client-go's metrics: adds count keys newly queued (not duplicates),
+ * retries count rate-limited re-adds, depth is what waits, and each key
+ * handed out and done is timed once in each histogram. */
+static void test_metrics_follow_client_go(void **state)
+{
+    (void)state;
+    static struct wq_metrics m;
+    wq_metrics_init(&m);
+    struct wq_opts o = { .base_delay_ms = 1, .max_delay_ms = 1, .metrics = &m };
+    struct workqueue *q = NULL;
+    assert_int_equal(wq_new(&o, &q), 0);
+    wq_add(q, "a");
+    wq_add(q, "a");
+    wq_add(q, "b");
+    assert_int_equal(atomic_load(&m.adds), 2);
+    assert_int_equal(atomic_load(&m.depth), 2);
+    const char *k = NULL;
+    assert_int_equal(wq_get(q, &k), 0);
+    assert_int_equal(atomic_load(&m.depth), 1);
+    sleep_ms(5);
+    wq_add_rate_limited(q, k);
+    assert_int_equal(atomic_load(&m.retries), 1);
+    wq_done(q, k);
+    assert_int_equal(atomic_load(&m.queue_duration.count), 1);
+    assert_int_equal(atomic_load(&m.work_duration.count), 1);
+    assert_true(atomic_load(&m.work_duration.sum_ns) >= 5000000u);
+    struct strbuf sb;
+    sb_init(&sb, 1 << 20);
+    wq_metrics_write(&m, "q\"1", &sb);
+    const char *t = sb_str(&sb);
+    assert_non_null(strstr(t, "# HELP workqueue_depth Current depth of workqueue\n# TYPE workqueue_depth gauge\n"
+                              "workqueue_depth{name=\"q\\\"1\"} 1\n"));
+    assert_non_null(strstr(t, "workqueue_adds_total{name=\"q\\\"1\"} 2\n"));
+    assert_non_null(strstr(t, "workqueue_retries_total{name=\"q\\\"1\"} 1\n"));
+    assert_non_null(strstr(t, "# TYPE workqueue_work_duration_seconds histogram\n"));
+    assert_non_null(strstr(t, "workqueue_work_duration_seconds_bucket{name=\"q\\\"1\",le=\"0.001\"} 0\n"));
+    assert_non_null(strstr(t, "workqueue_work_duration_seconds_bucket{name=\"q\\\"1\",le=\"+Inf\"} 1\n"));
+    assert_non_null(strstr(t, "workqueue_work_duration_seconds_count{name=\"q\\\"1\"} 1\n"));
+    sb_release(&sb);
+    wq_shutdown(q);
+    assert_int_equal(atomic_load(&m.depth), 0);
+    wq_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_shutdown_wakes_every_worker),
         cmocka_unit_test(test_workers_never_share_a_key_and_miss_nothing),
         cmocka_unit_test(test_errors_back_off_then_forget),
+        cmocka_unit_test(test_metrics_follow_client_go),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
