@@ -35,6 +35,7 @@ enum {
     O_RETRY,
     O_COALESCE,
     O_NAMESPACE,
+    O_ALLOW_LINK_LOCAL,
 };
 
 static const struct option OPTS[] = {
@@ -53,6 +54,7 @@ static const struct option OPTS[] = {
     { "retry-period", required_argument, NULL, O_RETRY },
     { "coalesce", required_argument, NULL, O_COALESCE },
     { "namespace", required_argument, NULL, O_NAMESPACE },
+    { "allow-link-local-upstreams", optional_argument, NULL, O_ALLOW_LINK_LOCAL },
     { NULL, 0, NULL, 0 },
 };
 
@@ -89,6 +91,8 @@ void ctlrun_usage(FILE *to)
             "                          so they make one config and one rollout (default 500ms)\n"
             "  --namespace NS          watch and reconcile only namespace NS (repeat for more; Roles in each\n"
             "                          suffice, classes stay cluster-wide); default: the whole cluster\n"
+            "  --allow-link-local-upstreams[=BOOL]  list the tools of upstreams at link-local and cloud\n"
+            "                          metadata addresses too (default false: such calls are refused)\n"
             "  --leader-elect[=BOOL]   reconcile only while holding the Lease (default false)\n"
             "  --leader-election-namespace NS  the Lease's namespace (default: $POD_NAMESPACE, else default)\n"
             "  --leader-election-name NAME     the Lease's name (default litellm-gateway-operator)\n"
@@ -181,6 +185,7 @@ int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
     case O_RETRY: return parse_secs("--retry-period", arg, 1, &o->retry_secs);
     case O_COALESCE: return parse_duration_ms("--coalesce", arg, &o->coalesce_ms);
     case O_NAMESPACE: return add_namespace(o, arg);
+    case O_ALLOW_LINK_LOCAL: return parse_bool("--allow-link-local-upstreams", arg, &o->allow_link_local);
     default: return -EINVAL;
     }
 }
@@ -311,7 +316,7 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
             goto fail;
     }
     struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
-                              .resync_secs = o->resync_secs,
+                              .resync_secs = o->resync_secs, .allow_link_local_upstreams = o->allow_link_local,
                               .coalesce_ms = o->coalesce_ms, .namespaces = r->namespaces,
                               .n_namespaces = o->n_namespaces, .fence = r->le ? leader_fence(r->le) : NULL };
     e = ctl_start(&co, &r->ctl, &err);

@@ -15,6 +15,7 @@ struct ctlrun_opts {
     unsigned workers;           /* 2 */
     const char *image;          /* NULL: the pinned LiteLLM image */
     unsigned resync_secs;       /* 600 */
+    bool allow_link_local;      /* false: upstreams at link-local addresses are not called */
     unsigned coalesce_ms;       /* 500: changes to a gateway gathered this long */
     const char *namespaces[CTLRUN_MAX_NAMESPACES];  /* --namespace, repeated; */
     size_t n_namespaces;        /* 0: the whole cluster */

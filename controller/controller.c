@@ -93,9 +93,7 @@ struct controller {
     bool leading;
     pthread_key_t client_key;
     struct world *world;
-    pthread_mutex_t tools_lock;
-    struct tools_entry *tools;  /* upstream tool lists, by transport and URL */
-    size_t n_tools_cached;
+    struct mcp_cache *tools;    /* upstream tool lists, fetched off the workers */
     atomic_ulong reconciles, errors, applies, status_writes;
     atomic_bool halt;           /* set by ctl_set_leading(false) */
     struct ctl_metrics m;
@@ -222,103 +220,17 @@ static void h_delete(void *ud, json_object *old_obj)
 
 /* --- upstream tool lists ------------------------------------------------ */
 
-/* Tool lists are cached: a gateway's reconcile must not ask every upstream
- * every time. A list is re-fetched after CTL_TOOLS_TTL_MS (the periodic
- * resync then picks up new tools), a failure after CTL_TOOLS_RETRY_MS. */
-#define CTL_TOOLS_TTL_MS 300000L
-#define CTL_TOOLS_RETRY_MS 30000L
+/* Tool lists are fetched by the cache's own threads, never on a worker: a
+ * gateway whose lists are not there yet plans nothing and waits. When a list
+ * lands, the ToolGateways plan again (those that did not wait for it find
+ * nothing new to write). */
 #define CTL_TOOLS_TIMEOUT_MS 5000L
-#define CTL_TOOLS_MAX_CACHED 4096
 
-struct tools_entry {
-    struct tools_entry *next;
-    char *key;
-    char **names;
-    size_t n;
-    char *err;
-    int rc;
-    long expires_ms;
-};
-
-static void tools_entry_free(struct tools_entry *e)
+static void tools_ready(void *ctx, const char *url, const char *transport)
 {
-    if (!e)
-        return;
-    mcp_tools_free(e->names, e->n);
-    free(e->err);
-    free(e->key);
-    free(e);
-}
-
-static int copy_names(char **src, size_t n, char ***ret)
-{
-    char **out = calloc(n + 1, sizeof(*out));
-    if (!out)
-        return -ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        out[i] = strdup(src[i]);
-        if (!out[i]) {
-            mcp_tools_free(out, i);
-            return -ENOMEM;
-        }
-    }
-    *ret = out;
-    return 0;
-}
-
-/* Answers from the cache entry (lock held). */
-static int tools_answer(const struct tools_entry *e, char ***ret_names, size_t *ret_n, char **ret_err)
-{
-    if (e->rc < 0) {
-        *ret_err = strdup(e->err ? e->err : "failed");
-        return e->rc;
-    }
-    *ret_n = e->n;
-    return copy_names(e->names, e->n, ret_names);
-}
-
-static int list_tools_cached(void *ctx, const char *url, const char *transport, char ***ret_names, size_t *ret_n,
-                             char **ret_err)
-{
-    struct controller *c = ctx;
-    char key[2200];
-    snprintf(key, sizeof(key), "%s %s", transport, url);
-    long now = (long)gw_mono_ms();
-    pthread_mutex_lock(&c->tools_lock);
-    for (struct tools_entry *e = c->tools; e; e = e->next) {
-        if (strcmp(e->key, key) == 0 && e->expires_ms > now) {
-            int r = tools_answer(e, ret_names, ret_n, ret_err);
-            pthread_mutex_unlock(&c->tools_lock);
-            return r;
-        }
-    }
-    pthread_mutex_unlock(&c->tools_lock);
-    struct tools_entry *e = calloc(1, sizeof(*e));
-    if (!e || !(e->key = strdup(key))) {
-        free(e);
-        return -ENOMEM;
-    }
-    e->rc = mcp_list_tools(url, transport, CTL_TOOLS_TIMEOUT_MS, &e->names, &e->n, &e->err);
-    e->expires_ms = (long)gw_mono_ms() + (e->rc == 0 ? CTL_TOOLS_TTL_MS : CTL_TOOLS_RETRY_MS);
-    pthread_mutex_lock(&c->tools_lock);
-    /* Drop expired entries and the older copy of this one; bound the size. */
-    struct tools_entry **pp = &c->tools;
-    while (*pp) {
-        struct tools_entry *x = *pp;
-        if (x->expires_ms <= now || strcmp(x->key, key) == 0 || c->n_tools_cached >= CTL_TOOLS_MAX_CACHED) {
-            *pp = x->next;
-            tools_entry_free(x);
-            c->n_tools_cached--;
-        } else {
-            pp = &x->next;
-        }
-    }
-    e->next = c->tools;
-    c->tools = e;
-    c->n_tools_cached++;
-    int r = tools_answer(e, ret_names, ret_n, ret_err);
-    pthread_mutex_unlock(&c->tools_lock);
-    return r;
+    (void)url;
+    (void)transport;
+    enqueue_every(ctx, GW_KIND_TOOLGATEWAY);
 }
 
 /* --- reconciling ----------------------------------------------------------- */
@@ -469,8 +381,8 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     };
     char now[32];
     gw_rfc3339_now(now);
-    struct ctl_plan_options po = { .image = c->opt.image, .now = now, .list_tools = list_tools_cached,
-                                   .list_tools_ctx = c };
+    struct ctl_plan_options po = { .image = c->opt.image, .now = now, .list_tools = mcp_cache_list_tools,
+                                   .list_tools_ctx = c->tools };
     struct gw_objset ours = { sv.items, sv.n };
     struct ctl_plan p;
     r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
@@ -814,13 +726,17 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
         return -ENOMEM;
     c->opt = *opts;
     pthread_mutex_init(&c->lock, NULL);
-    pthread_mutex_init(&c->tools_lock, NULL);
     pthread_key_create(&c->client_key, free_client);
     atomic_init(&c->halt, true);
     wq_metrics_init(&c->m.wq);
     for (int n = 0; n < CN__N; n++)
         gw_hist_init(&c->m.time[n], GW_BUCKETS_RECONCILE, GW_BUCKETS_RECONCILE_N);
-    int r = world_new(&c->world);
+    struct mcp_cache_options mo = { .call = { .timeout_ms = CTL_TOOLS_TIMEOUT_MS,
+                                              .allow_link_local = opts->allow_link_local_upstreams },
+                                    .on_ready = tools_ready, .ctx = c };
+    int r = mcp_cache_new(&mo, &c->tools);
+    if (r == 0)
+        r = world_new(&c->world);
     if (r == 0)
         r = secret_digests_new(&c->digests);
     if (r == 0)
@@ -859,6 +775,7 @@ void ctl_stop(struct controller *c)
     if (!c)
         return;
     ctl_set_leading(c, false);
+    mcp_cache_free(c->tools);
     for (size_t i = 0; i < c->n_slots; i++)
         informer_stop(c->slots[i].inf);
     world_free(c->world);
@@ -867,12 +784,6 @@ void ctl_stop(struct controller *c)
     free(c->slots);
     secret_digests_free(c->digests);
     pthread_key_delete(c->client_key);
-    while (c->tools) {
-        struct tools_entry *e = c->tools;
-        c->tools = e->next;
-        tools_entry_free(e);
-    }
-    pthread_mutex_destroy(&c->tools_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }

@@ -19,6 +19,8 @@ struct ctl_options {
     unsigned workers;          /* reconcile threads; 0 = 2 */
     const char *image;         /* LiteLLM image; NULL = pinned default */
     unsigned resync_secs;      /* periodic full re-check; 0 = 600 */
+    bool allow_link_local_upstreams; /* list tools of link-local and cloud
+                                      * metadata addresses too */
     unsigned coalesce_ms;      /* a changed gateway waits this long for more
                                 * changes before it is reconciled; 0: none */
     /* True whenever this replica must not write (leader_fence); must
