@@ -36,6 +36,7 @@ enum {
     O_COALESCE,
     O_NAMESPACE,
     O_ALLOW_LINK_LOCAL,
+    O_DEFAULT_CLASS,
 };
 
 static const struct option OPTS[] = {
@@ -55,6 +56,7 @@ static const struct option OPTS[] = {
     { "coalesce", required_argument, NULL, O_COALESCE },
     { "namespace", required_argument, NULL, O_NAMESPACE },
     { "allow-link-local-upstreams", optional_argument, NULL, O_ALLOW_LINK_LOCAL },
+    { "default-class", optional_argument, NULL, O_DEFAULT_CLASS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -91,6 +93,8 @@ void ctlrun_usage(FILE *to)
             "                          so they make one config and one rollout (default 500ms)\n"
             "  --namespace NS          watch and reconcile only namespace NS (repeat for more; Roles in each\n"
             "                          suffice, classes stay cluster-wide); default: the whole cluster\n"
+            "  --default-class[=BOOL]  when a litellm class is missing and no class of its kind is the default,\n"
+            "                          create it marked default (default false: created unmarked)\n"
             "  --allow-link-local-upstreams[=BOOL]  list the tools of upstreams at link-local and cloud\n"
             "                          metadata addresses too (default false: such calls are refused)\n"
             "  --leader-elect[=BOOL]   reconcile only while holding the Lease (default false)\n"
@@ -185,6 +189,7 @@ int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
     case O_RETRY: return parse_secs("--retry-period", arg, 1, &o->retry_secs);
     case O_COALESCE: return parse_duration_ms("--coalesce", arg, &o->coalesce_ms);
     case O_NAMESPACE: return add_namespace(o, arg);
+    case O_DEFAULT_CLASS: return parse_bool("--default-class", arg, &o->default_class);
     case O_ALLOW_LINK_LOCAL: return parse_bool("--allow-link-local-upstreams", arg, &o->allow_link_local);
     default: return -EINVAL;
     }
@@ -196,6 +201,7 @@ struct ctlrun {
     struct leader *le;
     char lease_name[256];       /* the leader_election_master_status label */
     const char *namespaces[CTLRUN_MAX_NAMESPACES];   /* copied from the options */
+    bool default_class;         /* mark the classes it creates default */
     pthread_t starter;          /* ensures the classes; without leader
                                  * election, then starts leading */
     bool starter_running;
@@ -240,7 +246,7 @@ static int ensure_classes(struct ctlrun *r)
         return e;
     kube_client_set_stop(kc, &r->stopping);
     char *report = NULL;
-    e = ctl_ensure_classes(kc, &report);
+    e = ctl_ensure_classes(kc, r->default_class, &report);
     if (e < 0 && e != -ECANCELED)
         gw_log(GW_LOG_ERROR, "controller", NULL, kube_client_error(kc),
                "could not ensure the litellm classes; retrying");
@@ -287,6 +293,7 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
         return -ENOMEM;
     char *err = NULL;
     snprintf(r->lease_name, sizeof(r->lease_name), "%s", o->lease_name ? o->lease_name : "");
+    r->default_class = o->default_class;
     for (size_t i = 0; i < o->n_namespaces; i++)
         r->namespaces[i] = o->namespaces[i]; /* argv strings: they outlive us */
     const char *path = o->kubeconfig ? o->kubeconfig : getenv("KUBECONFIG");

@@ -15,6 +15,7 @@ struct ctlrun_opts {
     unsigned workers;           /* 2 */
     const char *image;          /* NULL: the pinned LiteLLM image */
     unsigned resync_secs;       /* 600 */
+    bool default_class;         /* false: classes it creates are not marked default */
     bool allow_link_local;      /* false: upstreams at link-local addresses are not called */
     unsigned coalesce_ms;       /* 500: changes to a gateway gathered this long */
     const char *namespaces[CTLRUN_MAX_NAMESPACES];  /* --namespace, repeated; */

@@ -155,7 +155,7 @@ static bool any_default(json_object *list, const char *annotation)
     return false;
 }
 
-static int ensure_class(struct kube_client *c, const struct class_spec *cs, struct strbuf *report)
+static int ensure_class(struct kube_client *c, const struct class_spec *cs, bool want_default, struct strbuf *report)
 {
     json_object *have = NULL;
     int r = kube_get(c, cs->res, NULL, GW_CLASS_NAME, &have);
@@ -172,12 +172,15 @@ static int ensure_class(struct kube_client *c, const struct class_spec *cs, stru
     }
     if (r != -ENOENT)
         return r;
-    json_object *list = NULL;
-    r = kube_list(c, cs->res, NULL, NULL, &list);
-    if (r < 0)
-        return r;
-    bool mark_default = !any_default(list, cs->default_annotation);
-    json_object_put(list);
+    bool mark_default = false;
+    if (want_default) {
+        json_object *list = NULL;
+        r = kube_list(c, cs->res, NULL, NULL, &list);
+        if (r < 0)
+            return r;
+        mark_default = !any_default(list, cs->default_annotation);
+        json_object_put(list);
+    }
     char buf[1024];
     snprintf(buf, sizeof(buf),
              "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\","
@@ -191,14 +194,14 @@ static int ensure_class(struct kube_client *c, const struct class_spec *cs, stru
     r = kube_create(c, cs->res, NULL, obj, NULL);
     json_object_put(obj);
     if (r == -EEXIST) /* another replica was quicker */
-        return ensure_class(c, cs, report);
+        return ensure_class(c, cs, want_default, report);
     if (r == 0)
         sb_addf(report, "%s %s: created with controller %s%s\n", cs->kind, GW_CLASS_NAME, cs->controller,
-                mark_default ? ", marked default" : " (another class is the default)");
+                mark_default ? ", marked default" : want_default ? " (another class is the default)" : "");
     return r;
 }
 
-int ctl_ensure_classes(struct kube_client *c, char **ret_report)
+int ctl_ensure_classes(struct kube_client *c, bool mark_default, char **ret_report)
 {
     static const struct class_spec classes[] = {
         { &CTL_AIGATEWAYCLASSES, "AiGatewayClass", GW_AI_CONTROLLER_NAME, GW_AIGW_CLASS_DEFAULT_ANNOTATION },
@@ -208,7 +211,7 @@ int ctl_ensure_classes(struct kube_client *c, char **ret_report)
     sb_init(&report, 4096);
     int r = 0;
     for (size_t i = 0; i < 2 && r == 0; i++)
-        r = ensure_class(c, &classes[i], &report);
+        r = ensure_class(c, &classes[i], mark_default, &report);
     if (r == 0 && sb_failed(&report))
         r = -ENOMEM;
     if (r == 0)

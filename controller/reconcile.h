@@ -30,11 +30,12 @@ int ctl_execute_plan(struct kube_client *c, const struct gw_object *gw, const st
                      struct ctl_exec_stats *stats);
 
 /* Makes sure AiGatewayClass and ToolGatewayClass `litellm` exist with our
- * controller names: creates what is missing (marked default unless another
- * class of the kind already is), never takes over a class that names
- * another controller. *ret_report (caller frees) says what was done or
+ * controller names: creates what is missing (with mark_default, marked
+ * default unless another class of the kind already is; without, unmarked:
+ * the default class of a cluster is the user's choice), never takes over a
+ * class that names another controller. *ret_report (caller frees) says what was done or
  * found, one line per class. Returns 0, or the first API error. */
-int ctl_ensure_classes(struct kube_client *c, char **ret_report);
+int ctl_ensure_classes(struct kube_client *c, bool mark_default, char **ret_report);
 
 /* Posts a core/v1 Event about obj (reason static, message free text). */
 int ctl_post_event(struct kube_client *c, json_object *obj, bool warning, const char *reason,

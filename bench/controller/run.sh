@@ -25,7 +25,7 @@ if [ ${#cmd[@]} -eq 0 ]; then
   certs="$LGO_STATE_DIR/webhook-certs"
   "$REPO_ROOT/certs/gen-webhook-certs.sh" "$certs" >/dev/null
   cmd=("$bin" serve --kubeconfig "$KUBECONFIG" --cert-dir "$certs" --bind 127.0.0.1
-       --webhook-port 0 --health-port 0 --workers 4)
+       --webhook-port 0 --health-port 0 --workers 4 --default-class)
 fi
 mkdir -p "$REPO_ROOT/bench/results"
 "$py" "$here/bench.py" --state "$LGO_STATE_DIR" --out "$REPO_ROOT/bench/results" "${args[@]}" -- "${cmd[@]}"

@@ -169,7 +169,8 @@ class ControllerDriver:
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [binary, "serve", "--kubeconfig", cluster.kubeconfig, "--cert-dir", str(certs),
-             "--bind", "127.0.0.1", "--webhook-port", str(ports[0]), "--health-port", str(ports[1])],
+             "--bind", "127.0.0.1", "--webhook-port", str(ports[0]), "--health-port", str(ports[1]),
+             "--default-class"],
             stdout=self._log, stderr=subprocess.STDOUT, env=cluster.env)
         import urllib.request
 

@@ -175,7 +175,7 @@ class Operator:
             [self.bin, "serve", "--kubeconfig", kubeconfig,
              "--cert-dir", str(self.certs), "--bind", "127.0.0.1",
              "--webhook-port", str(self.webhook_port), "--health-port", str(self.health_port),
-             *self.extra],
+             "--default-class", *self.extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=self.cluster.env)
         self.cluster.wait_for(f"{self.name} to be ready", self.ready, timeout=30)
         return self
