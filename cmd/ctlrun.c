@@ -18,6 +18,7 @@
 #include "log.h"
 #include "metrics_text.h"
 #include "strbuf.h"
+#include "textutil.h"
 
 enum {
     O_CONTROLLER = CTLRUN_OPT_BASE,
@@ -37,6 +38,7 @@ enum {
     O_NAMESPACE,
     O_ALLOW_LINK_LOCAL,
     O_DEFAULT_CLASS,
+    O_OTLP,
 };
 
 static const struct option OPTS[] = {
@@ -57,6 +59,7 @@ static const struct option OPTS[] = {
     { "namespace", required_argument, NULL, O_NAMESPACE },
     { "allow-link-local-upstreams", optional_argument, NULL, O_ALLOW_LINK_LOCAL },
     { "default-class", optional_argument, NULL, O_DEFAULT_CLASS },
+    { "otlp-endpoint", required_argument, NULL, O_OTLP },
     { NULL, 0, NULL, 0 },
 };
 
@@ -93,6 +96,8 @@ void ctlrun_usage(FILE *to)
             "                          so they make one config and one rollout (default 500ms)\n"
             "  --namespace NS          watch and reconcile only namespace NS (repeat for more; Roles in each\n"
             "                          suffice, classes stay cluster-wide); default: the whole cluster\n"
+            "  --otlp-endpoint URL     OTLP/HTTP endpoint: every gateway gets LiteLLM's otel callback and OTEL_*\n"
+            "                          env (a gateway's config patch may override or empty it; default: none)\n"
             "  --default-class[=BOOL]  when a litellm class is missing and no class of its kind is the default,\n"
             "                          create it marked default (default false: created unmarked)\n"
             "  --allow-link-local-upstreams[=BOOL]  list the tools of upstreams at link-local and cloud\n"
@@ -189,6 +194,15 @@ int ctlrun_flag(struct ctlrun_opts *o, int code, const char *arg)
     case O_RETRY: return parse_secs("--retry-period", arg, 1, &o->retry_secs);
     case O_COALESCE: return parse_duration_ms("--coalesce", arg, &o->coalesce_ms);
     case O_NAMESPACE: return add_namespace(o, arg);
+    case O_OTLP: {
+        const char *why = *arg ? gw_url_check(arg) : NULL;
+        if (why) {
+            fprintf(stderr, "litellm-gateway-operator serve: --otlp-endpoint: %s\n", why);
+            return -EINVAL;
+        }
+        o->otlp_endpoint = *arg ? arg : NULL;
+        return 0;
+    }
     case O_DEFAULT_CLASS: return parse_bool("--default-class", arg, &o->default_class);
     case O_ALLOW_LINK_LOCAL: return parse_bool("--allow-link-local-upstreams", arg, &o->allow_link_local);
     default: return -EINVAL;
@@ -323,6 +337,7 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
             goto fail;
     }
     struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
+                              .otlp_endpoint = o->otlp_endpoint,
                               .resync_secs = o->resync_secs, .allow_link_local_upstreams = o->allow_link_local,
                               .coalesce_ms = o->coalesce_ms, .namespaces = r->namespaces,
                               .n_namespaces = o->n_namespaces, .fence = r->le ? leader_fence(r->le) : NULL };

@@ -14,6 +14,7 @@ struct ctlrun_opts {
     const char *context;
     unsigned workers;           /* 2 */
     const char *image;          /* NULL: the pinned LiteLLM image */
+    const char *otlp_endpoint;  /* NULL: gateways send no traces unless patched to */
     unsigned resync_secs;       /* 600 */
     bool default_class;         /* false: classes it creates are not marked default */
     bool allow_link_local;      /* false: upstreams at link-local addresses are not called */

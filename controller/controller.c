@@ -381,7 +381,7 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     };
     char now[32];
     gw_rfc3339_now(now);
-    struct ctl_plan_options po = { .image = c->opt.image, .now = now, .list_tools = mcp_cache_list_tools,
+    struct ctl_plan_options po = { .image = c->opt.image, .otlp_endpoint = c->opt.otlp_endpoint, .now = now, .list_tools = mcp_cache_list_tools,
                                    .list_tools_ctx = c->tools };
     struct gw_objset ours = { sv.items, sv.n };
     struct ctl_plan p;
@@ -418,7 +418,7 @@ static int reconcile_route(struct controller *c, const struct snapshot *s, const
 
     char now[32];
     gw_rfc3339_now(now);
-    struct ctl_plan_options po = { .image = c->opt.image, .now = now };
+    struct ctl_plan_options po = { .image = c->opt.image, .otlp_endpoint = c->opt.otlp_endpoint, .now = now };
     struct ctl_plan p;
     int r = ctl_plan_orphan_route(route, &ours, &all, &po, &p);
     if (r == 0) {

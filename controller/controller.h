@@ -18,6 +18,7 @@ struct ctl_options {
     struct kube_config *cfg;   /* must outlive the controller */
     unsigned workers;          /* reconcile threads; 0 = 2 */
     const char *image;         /* LiteLLM image; NULL = pinned default */
+    const char *otlp_endpoint; /* traces of every gateway go here; NULL: none */
     unsigned resync_secs;      /* periodic full re-check; 0 = 600 */
     bool allow_link_local_upstreams; /* list tools of link-local and cloud
                                       * metadata addresses too */

@@ -393,7 +393,8 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         goto done;
     }
     struct gw_render_input in = { .gateway = gw, .guards = guards, .n_guards = n_guards, .routes = routes,
-                                  .n_routes = n_routes, .image = opt->image };
+                                  .n_routes = n_routes, .image = opt->image,
+                                  .otlp_endpoint = opt->otlp_endpoint };
     if (r == 0)
         r = gw_secret_versions(&in, set, &secrets, &n_secrets);
     in.secrets = secrets;

@@ -62,6 +62,8 @@ typedef int (*ctl_list_tools_fn)(void *ctx, const char *url, const char *transpo
 
 struct ctl_plan_options {
     const char *image;          /* NULL = the pinned default */
+    const char *otlp_endpoint;  /* OTLP/HTTP endpoint for every gateway's traces;
+                                 * NULL: none unless a config patch sets one */
     const char *now;            /* RFC 3339, for condition transitions */
     ctl_list_tools_fn list_tools;   /* NULL: glob filters fail closed */
     void *list_tools_ctx;
