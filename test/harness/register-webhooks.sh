@@ -40,7 +40,7 @@ bundle=$(base64 -w0 < "$ca")
 
 # Everything but clientConfig is what deploy/webhook/webhooks.yaml says;
 # test_webhook_kubectl.py checks that the two agree.
-rules='[{"apiGroups":["runtime.agentic-layer.ai"],"apiVersions":["v1alpha1"],"operations":["CREATE","UPDATE"],"resources":["aigateways","toolgateways","toolroutes"],"scope":"Namespaced"}]'
+rules='[{"apiGroups":["runtime.agentic-layer.ai"],"apiVersions":["v1alpha1","v1beta1"],"operations":["CREATE","UPDATE"],"resources":["aigateways","toolgateways","toolroutes"],"scope":"Namespaced"}]'
 common='"admissionReviewVersions":["v1"],"sideEffects":"None","failurePolicy":"Fail","timeoutSeconds":5,"matchPolicy":"Equivalent"'
 labels='"labels":{"app.kubernetes.io/name":"litellm-gateway-operator"}'
 "${k[@]}" apply -f - >/dev/null <<JSON
