@@ -498,7 +498,7 @@ int cmd_serve(int argc, char **argv)
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
-    gw_log(GW_LOG_INFO, "serve", NULL, NULL, "%s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    gw_log(GW_LOG_INFO, "serve", NULL, NULL, "%s received, draining requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
     /* The reverse order: the controller (it stops writing and hands the
      * Lease over), then the webhook drains, then its caches. */
     bool abandoned = controller_end(&slot);
