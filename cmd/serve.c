@@ -457,7 +457,9 @@ static void raise_fd_limit(void)
 int cmd_serve(int argc, char **argv)
 {
     struct wh_options o = { .webhook_port = DEFAULT_WEBHOOK_PORT, .health_port = DEFAULT_HEALTH_PORT };
-    struct ctlrun_opts co;
+    /* Static: a controller start-up abandoned at exit may still read them. */
+    static struct ctlrun_opts co;
+    static struct ctl_slot slot;
     ctlrun_defaults(&co);
     struct serve_opts so = { .log_format = GW_LOG_FORMAT_AUTO };
     int rc = parse_flags(argc, argv, &o, &co, &so);
@@ -484,7 +486,6 @@ int cmd_serve(int argc, char **argv)
         o.ready = webhook_ready;
         o.ready_ctx = &w;
     }
-    struct ctl_slot slot = { 0 };
     o.metrics = controller_metrics;
     o.metrics_ctx = &slot;
     struct wh_server *srv = NULL;
