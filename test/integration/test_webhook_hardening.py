@@ -254,3 +254,53 @@ def test_metrics_parse_with_a_prometheus_parser(server):
     assert abs(proc["process_start_time_seconds"] - time.time()) < 600
     assert 5 <= proc["process_open_fds"] <= proc["process_max_fds"]
     assert proc["process_cpu_seconds"] >= 0
+
+
+# --- connections ----------------------------------------------------------------------
+
+def test_silent_connections_time_out_from_the_first_byte(tmp_path):
+    """TCP connections that never send a ClientHello, and one that stops in
+    the middle of it, are closed after the handshake timeout."""
+    srv = WebhookServer(tmp_path, extra=["--threads", "2", "--handshake-timeout", "2", "--idle-timeout", "30"]).start()
+    try:
+        socks = [socket.create_connection(("127.0.0.1", srv.port)) for _ in range(5)]
+        socks[0].sendall(bytes.fromhex("1603010200010001fc0303"))
+        t0 = time.monotonic()
+        for s in socks:
+            s.settimeout(15)
+            try:
+                assert s.recv(1) in (b"", bytes.fromhex("15")), "closed or a TLS alert"
+            except ConnectionResetError:
+                pass
+            s.close()
+        assert time.monotonic() - t0 < 15
+        assert srv.metric("litellm_gateway_operator_webhook_connections_shed_total") >= 5
+    finally:
+        srv.stop()
+
+
+def test_idle_connections_make_room_for_new_clients(tmp_path):
+    """One address holding more idle connections than its limit, and the
+    server holding more than its own: a new request from the same address
+    still gets in, because the connections idle longest make room."""
+    srv = WebhookServer(tmp_path, extra=["--threads", "2", "--per-ip-limit", "16", "--connection-limit", "64",
+                                         "--handshake-timeout", "60", "--idle-timeout", "60"]).start()
+    held = []
+    try:
+        for i in range(200):
+            held.append(socket.create_connection(("127.0.0.1", srv.port)))
+        for addr in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+            for _ in range(40):
+                s = socket.socket()
+                s.bind((addr, 0))
+                s.connect(("127.0.0.1", srv.port))
+                held.append(s)
+        for _ in range(5):
+            status, _, raw = raw_request(srv, "POST", "/validate", body_of(review(aigateway())))
+            assert status == 200 and json.loads(raw)["response"]["allowed"] is True
+        assert srv.metric("litellm_gateway_operator_webhook_connections_shed_total") > 100
+        assert srv.metric("litellm_gateway_operator_webhook_open_connections") <= 64
+    finally:
+        for s in held:
+            s.close()
+        srv.stop()
