@@ -29,8 +29,8 @@ def dump(*objs):
     return "---\n".join(yaml.safe_dump(o, sort_keys=False) for o in objs)
 
 
-def register(cluster, srv):
-    env = dict(os.environ, LGO_BIN_DIR=str(cluster.bin_dir))
+def register(cluster, srv, probe_class):
+    env = dict(os.environ, LGO_BIN_DIR=str(cluster.bin_dir), WEBHOOK_PROBE_CLASS=probe_class)
     p = subprocess.run([str(REGISTER), cluster.kubeconfig, srv.url, str(srv.ca)], env=env,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
@@ -67,7 +67,7 @@ def judged_webhook(cluster, classes, tmp_path_factory):
     srv = WebhookServer(tmp_path_factory.mktemp("owned"),
                         extra=["--log-requests", "--ownership=cluster", "--kubeconfig", cluster.kubeconfig])
     srv.start()
-    register(cluster, srv)
+    register(cluster, srv, classes["ours"])
     yield srv
     unregister(cluster)
     assert srv.stop() == 0, srv.log_text()[-4000:]
@@ -95,7 +95,8 @@ def test_foreign_class_admitted_unchanged(cluster, judged_webhook, classes, ns):
     p = cluster.apply(dump(obj), check=False)
     assert p.returncode == 0, p.stderr
     assert "Warning" not in p.stderr
-    live = cluster.get_json("aigateway", "edge", ns)
+    live = json.loads(cluster.kubectl("get", "aigateway", "edge", "-n", ns, "--show-managed-fields",
+                                      "-o", "json").stdout)
     assert live["spec"] == obj["spec"]
     # Exactly as sent: no field manager but kubectl's.
     assert {m["manager"] for m in live["metadata"]["managedFields"]} == {"kubectl-client-side-apply"}
