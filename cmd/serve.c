@@ -268,6 +268,7 @@ struct ctl_slot {
     unsigned long start_failures;
     pthread_t thread;
     bool thread_started;
+    bool abandoned;                /* set by controller_ender */
 };
 
 #define CTL_RETRY_MIN_S 1u
@@ -400,6 +401,13 @@ static bool controller_end(struct ctl_slot *sl)
     return false;
 }
 
+static void *controller_ender(void *arg)
+{
+    struct ctl_slot *sl = arg;
+    sl->abandoned = controller_end(sl);
+    return NULL;
+}
+
 /* --- the webhook's own caches -------------------------------------------------- */
 
 struct webhook_side {
@@ -500,12 +508,19 @@ int cmd_serve(int argc, char **argv)
     while (sigwait(&stop, &sig) != 0)
         ;
     gw_log(GW_LOG_INFO, "serve", NULL, NULL, "%s received, draining requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* The reverse order: the controller (it stops writing and hands the
-     * Lease over), then the webhook drains, then its caches. */
-    bool abandoned = controller_end(&slot);
+    /* The controller stops (it stops writing and hands the Lease over)
+     * while the webhook drains: neither waits for the other, and /metrics
+     * reads the controller only through the slot. The webhook's caches go
+     * after the webhook, which reads them. */
+    pthread_t ender;
+    bool ending = pthread_create(&ender, NULL, controller_ender, &slot) == 0;
+    if (!ending)
+        controller_ender(&slot);
     wh_server_stop(srv);
     webhook_side_stop(&w);
-    if (!abandoned)
+    if (ending)
+        pthread_join(ender, NULL);
+    if (!slot.abandoned)
         kube_global_cleanup();
     gw_log(GW_LOG_INFO, "serve", NULL, NULL, "stopped");
     return 0;
