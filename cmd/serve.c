@@ -329,6 +329,7 @@ static void controller_metrics(void *ctx, struct strbuf *out)
     char buf[4096] = "";
     pthread_mutex_lock(&sl->lock);
     int up = sl->ctl != NULL;
+    int synced = up && ctlrun_ready(sl->ctl);
     unsigned long failures = sl->start_failures;
     if (sl->ctl)
         ctlrun_metrics(sl->ctl, buf, sizeof(buf));
@@ -340,8 +341,12 @@ static void controller_metrics(void *ctx, struct strbuf *out)
             "# HELP litellm_gateway_operator_controller_start_failures_total Controller start-ups that failed "
             "and were retried.\n"
             "# TYPE litellm_gateway_operator_controller_start_failures_total counter\n"
-            "litellm_gateway_operator_controller_start_failures_total %lu\n",
-            up, failures);
+            "litellm_gateway_operator_controller_start_failures_total %lu\n"
+            "# HELP litellm_gateway_operator_controller_caches_synced Whether every cache of the controller holds "
+            "its first list (the webhook's readiness does not wait for it).\n"
+            "# TYPE litellm_gateway_operator_controller_caches_synced gauge\n"
+            "litellm_gateway_operator_controller_caches_synced %d\n",
+            up, failures, synced);
     sb_adds(out, buf);
 }
 

@@ -13,6 +13,7 @@ import copy
 import json
 import os
 import subprocess
+import time
 
 import pytest
 import yaml
@@ -253,6 +254,22 @@ def resource_versions(cluster, docs):
             for d in our_objects(docs)}
 
 
+def settled_resource_versions(cluster, docs, quiet=3.0, timeout=90.0):
+    """The objects' resourceVersions once nothing has written them for
+    `quiet` seconds (a controller running in the same cluster writes their
+    status while it converges)."""
+    deadline = time.monotonic() + timeout
+    last, since = resource_versions(cluster, docs), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = resource_versions(cluster, docs)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return now
+    raise AssertionError(f"the objects never stopped changing: {last}")
+
+
 @pytest.mark.parametrize("sample", SAMPLE_FILES)
 def test_reapply_changes_nothing(cluster, webhook, sample_namespaces, sample):
     """Every sample re-applied client-side and server-side is `unchanged`
@@ -261,7 +278,7 @@ def test_reapply_changes_nothing(cluster, webhook, sample_namespaces, sample):
     docs = retarget(yaml.safe_load_all((SAMPLES / sample).read_text()), sample_namespaces)
     text = dump(*docs)
     cluster.apply(text)
-    rv = resource_versions(cluster, docs)
+    rv = settled_resource_versions(cluster, docs)
     p = cluster.apply(text)
     for d in our_objects(docs):
         assert f'{d["kind"].lower()}.runtime.agentic-layer.ai/{d["metadata"]["name"]} unchanged' in p.stdout, p.stdout
@@ -278,7 +295,7 @@ def test_reapply_changes_nothing(cluster, webhook, sample_namespaces, sample):
     assert "conflict" not in (p.stdout + p.stderr).lower()
     assert {k: cluster.get_json(k[0].lower(), k[1], d["metadata"]["namespace"])["spec"]
             for d in our_objects(docs) for k in [(d["kind"], d["metadata"]["name"])]} == specs
-    rv = resource_versions(cluster, docs)
+    rv = settled_resource_versions(cluster, docs)
     cluster.apply(text, server_side=True)
     assert resource_versions(cluster, docs) == rv
     d = cluster.kubectl("diff", "--server-side", "-f", "-", input=text, check=False)
