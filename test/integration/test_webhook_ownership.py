@@ -67,10 +67,12 @@ def judged_webhook(cluster, classes, tmp_path_factory):
     srv = WebhookServer(tmp_path_factory.mktemp("owned"),
                         extra=["--log-requests", "--ownership=cluster", "--kubeconfig", cluster.kubeconfig])
     srv.start()
-    register(cluster, srv, classes["ours"])
-    yield srv
-    unregister(cluster)
-    assert srv.stop() == 0, srv.log_text()[-4000:]
+    try:
+        register(cluster, srv, classes["ours"])
+        yield srv
+    finally:
+        unregister(cluster)
+        assert srv.stop() == 0, srv.log_text()[-4000:]
 
 
 def aigw(ns, name, cls=None, **spec):
