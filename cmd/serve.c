@@ -1,24 +1,41 @@
-/* serve: the admission webhook server until SIGTERM or SIGINT.
+/* serve: the admission webhook server, and the controller beside it, until
+ * SIGTERM or SIGINT.
+ *
+ * The webhook stands alone: it serves as soon as its certificate is loaded,
+ * judging with caches of its own (owner.h) that need no API call on the
+ * request path. The controller starts afterwards on a thread of its own and
+ * retries until it is up: a slow or absent API server, a failed class
+ * start-up or unsynced controller caches never keep the webhook from
+ * serving. /readyz is the webhook's readiness (certificate and its own
+ * caches); the controller reports through logs and /metrics.
+ *
+ * Stopping runs in the reverse order of starting: the controller is detached
+ * from /metrics (under the slot's lock, so a scrape in progress finishes
+ * first) and stopped, then the webhook drains and stops, then its caches.
  *
  * Signals are blocked in every thread (the mask is set before any thread
  * starts, and threads inherit it) and taken synchronously here with
- * sigwait, so no handler runs inside libmicrohttpd or gnutls code. Threads
- * started later beside the webhook (the controller) inherit the same mask. */
+ * sigwait, so no handler runs inside libmicrohttpd or gnutls code. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #include "commands.h"
 #include "ctlrun.h"
 #include "kube_client.h"
+#include "kubeconfig.h"
+#include "log.h"
+#include "owner.h"
 #include "strbuf.h"
 #include "webhook.h"
-#include "wlog.h"
 
 #define DEFAULT_WEBHOOK_PORT 9443
 /* The port deploy/base probes and scrapes ("metrics"). */
@@ -37,12 +54,20 @@ static void serve_usage(FILE *to)
             "  --threads N             TLS worker threads (default: online CPUs)\n"
             "  --max-body-bytes N      largest request body (default 3145728)\n"
             "  --idle-timeout S        close idle connections after S seconds (default 30)\n"
+            "  --handshake-timeout S   close connections that send no request within S seconds of\n"
+            "                          connecting (default 10)\n"
             "  --request-timeout S     a request body must arrive within S seconds (default 10)\n"
             "  --per-ip-limit N        connections per client address (default 256)\n"
             "  --connection-limit N    connections in total (default 1024)\n"
             "  --drain-timeout S       on SIGTERM, wait at most S seconds for requests in flight (default 25)\n"
             "  --log-requests          log every request, not only refusals\n"
-            "  -v, --verbose           debug logging (includes libmicrohttpd's messages)\n",
+            "  --ownership MODE        cluster: judge only objects of our classes, from the webhook's own\n"
+            "                          caches of classes and ToolGateways (default); all: judge every\n"
+            "                          object as ours and need no cluster (offline use, tests)\n"
+            "  --log-format FMT        json, text or auto (text on a terminal, else JSON; default auto)\n"
+            "  --v N                   verbosity: 0 info (default), 1 debug (includes libmicrohttpd's\n"
+            "                          messages), 2 trace; -1 warnings and errors only\n"
+            "  -v, --verbose           the same as --v=1\n",
             DEFAULT_WEBHOOK_PORT, DEFAULT_HEALTH_PORT);
 }
 
@@ -74,11 +99,46 @@ enum {
     OPT_CONN_LIMIT,
     OPT_DRAIN_TIMEOUT,
     OPT_LOG_REQUESTS,
+    OPT_HANDSHAKE_TIMEOUT,
+    OPT_OWNERSHIP,
+    OPT_LOG_FORMAT,
+    OPT_V,
+};
+
+/* What serve itself needs beyond the webhook's and the controller's options. */
+struct serve_opts {
+    bool judge_all;                 /* --ownership=all */
+    enum gw_log_format log_format;
+    int verbosity;
 };
 
 /* Fills o (webhook) and co (controller) from argv; returns -1 to go on,
  * else the exit code. */
-static int parse_flags(int argc, char **argv, struct wh_options *o, struct ctlrun_opts *co)
+static int parse_int(const char *flag, const char *text, int min, int max, int *ret)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || !end || *end || end == text || v < min || v > max) {
+        fprintf(stderr, "litellm-gateway-operator serve: %s: \"%s\" is not a number between %d and %d\n", flag,
+                text, min, max);
+        return -EINVAL;
+    }
+    *ret = (int)v;
+    return 0;
+}
+
+static int parse_ownership(const char *text, bool *ret_all)
+{
+    if (strcmp(text, "cluster") == 0 || strcmp(text, "all") == 0) {
+        *ret_all = strcmp(text, "all") == 0;
+        return 0;
+    }
+    fprintf(stderr, "litellm-gateway-operator serve: --ownership: \"%s\" is not cluster or all\n", text);
+    return -EINVAL;
+}
+
+static int parse_flags(int argc, char **argv, struct wh_options *o, struct ctlrun_opts *co, struct serve_opts *so)
 {
     static const struct option own[] = {
         { "cert-dir", required_argument, NULL, OPT_CERT_DIR },
@@ -94,6 +154,10 @@ static int parse_flags(int argc, char **argv, struct wh_options *o, struct ctlru
         { "connection-limit", required_argument, NULL, OPT_CONN_LIMIT },
         { "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
         { "log-requests", no_argument, NULL, OPT_LOG_REQUESTS },
+        { "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT },
+        { "ownership", required_argument, NULL, OPT_OWNERSHIP },
+        { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+        { "v", required_argument, NULL, OPT_V },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
     };
@@ -158,7 +222,19 @@ static int parse_flags(int argc, char **argv, struct wh_options *o, struct ctlru
             o->drain_timeout_s = (unsigned)v;
             break;
         case OPT_LOG_REQUESTS: o->log_requests = true; break;
-        case 'v': wh_log_set_level(WH_LOG_DEBUG); break;
+        case OPT_HANDSHAKE_TIMEOUT:
+            r = parse_uint("--handshake-timeout", optarg, 3600, &v);
+            o->handshake_timeout_s = (unsigned)v;
+            break;
+        case OPT_OWNERSHIP: r = parse_ownership(optarg, &so->judge_all); break;
+        case OPT_LOG_FORMAT:
+            r = gw_log_format_parse(optarg, &so->log_format);
+            if (r < 0)
+                fprintf(stderr, "litellm-gateway-operator serve: --log-format: \"%s\" is not json, text or auto\n",
+                        optarg);
+            break;
+        case OPT_V: r = parse_int("--v", optarg, -1, 10, &so->verbosity); break;
+        case 'v': so->verbosity = so->verbosity > 1 ? so->verbosity : 1; break;
         case 'h': serve_usage(stdout); ctlrun_usage(stdout); return 0;
         default: serve_usage(stderr); return 2;
         }
@@ -177,28 +253,233 @@ static int parse_flags(int argc, char **argv, struct wh_options *o, struct ctlru
     return -1;
 }
 
-/* /readyz also waits for the controller's caches (on every replica). */
-static bool controller_ready(void *ctx, char *why, size_t why_cap)
+/* --- the controller, beside the webhook ---------------------------------------
+ *
+ * The slot is how /metrics sees the controller: the pointer is published
+ * once the controller is up and taken back, under the lock, before it is
+ * stopped, so a scrape never reads a controller being freed. */
+struct ctl_slot {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;           /* the starter's retry wait; CLOCK_MONOTONIC */
+    const struct ctlrun_opts *opts;
+    struct ctlrun *ctl;            /* NULL until started, and after the stop */
+    bool stopping;
+    bool starting;                 /* ctlrun_start is running */
+    unsigned long start_failures;
+    pthread_t thread;
+    bool thread_started;
+    bool abandoned;                /* set by controller_ender */
+};
+
+#define CTL_RETRY_MIN_S 1u
+#define CTL_RETRY_MAX_S 30u
+
+/* Waits up to secs unless the slot is stopping; lock held. */
+static void slot_wait(struct ctl_slot *sl, unsigned secs)
 {
-    if (ctlrun_ready(ctx))
-        return true;
-    snprintf(why, why_cap, "controller caches not synced yet");
-    return false;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += (time_t)secs;
+    while (!sl->stopping && pthread_cond_timedwait(&sl->wake, &sl->lock, &t) == 0)
+        ;
+}
+
+/* The controller's start-up, retried with backoff until it succeeds or the
+ * process stops. ctlrun_start is synchronous (kube config, classes,
+ * informers): it runs here, never on the webhook's path. */
+static void *controller_starter(void *arg)
+{
+    struct ctl_slot *sl = arg;
+    unsigned delay = CTL_RETRY_MIN_S;
+    pthread_mutex_lock(&sl->lock);
+    while (!sl->stopping) {
+        sl->starting = true;
+        pthread_mutex_unlock(&sl->lock);
+        struct ctlrun *ctl = NULL;
+        int r = ctlrun_start(sl->opts, &ctl);
+        pthread_mutex_lock(&sl->lock);
+        sl->starting = false;
+        pthread_cond_broadcast(&sl->wake);
+        if (r == 0) {
+            if (sl->stopping) {
+                pthread_mutex_unlock(&sl->lock);
+                ctlrun_stop(ctl);
+                pthread_mutex_lock(&sl->lock);
+            } else {
+                sl->ctl = ctl;
+                gw_log(GW_LOG_INFO, "serve", NULL, NULL, "controller started");
+            }
+            break;
+        }
+        sl->start_failures++;
+        gw_log(GW_LOG_ERROR, "serve", NULL, strerror(-r),
+               "the controller did not start (attempt %lu); the webhook keeps serving, retrying in %us",
+               sl->start_failures, delay);
+        slot_wait(sl, delay);
+        delay = delay * 2 > CTL_RETRY_MAX_S ? CTL_RETRY_MAX_S : delay * 2;
+    }
+    pthread_cond_broadcast(&sl->wake);
+    pthread_mutex_unlock(&sl->lock);
+    return NULL;
 }
 
 static void controller_metrics(void *ctx, struct strbuf *out)
 {
-    ctlrun_metrics_write(ctx, out);
+    struct ctl_slot *sl = ctx;
+    pthread_mutex_lock(&sl->lock);
+    int up = sl->ctl != NULL;
+    int synced = up && ctlrun_ready(sl->ctl);
+    unsigned long failures = sl->start_failures;
+    /* Written under the lock: the controller cannot be stopped and freed
+     * while a scrape reads it. */
+    if (sl->ctl)
+        ctlrun_metrics_write(sl->ctl, out);
+    pthread_mutex_unlock(&sl->lock);
+    sb_addf(out,
+            "# HELP litellm_gateway_operator_controller_up Whether the controller beside the webhook has started "
+            "(1) or is still being retried (0).\n"
+            "# TYPE litellm_gateway_operator_controller_up gauge\nlitellm_gateway_operator_controller_up %d\n"
+            "# HELP litellm_gateway_operator_controller_start_failures_total Controller start-ups that failed "
+            "and were retried.\n"
+            "# TYPE litellm_gateway_operator_controller_start_failures_total counter\n"
+            "litellm_gateway_operator_controller_start_failures_total %lu\n"
+            "# HELP litellm_gateway_operator_controller_caches_synced Whether every cache of the controller holds "
+            "its first list (the webhook's readiness does not wait for it).\n"
+            "# TYPE litellm_gateway_operator_controller_caches_synced gauge\n"
+            "litellm_gateway_operator_controller_caches_synced %d\n",
+            up, failures, synced);
+}
+
+/* Waits up to secs for the starter to leave ctlrun_start; lock held. */
+static void slot_wait_starter(struct ctl_slot *sl, unsigned secs)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += (time_t)secs;
+    while (sl->starting && pthread_cond_timedwait(&sl->wake, &sl->lock, &t) == 0)
+        ;
+}
+
+static int controller_begin(struct ctl_slot *sl, const struct ctlrun_opts *co)
+{
+    pthread_mutex_init(&sl->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sl->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    sl->opts = co;
+    if (!co->enabled)
+        return 0;
+    int r = -pthread_create(&sl->thread, NULL, controller_starter, sl);
+    sl->thread_started = r == 0;
+    return r;
+}
+
+/* How long a stop waits for a controller start-up in progress to return
+ * before the process exits without it (it holds no lease yet). */
+#define CTL_START_ABANDON_S 2
+
+/* Takes the controller out of the slot and stops it. A start-up still in
+ * progress is waited for briefly and otherwise left to the process's exit
+ * (returns true then: the process must not tear down what it uses). */
+static bool controller_end(struct ctl_slot *sl)
+{
+    pthread_mutex_lock(&sl->lock);
+    sl->stopping = true;
+    pthread_cond_broadcast(&sl->wake);
+    if (sl->starting)
+        slot_wait_starter(sl, CTL_START_ABANDON_S);
+    bool abandoned = sl->starting;
+    struct ctlrun *ctl = sl->ctl;
+    sl->ctl = NULL;
+    pthread_mutex_unlock(&sl->lock);
+    ctlrun_stop(ctl);
+    if (!sl->thread_started)
+        return false;
+    if (abandoned) {
+        gw_log(GW_LOG_WARN, "serve", NULL, NULL, "the controller's start-up is still running; exiting without it");
+        pthread_detach(sl->thread);
+        return true;
+    }
+    pthread_join(sl->thread, NULL);
+    return false;
+}
+
+static void *controller_ender(void *arg)
+{
+    struct ctl_slot *sl = arg;
+    sl->abandoned = controller_end(sl);
+    return NULL;
+}
+
+/* --- the webhook's own caches -------------------------------------------------- */
+
+struct webhook_side {
+    struct kube_config *cfg;
+    struct wh_owner_caches *owner;
+    struct wh_judge judge;
+};
+
+/* /readyz: the certificate (checked by the server) and the caches. */
+static bool webhook_ready(void *ctx, char *why, size_t why_cap)
+{
+    struct webhook_side *w = ctx;
+    return wh_owner_synced(w->owner, why, why_cap);
+}
+
+/* Loads the client configuration (files only, no API call) and starts the
+ * caches, which list and watch in the background. On failure the webhook
+ * still serves, judging ownership unknown, and /readyz says why. */
+static void webhook_side_start(struct webhook_side *w, const struct ctlrun_opts *co)
+{
+    char *err = NULL;
+    const char *path = co->kubeconfig ? co->kubeconfig : getenv("KUBECONFIG");
+    int r = kube_config_auto(path && *path ? path : NULL, co->context, &w->cfg, &err);
+    if (r < 0) {
+        gw_log(GW_LOG_ERROR, "webhook", NULL, err ? err : strerror(-r),
+               "cannot load the Kubernetes client configuration: objects are judged by the contract's rules only "
+               "until restarted with one (or --ownership=all)");
+        free(err);
+        return;
+    }
+    r = wh_owner_start(w->cfg, &w->owner);
+    if (r < 0)
+        gw_log(GW_LOG_ERROR, "webhook", NULL, strerror(-r), "cannot start the webhook's caches");
+}
+
+static void webhook_side_stop(struct webhook_side *w)
+{
+    wh_owner_stop(w->owner);
+    w->owner = NULL;
+    kube_config_free(w->cfg);
+    w->cfg = NULL;
+}
+
+/* Many clients (and the keeper's headroom) need descriptors: use the hard
+ * limit, as the Go runtime does. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 int cmd_serve(int argc, char **argv)
 {
     struct wh_options o = { .webhook_port = DEFAULT_WEBHOOK_PORT, .health_port = DEFAULT_HEALTH_PORT };
-    struct ctlrun_opts co;
+    /* Static: a controller start-up abandoned at exit may still read them. */
+    static struct ctlrun_opts co;
+    static struct ctl_slot slot;
     ctlrun_defaults(&co);
-    int rc = parse_flags(argc, argv, &o, &co);
+    struct serve_opts so = { .log_format = GW_LOG_FORMAT_AUTO };
+    int rc = parse_flags(argc, argv, &o, &co, &so);
     if (rc >= 0)
         return rc;
+    gw_log_setup(so.log_format, so.verbosity);
+    raise_fd_limit();
 
     sigset_t stop;
     sigemptyset(&stop);
@@ -206,33 +487,46 @@ int cmd_serve(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     signal(SIGPIPE, SIG_IGN);
     if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0) {
-        wh_log(WH_LOG_ERROR, "serve: cannot block signals");
+        gw_log(GW_LOG_ERROR, "serve", NULL, NULL, "cannot block signals");
         return 1;
     }
-    /* The controller first: /readyz and /metrics consult it. */
-    struct ctlrun *ctl = NULL;
-    if (co.enabled) {
-        if (ctlrun_start(&co, &ctl) < 0)
-            return 1;
-        o.ready = controller_ready;
-        o.ready_ctx = ctl;
-        o.metrics = controller_metrics;
-        o.metrics_ctx = ctl;
+    /* The webhook first, with its own caches; then the controller. */
+    struct webhook_side w = { 0 };
+    if (!so.judge_all) {
+        webhook_side_start(&w, &co);
+        w.judge = (struct wh_judge){ .owner_of = wh_owner_of, .ctx = w.owner };
+        o.judge = &w.judge;
+        o.ready = webhook_ready;
+        o.ready_ctx = &w;
     }
+    o.metrics = controller_metrics;
+    o.metrics_ctx = &slot;
     struct wh_server *srv = NULL;
     if (wh_server_start(&o, &srv) < 0) {
-        ctlrun_stop(ctl);
+        webhook_side_stop(&w);
         kube_global_cleanup();
         return 1;
     }
+    if (controller_begin(&slot, &co) < 0)
+        gw_log(GW_LOG_ERROR, "serve", NULL, NULL, "cannot start the controller's thread; serving the webhook only");
     int sig = 0;
     while (sigwait(&stop, &sig) != 0)
         ;
-    wh_log(WH_LOG_INFO, "serve: %s received, draining requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* Stop writing (and hand the Lease over) before the webhook drains. */
-    ctlrun_stop(ctl);
+    gw_log(GW_LOG_INFO, "serve", NULL, NULL, "%s received, draining requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* The controller stops (it stops writing and hands the Lease over)
+     * while the webhook drains: neither waits for the other, and /metrics
+     * reads the controller only through the slot. The webhook's caches go
+     * after the webhook, which reads them. */
+    pthread_t ender;
+    bool ending = pthread_create(&ender, NULL, controller_ender, &slot) == 0;
+    if (!ending)
+        controller_ender(&slot);
     wh_server_stop(srv);
-    kube_global_cleanup();
-    wh_log(WH_LOG_INFO, "serve: stopped");
+    webhook_side_stop(&w);
+    if (ending)
+        pthread_join(ender, NULL);
+    if (!slot.abandoned)
+        kube_global_cleanup();
+    gw_log(GW_LOG_INFO, "serve", NULL, NULL, "stopped");
     return 0;
 }

@@ -234,6 +234,8 @@ struct review {
     json_object *object;
     const char *ns;               /* request.namespace, may be NULL */
     const char *name;             /* for messages */
+    enum wh_owner owner;
+    char owner_why[200];          /* why not ours, for the log line */
 };
 
 static char *label_of(const struct review *rv, char *buf, size_t cap)
@@ -243,6 +245,29 @@ static char *label_of(const struct review *rv, char *buf, size_t cap)
     else
         snprintf(buf, cap, "%s %.100s", rv->kind_name, rv->name);
     return buf;
+}
+
+/* Another implementation's object: allowed as it is. */
+static int allow_foreign(const struct review *rv, const char *label, struct wh_reply *out)
+{
+    json_object *resp = NULL;
+    out->verdict = WH_V_ALLOWED;
+    wh_summarize(out, "%s: not ours (%s), allowed untouched", label, rv->owner_why);
+    return wh_reply_json(out, 200, review_response(rv->uid, true, &resp));
+}
+
+/* The contract's own rules (what the CRD schema says), for an object whose
+ * owner is not known yet: no implementation's rules. */
+static int contract_rules(const struct review *rv, struct gw_errlist *errors)
+{
+    /* A v1beta1 object's contract rules are its CRD schema and CEL rules,
+     * which the API server has checked before calling us. */
+    if (gw_api_version_of(rv->api_version) == GW_API_V1BETA1)
+        return 0;
+    struct gw_object *o = NULL;
+    int r = gw_object_parse(rv->object, &o, errors);
+    gw_object_free(o);
+    return r;
 }
 
 static int validate_object(const struct review *rv, enum wh_op op, struct wh_reply *out)
@@ -258,10 +283,13 @@ static int validate_object(const struct review *rv, enum wh_op op, struct wh_rep
         wh_summarize(out, "%s: allowed (being deleted)", label);
         return wh_reply_json(out, 200, review_response(rv->uid, true, &resp));
     }
+    if (rv->owner == WH_OWNER_FOREIGN)
+        return allow_foreign(rv, label, out);
     struct gw_errlist errors, warnings;
     errlist_init(&errors);
     errlist_init(&warnings);
-    int r = gw_validate_any(rv->object, rv->ns, &errors, &warnings);
+    int r = rv->owner == WH_OWNER_OURS ? gw_validate_any(rv->object, rv->ns, &errors, &warnings)
+                                       : contract_rules(rv, &errors);
     json_object *root = NULL, *resp = NULL;
     if (r == -ENOMEM)
         goto done;
@@ -284,6 +312,9 @@ static int validate_object(const struct review *rv, enum wh_op op, struct wh_rep
         out->verdict = WH_V_DENIED;
         wh_summarize(out, "%s: denied, %zu error%s: %s", label, out->n_errors, out->n_errors == 1 ? "" : "s",
                      errors.items[0].message);
+    } else if (rv->owner == WH_OWNER_UNKNOWN) {
+        out->verdict = WH_V_ALLOWED;
+        wh_summarize(out, "%s: allowed by the contract's rules (owner not known: %s)", label, rv->owner_why);
     } else {
         out->verdict = WH_V_ALLOWED;
         wh_summarize(out, "%s: allowed, %zu warning%s", label, warnings.n, warnings.n == 1 ? "" : "s");
@@ -311,10 +342,15 @@ static int mutate_object(const struct review *rv, struct wh_reply *out)
 {
     char label[256];
     label_of(rv, label, sizeof(label));
-    const char *ns = rv->ns && *rv->ns ? rv->ns : wh_str_member(wh_member(rv->object, "metadata"), "namespace");
     json_object *ops = NULL, *resp = NULL;
-    int dr = gw_api_version_of(rv->api_version) == GW_API_V1BETA1 ? wh_beta_default_ops(rv->object, ns, &ops)
-                                                                  : wh_default_ops(rv->object, rv->kind, ns, &ops);
+    if (rv->owner != WH_OWNER_OURS) {
+        out->verdict = WH_V_ALLOWED;
+        wh_summarize(out, "%s: not ours%s (%s), no defaults", label, rv->owner == WH_OWNER_UNKNOWN ? " yet" : "",
+                     rv->owner_why);
+        return wh_reply_json(out, 200, review_response(rv->uid, true, &resp));
+    }
+    int dr = gw_api_version_of(rv->api_version) == GW_API_V1BETA1 ? wh_beta_default_ops(rv->object, &ops)
+                                                                  : wh_default_ops(rv->object, rv->kind, &ops);
     if (dr == -EINVAL) {
         /* Does not convert: nothing to default, validation says why. */
         out->verdict = WH_V_ALLOWED;
@@ -368,7 +404,20 @@ static enum gw_kind requested_kind(json_object *rk, const char **ret_group, cons
     return k == GW_KIND_AIGATEWAY || k == GW_KIND_TOOLGATEWAY || k == GW_KIND_TOOLROUTE ? k : GW_KIND_UNKNOWN;
 }
 
-static int review_request(enum wh_endpoint ep, json_object *root, struct wh_reply *out)
+static void judge_owner(struct review *rv, const struct wh_judge *judge)
+{
+    rv->owner = WH_OWNER_OURS;
+    rv->owner_why[0] = '\0';
+    if (!judge || !judge->owner_of)
+        return;
+    const char *ns = rv->ns && *rv->ns ? rv->ns : wh_str_member(wh_member(rv->object, "metadata"), "namespace");
+    rv->owner = judge->owner_of(judge->ctx, rv->kind, rv->object, ns, rv->owner_why, sizeof(rv->owner_why));
+    if (rv->owner != WH_OWNER_OURS && !rv->owner_why[0])
+        snprintf(rv->owner_why, sizeof(rv->owner_why), "%s", rv->owner == WH_OWNER_FOREIGN ? "another class" : "unknown");
+}
+
+static int review_request(enum wh_endpoint ep, json_object *root, const struct wh_judge *judge,
+                          struct wh_reply *out)
 {
     if (!json_object_is_type(root, json_type_object))
         return wh_bad_request(out, 400, "request body must be an AdmissionReview object");
@@ -440,27 +489,35 @@ static int review_request(enum wh_endpoint ep, json_object *root, struct wh_repl
         sb_release(&sb);
         return r;
     }
+    judge_owner(&rv, judge);
     return ep == WH_EP_MUTATE ? mutate_object(&rv, out) : validate_object(&rv, out->op, out);
 }
 
-int wh_review(enum wh_endpoint ep, const char *body, size_t len, struct wh_reply *out)
+int wh_review(enum wh_endpoint ep, const char *body, size_t len, const struct wh_judge *judge,
+              struct wh_reply *out)
 {
     wh_reply_init(out);
     json_object *root = NULL;
     int r = parse_body(body, len, &root, out);
     if (r != 0)
         return r < 0 ? r : 0;
-    r = review_request(ep, root, out);
+    r = review_request(ep, root, judge, out);
     json_object_put(root);
     return r < 0 ? -ENOMEM : 0;
 }
 
 int wh_handle(enum wh_endpoint ep, const char *body, size_t len, struct wh_reply *out)
 {
+    return wh_handle_judged(ep, body, len, NULL, out);
+}
+
+int wh_handle_judged(enum wh_endpoint ep, const char *body, size_t len, const struct wh_judge *judge,
+                     struct wh_reply *out)
+{
     switch (ep) {
     case WH_EP_VALIDATE:
     case WH_EP_MUTATE:
-        return wh_review(ep, body, len, out);
+        return wh_review(ep, body, len, judge, out);
     case WH_EP_PREVIEW:
         return wh_preview(body, len, out);
     case WH_EP_CONVERT:

@@ -228,7 +228,7 @@ static int beta_path(json_object *op, enum gw_kind kind)
     return r;
 }
 
-int wh_beta_default_ops(json_object *beta, const char *ns, json_object **ret_ops)
+int wh_beta_default_ops(json_object *beta, json_object **ret_ops)
 {
     struct gw_errlist errs;
     errlist_init(&errs);
@@ -238,7 +238,7 @@ int wh_beta_default_ops(json_object *beta, const char *ns, json_object **ret_ops
     if (r < 0)
         return r;
     enum gw_kind kind = gw_convert_kind_of(wh_str_member(alpha, "apiVersion"), wh_str_member(alpha, "kind"));
-    r = wh_default_ops(alpha, kind, ns, &ops);
+    r = wh_default_ops(alpha, kind, &ops);
     json_object_put(alpha);
     if (r < 0)
         return r;

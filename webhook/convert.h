@@ -30,6 +30,6 @@ int wh_convert(const char *body, size_t len, struct wh_reply *out);
  * computed on its v1alpha1 form, with the paths of v1beta1. *ret_ops is a
  * new array (caller puts). Returns 0, -EINVAL (the object does not convert:
  * the validating webhook reports why) or -ENOMEM. */
-int wh_beta_default_ops(json_object *beta, const char *ns, json_object **ret_ops);
+int wh_beta_default_ops(json_object *beta, json_object **ret_ops);
 
 #endif

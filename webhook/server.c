@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <strings.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -19,18 +20,25 @@
 #include "certs.h"
 #include "metrics.h"
 #include "reply.h"
-#include "wlog.h"
+#include "log.h"
 
-/* TLS 1.2 and 1.3 only; GnuTLS's NORMAL set of ciphers otherwise. */
-#define WH_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* TLS 1.2 and 1.3 only, and in TLS 1.2 only AEAD ciphers (AES-GCM,
+ * ChaCha20-Poly1305) with ECDHE: no CBC, no SHA-1 MACs, no RSA key exchange.
+ * TLS 1.3 suites are all AEAD. */
+#define WH_TLS_PRIORITIES                                                                                     \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"      \
+    "-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
 /* Per-connection memory pool: request line, headers and read buffer (the
  * body is copied out as it arrives, so this does not bound it). */
 #define WH_CONNECTION_MEMORY (32u << 10)
 #define WH_LISTEN_BACKLOG 1024u
 #define WH_WARNING_HEADER_MAX 1024
 
+struct wh_conn;
+
 struct wh_server {
     struct wh_options opt;
+    struct wh_judge judge;
     char *cert_dir;
     struct wh_certstore *certs;
     struct wh_metrics metrics;
@@ -46,16 +54,38 @@ struct wh_server {
     pthread_mutex_t wlock;
     pthread_cond_t wcond;
     bool stopping;
+
+    /* Every open webhook connection, least recently active first. */
+    pthread_mutex_t clock;
+    struct wh_conn *oldest, *newest;
+    size_t n_conns;
 };
 
-/* One TLS connection: the certificate its handshake was given. */
+/* One TLS connection: the certificate its handshake was given, and what the
+ * connection keeper needs (where it stands in the activity order, whether a
+ * request is in progress, since when it is idle). Members below cert are
+ * guarded by the server's clock mutex. */
 struct wh_conn {
     struct wh_server *srv;
     struct wh_cert *cert;
+    struct wh_conn *prev, *next;
+    MHD_socket fd;
+    union {
+        struct sockaddr sa;
+        struct sockaddr_in in4;
+        struct sockaddr_in6 in6;
+    } peer;
+    uint64_t since_ns;        /* accepted, or its last answer completed */
+    uint64_t request_ns;      /* the request in progress started */
+    bool busy;                /* a request is in progress */
+    bool answered;            /* the request in progress has its answer queued */
+    bool served;              /* a request's headers arrived: past the handshake */
+    bool closing;             /* shut down by the keeper, not yet closed */
 };
 
 /* One request, from its headers to the last byte of its answer. */
 struct wh_request {
+    const struct route *route;    /* NULL: not found */
     enum wh_endpoint ep;
     uint64_t start_ns;
     struct strbuf body;
@@ -65,6 +95,8 @@ struct wh_request {
     enum wh_kind kind;
     enum wh_op op;
     enum wh_verdict verdict;
+    unsigned status;              /* the HTTP status answered */
+    bool close;                   /* close the connection after the answer */
 };
 
 static uint64_t now_ns(void)
@@ -102,20 +134,201 @@ static int on_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca
     return 0;
 }
 
+/* --- the connection keeper -------------------------------------------------
+ *
+ * libmicrohttpd refuses connections beyond its limits, and a client that
+ * opens connections and never speaks could hold them all. So the keeper
+ * enforces the limits itself, below libmicrohttpd's: a connection that has
+ * not sent a request's headers within the handshake timeout of its first
+ * byte, or that sat idle past the idle timeout, is shut down; when the
+ * server (or one client address) nears its limit, the least recently active
+ * idle connections are shut down to make room, so a new client always gets
+ * in. A connection is shut down (shutdown(2)), never closed here: its
+ * daemon thread sees the end of the stream and closes and frees it as for
+ * any other client, so no descriptor is ever touched after it is closed. */
+
+static void list_unlink(struct wh_server *s, struct wh_conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->oldest = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        s->newest = c->prev;
+    c->prev = c->next = NULL;
+}
+
+static void list_append(struct wh_server *s, struct wh_conn *c)
+{
+    c->prev = s->newest;
+    c->next = NULL;
+    if (s->newest)
+        s->newest->next = c;
+    else
+        s->oldest = c;
+    s->newest = c;
+}
+
+/* Called with clock held. */
+static void shut(struct wh_server *s, struct wh_conn *c, const char *why)
+{
+    if (c->closing || c->fd == MHD_INVALID_SOCKET)
+        return;
+    c->closing = true;
+    shutdown(c->fd, SHUT_RDWR);
+    atomic_fetch_add_explicit(&s->metrics.connections_shed, 1, memory_order_relaxed);
+    if (gw_log_enabled(GW_LOG_DEBUG))
+        gw_log(GW_LOG_DEBUG, "webhook", NULL, NULL, "closing a connection: %s", why);
+}
+
+static bool same_peer(const struct wh_conn *a, const struct wh_conn *b)
+{
+    if (a->peer.sa.sa_family != b->peer.sa.sa_family)
+        return false;
+    if (a->peer.sa.sa_family == AF_INET)
+        return a->peer.in4.sin_addr.s_addr == b->peer.in4.sin_addr.s_addr;
+    if (a->peer.sa.sa_family == AF_INET6)
+        return memcmp(&a->peer.in6.sin6_addr, &b->peer.in6.sin6_addr, sizeof(a->peer.in6.sin6_addr)) == 0;
+    return false;
+}
+
+/* Room kept free below a limit for new clients. */
+static size_t headroom(size_t limit)
+{
+    size_t r = limit / 8;
+    return r < 1 ? 1 : r > 64 ? 64 : r;
+}
+
+/* Makes room for the connection c just accepted (clock held): the oldest
+ * idle connections go first, of its own address when that address is at
+ * its limit, of anyone when the server is. With no idle connection to shed
+ * for its address, the new connection itself is turned away. */
+static void make_room(struct wh_server *s, struct wh_conn *c)
+{
+    size_t per_ip = 0;
+    for (struct wh_conn *o = s->oldest; o; o = o->next)
+        if (!o->closing && same_peer(o, c))
+            per_ip++;
+    for (struct wh_conn *o = s->oldest; o && per_ip > s->opt.per_ip_limit; o = o->next)
+        if (o != c && !o->closing && !o->busy && same_peer(o, c)) {
+            shut(s, o, "its address is at the per-address limit; this one was idle longest");
+            per_ip--;
+        }
+    if (per_ip > s->opt.per_ip_limit)
+        shut(s, c, "its address is at the per-address limit and has no idle connection to give up");
+    size_t open = 0;
+    for (struct wh_conn *o = s->oldest; o; o = o->next)
+        open += !o->closing;
+    size_t keep = s->opt.connection_limit - headroom(s->opt.connection_limit);
+    for (struct wh_conn *o = s->oldest; o && open > keep; o = o->next)
+        if (o != c && !o->closing && !o->busy) {
+            shut(s, o, "the server is near its connection limit; this one was idle longest");
+            open--;
+        }
+}
+
+/* Shuts down connections past their timeouts; runs on the keeper thread. */
+static void reap(struct wh_server *s, uint64_t now)
+{
+    uint64_t handshake = (uint64_t)s->opt.handshake_timeout_s * 1000000000u;
+    uint64_t idle = (uint64_t)s->opt.idle_timeout_s * 1000000000u;
+    pthread_mutex_lock(&s->clock);
+    for (struct wh_conn *c = s->oldest; c; c = c->next) {
+        if (c->closing)
+            continue;
+        if (c->busy) {
+            if (!c->answered && now - c->request_ns > s->request_timeout_ns)
+                shut(s, c, "its request did not arrive within the request timeout");
+        } else if (!c->served && now - c->since_ns > handshake) {
+            shut(s, c, "no request within the handshake timeout");
+        } else if (c->served && now - c->since_ns > idle) {
+            shut(s, c, "idle past the idle timeout");
+        }
+    }
+    pthread_mutex_unlock(&s->clock);
+}
+
+static struct wh_conn *conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* A request's headers arrived on c. */
+static void conn_busy(struct wh_server *s, struct wh_conn *c, uint64_t now)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&s->clock);
+    c->busy = true;
+    c->served = true;
+    c->answered = false;
+    c->request_ns = now;
+    pthread_mutex_unlock(&s->clock);
+}
+
+static void conn_answered(struct wh_server *s, struct wh_conn *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&s->clock);
+    c->answered = true;
+    pthread_mutex_unlock(&s->clock);
+}
+
+/* c's request is complete: it is the most recently active now. */
+static void conn_idle(struct wh_server *s, struct wh_conn *c, uint64_t now)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&s->clock);
+    c->busy = false;
+    c->since_ns = now;
+    list_unlink(s, c);
+    list_append(s, c);
+    pthread_mutex_unlock(&s->clock);
+}
+
+static void conn_started(struct wh_server *s, struct MHD_Connection *conn, struct wh_conn *c)
+{
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    c->fd = fd ? fd->connect_fd : MHD_INVALID_SOCKET;
+    if (addr && addr->client_addr) {
+        if (addr->client_addr->sa_family == AF_INET)
+            memcpy(&c->peer.in4, addr->client_addr, sizeof(c->peer.in4));
+        else if (addr->client_addr->sa_family == AF_INET6)
+            memcpy(&c->peer.in6, addr->client_addr, sizeof(c->peer.in6));
+    }
+    c->since_ns = now_ns();
+    pthread_mutex_lock(&s->clock);
+    list_append(s, c);
+    s->n_conns++;
+    make_room(s, c);
+    pthread_mutex_unlock(&s->clock);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)conn;
     struct wh_server *s = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         struct wh_conn *c = calloc(1, sizeof(*c));
-        if (c)
-            c->srv = s;
         *socket_context = c;
         atomic_fetch_add_explicit(&s->metrics.connections, 1, memory_order_relaxed);
+        if (c) {
+            c->srv = s;
+            conn_started(s, conn, c);
+        }
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
         struct wh_conn *c = *socket_context;
         if (c) {
+            pthread_mutex_lock(&s->clock);
+            list_unlink(s, c);
+            s->n_conns--;
+            pthread_mutex_unlock(&s->clock);
             wh_cert_unref(c->cert);
             free(c);
         }
@@ -146,13 +359,15 @@ static void warning_value(const char *text, char *out, size_t cap)
 
 static void log_reply(const struct wh_server *s, const struct wh_request *rq, const struct wh_reply *rep)
 {
-    enum wh_log_level lvl = WH_LOG_DEBUG;
+    enum gw_log_level lvl = GW_LOG_DEBUG;
     if (rep->verdict == WH_V_ERROR)
-        lvl = WH_LOG_ERROR;
+        lvl = GW_LOG_ERROR;
     else if (rep->verdict == WH_V_DENIED || rep->verdict == WH_V_BAD_REQUEST || s->opt.log_requests)
-        lvl = WH_LOG_INFO;
-    if (wh_log_enabled(lvl))
-        wh_log(lvl, "webhook: %s %u %s", wh_endpoint_name(rq->ep), rep->status, rep->summary);
+        lvl = GW_LOG_INFO;
+    /* The summary holds text from the request (kinds, names, messages):
+     * gw_log escapes it, so it can never start a line of its own. */
+    if (gw_log_enabled(lvl))
+        gw_log(lvl, "webhook", NULL, NULL, "%s %u %s", wh_endpoint_name(rq->ep), rep->status, rep->summary);
 }
 
 static enum MHD_Result send_reply(struct wh_server *s, struct MHD_Connection *conn, struct wh_request *rq,
@@ -162,6 +377,7 @@ static enum MHD_Result send_reply(struct wh_server *s, struct MHD_Connection *co
     rq->kind = rep->kind;
     rq->op = rep->op;
     rq->verdict = rep->verdict;
+    conn_answered(s, conn_of(conn));
     log_reply(s, rq, rep);
     struct MHD_Response *resp;
     if (rep->body) {
@@ -175,6 +391,7 @@ static enum MHD_Result send_reply(struct wh_server *s, struct MHD_Connection *co
         rep->status = 500;
         rep->content_type = "application/json";
     }
+    rq->status = rep->status;
     if (!resp) {
         wh_reply_release(rep);
         return MHD_NO;
@@ -187,7 +404,7 @@ static enum MHD_Result send_reply(struct wh_server *s, struct MHD_Connection *co
         warning_value(rep->warnings[i], v, sizeof(v));
         ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_WARNING, v);
     }
-    if (ok == MHD_YES && atomic_load(&s->draining))
+    if (ok == MHD_YES && (atomic_load(&s->draining) || rq->close))
         ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (ok == MHD_YES)
         ok = MHD_queue_response(conn, rep->status, resp);
@@ -198,6 +415,87 @@ static enum MHD_Result send_reply(struct wh_server *s, struct MHD_Connection *co
 
 /* --- the webhook port ------------------------------------------------------ */
 
+/* The webhook port's routes, one line each. */
+static int handle_review(const struct wh_server *s, enum wh_endpoint ep, const char *body, size_t len,
+                         struct wh_reply *out)
+{
+    return wh_handle_judged(ep, body, len, s->judge.owner_of ? &s->judge : NULL, out);
+}
+
+static int handle_preview(const struct wh_server *s, enum wh_endpoint ep, const char *body, size_t len,
+                          struct wh_reply *out)
+{
+    (void)s;
+    (void)ep;
+    return wh_preview(body, len, out);
+}
+
+static const struct route {
+    const char *path;
+    enum wh_endpoint ep;
+    int (*handle)(const struct wh_server *s, enum wh_endpoint ep, const char *body, size_t len,
+                  struct wh_reply *out);
+} ROUTES[] = {
+    { "/validate", WH_EP_VALIDATE, handle_review },
+    { "/mutate", WH_EP_MUTATE, handle_review },
+    { "/preview", WH_EP_PREVIEW, handle_preview },
+};
+
+static const struct route *route_of(const char *path)
+{
+    for (size_t i = 0; path && i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++)
+        if (strcmp(ROUTES[i].path, path) == 0)
+            return &ROUTES[i];
+    return NULL;
+}
+
+/* What the framing headers say, all of them (libmicrohttpd's lookup sees
+ * only the first of a repeated header). */
+struct framing {
+    unsigned n_length;
+    const char *length;
+    bool lengths_differ;
+    unsigned n_encoding;
+    const char *encoding;
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct framing *f = cls;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->n_length++ && strcmp(f->length, value ? value : "") != 0)
+            f->lengths_differ = true;
+        if (f->n_length == 1)
+            f->length = value ? value : "";
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        if (f->n_encoding++ == 0)
+            f->encoding = value ? value : "";
+    }
+    return MHD_YES;
+}
+
+/* Request smuggling shapes: a body whose length two parties could read
+ * differently is refused, and the connection closes after the answer. */
+static bool framing_refused(struct MHD_Connection *conn, struct wh_reply *out)
+{
+    struct framing f = { 0 };
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    const char *why = NULL;
+    if (f.lengths_differ)
+        why = "differing Content-Length headers";
+    else if (f.n_length && f.n_encoding)
+        why = "both Content-Length and Transfer-Encoding";
+    else if (f.n_encoding > 1 || (f.n_encoding && strcasecmp(f.encoding, "chunked") != 0))
+        why = "a Transfer-Encoding other than chunked";
+    if (!why)
+        return false;
+    wh_reply_init(out);
+    wh_bad_request(out, 400, "bad request framing: %s", why);
+    out->verdict = WH_V_BAD_REQUEST;
+    return true;
+}
+
 static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *conn, const char *url,
                                   const char *method, void **req_cls)
 {
@@ -205,13 +503,19 @@ static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *co
     if (!rq)
         return MHD_NO;
     rq->start_ns = now_ns();
-    rq->ep = wh_endpoint_of(url);
+    conn_busy(s, conn_of(conn), rq->start_ns);
+    rq->route = route_of(url);
+    rq->ep = rq->route ? rq->route->ep : WH_EP_OTHER;
     rq->kind = WH_K_OTHER;
     sb_init(&rq->body, s->opt.max_body);
     *req_cls = rq;
     atomic_fetch_add_explicit(&s->metrics.in_flight, 1, memory_order_relaxed);
     struct wh_reply rep;
-    if (rq->ep == WH_EP_OTHER) {
+    if (framing_refused(conn, &rep)) {
+        rq->close = true;
+        return send_reply(s, conn, rq, &rep);
+    }
+    if (!rq->route) {
         wh_reply_init(&rep);
         wh_reply_error(&rep, 404, "not found: the webhook serves POST /validate, /mutate, /preview and /convert");
         return send_reply(s, conn, rq, &rep);
@@ -220,8 +524,10 @@ static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *co
      * refused from its headers, and the connection closes after the answer. */
     const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (wh_precheck(method, ct, cl, s->opt.max_body, &rep))
+    if (wh_precheck(method, ct, cl, s->opt.max_body, &rep)) {
+        rq->close = rep.status != 405 && rep.status != 415;
         return send_reply(s, conn, rq, &rep);
+    }
     return MHD_YES;
 }
 
@@ -240,7 +546,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size > 0) {
         if (now_ns() - rq->start_ns > s->request_timeout_ns) {
-            wh_log(WH_LOG_INFO, "webhook: %s: body not complete after %us, closing the connection",
+            gw_log(GW_LOG_INFO, "webhook", NULL, NULL, "%s: body not complete after %us, closing the connection",
                    wh_endpoint_name(rq->ep), s->opt.request_timeout_s);
             return MHD_NO;
         }
@@ -266,7 +572,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         char msg[160];
         snprintf(msg, sizeof(msg), "request body is larger than the limit of %zu bytes", s->opt.max_body);
         wh_reply_error(&rep, 413, msg);
-    } else if (wh_handle(rq->ep, sb_str(&rq->body), rq->body.len, &rep) < 0) {
+        rq->close = true;
+    } else if (rq->route->handle(s, rq->ep, sb_str(&rq->body), rq->body.len, &rep) < 0) {
         wh_reply_release(&rep);
         wh_reply_init(&rep);
         wh_reply_error(&rep, 500, "out of memory");
@@ -278,15 +585,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     struct wh_server *s = cls;
     struct wh_request *rq = *req_cls;
     if (!rq)
         return;
+    uint64_t now = now_ns();
     if (rq->answered)
         wh_metrics_observe(&s->metrics, rq->ep, rq->kind, rq->op,
                            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->verdict : WH_V_ERROR,
-                           now_ns() - rq->start_ns);
+                           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->status : 0, now - rq->start_ns);
+    conn_idle(s, conn_of(conn), now);
     sb_release(&rq->body);
     free(rq);
     *req_cls = NULL;
@@ -365,6 +673,7 @@ static enum MHD_Result on_health(void *cls, struct MHD_Connection *conn, const c
     } else if (strcmp(url, "/metrics") == 0) {
         ctype = "text/plain; version=0.0.4; charset=utf-8";
         wh_metrics_render(&s->metrics, &sb);
+        wh_metrics_render_process(&sb);
         if (s->opt.metrics)
             s->opt.metrics(s->opt.metrics_ctx, &sb);
     } else {
@@ -386,45 +695,60 @@ static void note_certificate(struct wh_server *s, const char *what)
     if (!c)
         return;
     atomic_store(&s->metrics.cert_not_after, wh_cert_not_after(c));
-    wh_log(WH_LOG_INFO, "webhook: %s serving certificate %s", what, wh_cert_describe(c));
+    gw_log(GW_LOG_INFO, "webhook", NULL, NULL, "%s serving certificate %s", what, wh_cert_describe(c));
     if (wh_cert_not_after(c) && wh_cert_not_after(c) < (int64_t)time(NULL))
-        wh_log(WH_LOG_WARN, "webhook: the serving certificate has expired");
+        gw_log(GW_LOG_WARN, "webhook", NULL, NULL, "the serving certificate has expired");
     wh_cert_unref(c);
 }
 
-static void *watch_certificate(void *arg)
+static void refresh_certificate(struct wh_server *s, char **last_err)
+{
+    char *err = NULL;
+    int r = wh_certstore_refresh(s->certs, &err);
+    if (r == 1) {
+        atomic_fetch_add(&s->metrics.cert_reloads, 1);
+        note_certificate(s, "reloaded");
+        free(*last_err);
+        *last_err = NULL;
+    } else if (r < 0) {
+        const char *e = err ? err : strerror(-r);
+        if (!*last_err || strcmp(*last_err, e) != 0) {
+            atomic_fetch_add(&s->metrics.cert_reload_errors, 1);
+            gw_log(GW_LOG_WARN, "webhook", NULL, e,
+                   "the certificate files changed but do not load, still serving the previous certificate");
+            free(*last_err);
+            *last_err = strdup(e);
+        }
+    }
+    free(err);
+}
+
+/* The keeper thread: connection timeouts every tick, the certificate files
+ * every cert_poll_ms. */
+#define KEEPER_TICK_MS 250u
+
+static void *keeper(void *arg)
 {
     struct wh_server *s = arg;
     char *last_err = NULL;
+    uint64_t next_cert = now_ns() + (uint64_t)s->opt.cert_poll_ms * 1000000u;
     pthread_mutex_lock(&s->wlock);
     while (!s->stopping) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
-        uint64_t ns = (uint64_t)t.tv_nsec + (uint64_t)s->opt.cert_poll_ms * 1000000u;
+        uint64_t ns = (uint64_t)t.tv_nsec + (uint64_t)KEEPER_TICK_MS * 1000000u;
         t.tv_sec += (time_t)(ns / 1000000000u);
         t.tv_nsec = (long)(ns % 1000000000u);
         pthread_cond_timedwait(&s->wcond, &s->wlock, &t);
         if (s->stopping)
             break;
         pthread_mutex_unlock(&s->wlock);
-        char *err = NULL;
-        int r = wh_certstore_refresh(s->certs, &err);
-        if (r == 1) {
-            atomic_fetch_add(&s->metrics.cert_reloads, 1);
-            note_certificate(s, "reloaded");
-            free(last_err);
-            last_err = NULL;
-        } else if (r < 0) {
-            const char *e = err ? err : strerror(-r);
-            if (!last_err || strcmp(last_err, e) != 0) {
-                atomic_fetch_add(&s->metrics.cert_reload_errors, 1);
-                wh_log(WH_LOG_WARN, "webhook: the certificate files changed but do not load, still serving the "
-                                    "previous certificate: %s", e);
-                free(last_err);
-                last_err = strdup(e);
-            }
+        uint64_t now = now_ns();
+        reap(s, now);
+        if (now >= next_cert) {
+            refresh_certificate(s, &last_err);
+            next_cert = now + (uint64_t)s->opt.cert_poll_ms * 1000000u;
         }
-        free(err);
         pthread_mutex_lock(&s->wlock);
     }
     pthread_mutex_unlock(&s->wlock);
@@ -468,7 +792,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    wh_log(WH_LOG_DEBUG, "webhook: libmicrohttpd: %s", msg);
+    gw_log(GW_LOG_DEBUG, "webhook", NULL, NULL, "libmicrohttpd: %s", msg);
 }
 
 static unsigned online_cpus(void)
@@ -489,6 +813,8 @@ static void apply_defaults(struct wh_options *o)
         o->connection_limit = 1024;
     if (!o->per_ip_limit)
         o->per_ip_limit = 256;
+    if (!o->handshake_timeout_s)
+        o->handshake_timeout_s = 10;
     if (!o->drain_timeout_s)
         o->drain_timeout_s = 25;
     if (!o->cert_poll_ms)
@@ -510,7 +836,7 @@ static int start_tls(struct wh_server *s)
     union any_addr a;
     bool v6 = false;
     if (parse_addr(s->opt.bind_address, s->opt.webhook_port, &a, &v6) < 0) {
-        wh_log(WH_LOG_ERROR, "webhook: --bind %s is not an IP address", s->opt.bind_address);
+        gw_log(GW_LOG_ERROR, "webhook", NULL, NULL, "--bind %s is not an IP address", s->opt.bind_address);
         return -EINVAL;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS | MHD_USE_ITC |
@@ -521,14 +847,14 @@ static int start_tls(struct wh_server *s)
         MHD_OPTION_HTTPS_CERT_CALLBACK,
         on_certificate, MHD_OPTION_HTTPS_PRIORITIES, WH_TLS_PRIORITIES, MHD_OPTION_THREAD_POOL_SIZE,
         s->opt.threads > 1 ? s->opt.threads : 0, MHD_OPTION_CONNECTION_LIMIT, s->opt.connection_limit,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->opt.per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_CONNECTION_TIMEOUT,
         s->opt.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WH_CONNECTION_MEMORY,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, WH_LISTEN_BACKLOG, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
     if (!s->tls) {
         int e = errno ? errno : EADDRINUSE;
-        wh_log(WH_LOG_ERROR, "webhook: cannot serve HTTPS on %s port %u: %s", s->opt.bind_address ? s->opt.bind_address : "0.0.0.0",
-               s->opt.webhook_port, strerror(e));
+        gw_log(GW_LOG_ERROR, "webhook", NULL, strerror(e), "cannot serve HTTPS on %s port %u",
+               s->opt.bind_address ? s->opt.bind_address : "0.0.0.0", s->opt.webhook_port);
         return -e;
     }
     s->tls_port = bound_port(s->tls);
@@ -540,19 +866,20 @@ static int start_health(struct wh_server *s)
     union any_addr a;
     bool v6 = false;
     if (parse_addr(s->opt.health_bind_address, s->opt.health_port, &a, &v6) < 0) {
-        wh_log(WH_LOG_ERROR, "webhook: health bind address %s is not an IP address", s->opt.health_bind_address);
+        gw_log(GW_LOG_ERROR, "webhook", NULL, NULL, "health bind address %s is not an IP address", s->opt.health_bind_address);
         return -EINVAL;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     errno = 0;
     s->health = MHD_start_daemon(flags, 0, NULL, NULL, on_health, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-                                 MHD_OPTION_SOCK_ADDR, &a.sa, MHD_OPTION_CONNECTION_LIMIT, 64u,
+                                 MHD_OPTION_SOCK_ADDR, &a.sa, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+                                 MHD_OPTION_CONNECTION_LIMIT, 64u,
                                  MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                  (size_t)(16u << 10), MHD_OPTION_END);
     if (!s->health) {
         int e = errno ? errno : EADDRINUSE;
-        wh_log(WH_LOG_ERROR, "webhook: cannot serve health on %s port %u: %s",
-               s->opt.health_bind_address ? s->opt.health_bind_address : "0.0.0.0", s->opt.health_port, strerror(e));
+        gw_log(GW_LOG_ERROR, "webhook", NULL, strerror(e), "cannot serve health on %s port %u",
+               s->opt.health_bind_address ? s->opt.health_bind_address : "0.0.0.0", s->opt.health_port);
         return -e;
     }
     s->health_port = bound_port(s->health);
@@ -562,7 +889,7 @@ static int start_health(struct wh_server *s)
 int wh_server_start(const struct wh_options *opt, struct wh_server **ret)
 {
     if (!opt || !opt->cert_dir || !*opt->cert_dir) {
-        wh_log(WH_LOG_ERROR, "webhook: a certificate directory is required (--cert-dir)");
+        gw_log(GW_LOG_ERROR, "webhook", NULL, NULL, "a certificate directory is required (--cert-dir)");
         return -EINVAL;
     }
     struct wh_server *s = calloc(1, sizeof(*s));
@@ -573,6 +900,10 @@ int wh_server_start(const struct wh_options *opt, struct wh_server **ret)
     s->request_timeout_ns = (uint64_t)s->opt.request_timeout_s * 1000000000u;
     wh_metrics_init(&s->metrics);
     atomic_init(&s->draining, false);
+    if (opt->judge)
+        s->judge = *opt->judge;
+    s->opt.judge = NULL;
+    pthread_mutex_init(&s->clock, NULL);
     pthread_mutex_init(&s->wlock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -586,8 +917,8 @@ int wh_server_start(const struct wh_options *opt, struct wh_server **ret)
     if (r == 0) {
         r = wh_certstore_open(s->cert_dir, &s->certs, &err);
         if (r < 0)
-            wh_log(WH_LOG_ERROR, "webhook: cannot load the serving certificate from %s: %s", s->cert_dir,
-                   err ? err : strerror(-r));
+            gw_log(GW_LOG_ERROR, "webhook", NULL, err ? err : strerror(-r), "cannot load the serving certificate from %s",
+                   s->cert_dir);
         free(err);
     }
     if (r == 0) {
@@ -597,14 +928,14 @@ int wh_server_start(const struct wh_options *opt, struct wh_server **ret)
     if (r == 0)
         r = start_health(s);
     if (r == 0) {
-        r = -pthread_create(&s->watcher, NULL, watch_certificate, s);
+        r = -pthread_create(&s->watcher, NULL, keeper, s);
         s->watcher_started = r == 0;
     }
     if (r < 0) {
         wh_server_stop(s);
         return r;
     }
-    wh_log(WH_LOG_INFO, "webhook: serving https on %s:%u (%u threads), health and metrics on http %s:%u",
+    gw_log(GW_LOG_INFO, "webhook", NULL, NULL, "serving https on %s:%u (%u threads), health and metrics on http %s:%u",
            s->opt.bind_address ? s->opt.bind_address : "0.0.0.0", s->tls_port, s->opt.threads,
            s->opt.health_bind_address ? s->opt.health_bind_address : "0.0.0.0", s->health_port);
     *ret = s;
@@ -638,7 +969,7 @@ static void drain(struct wh_server *s)
         nanosleep(&ts, NULL);
     }
     if (left > 0)
-        wh_log(WH_LOG_WARN, "webhook: %lld request(s) still in flight after %us, closing them", left,
+        gw_log(GW_LOG_WARN, "webhook", NULL, NULL, "%lld request(s) still in flight after %us, closing them", left,
                s->opt.drain_timeout_s);
 }
 
@@ -664,6 +995,7 @@ void wh_server_stop(struct wh_server *s)
     wh_certstore_free(s->certs);
     pthread_cond_destroy(&s->wcond);
     pthread_mutex_destroy(&s->wlock);
+    pthread_mutex_destroy(&s->clock);
     free(s->cert_dir);
     free(s);
 }

@@ -7,9 +7,18 @@
  *
  * The serving certificate is read from cert_dir (tls.crt, tls.key) and
  * swapped when the files change; handshakes in progress keep the pair they
- * started with. Request bodies are capped before they are read, slow
- * clients are bounded by timeouts and per-address limits, and stopping
- * drains the requests in flight.
+ * started with. Request bodies are capped before they are read. Every
+ * connection is timed from its first byte: one that sends no request
+ * within the handshake timeout, or sits idle past the idle timeout, is
+ * closed, and near the connection limit (in total or for one address) the
+ * connections idle longest are closed to make room, so a new client always
+ * gets in. Ambiguous request framing (differing Content-Length headers,
+ * Content-Length with Transfer-Encoding, a Transfer-Encoding other than
+ * chunked) is answered 400 and the connection closed. Stopping drains the
+ * requests in flight.
+ *
+ * The server needs nothing but its certificate: whose an object is comes
+ * from the judge (owner.h), which reads caches and never the network.
  *
  * The server runs on its own threads; the caller's thread is free for a
  * controller or a signal loop. Everything here is safe to call from the
@@ -21,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "admission.h"
 #include "strbuf.h"
 
 struct wh_options {
@@ -32,12 +42,16 @@ struct wh_options {
     unsigned threads;               /* TLS worker threads; 0 = online CPUs */
     size_t max_body;                /* 0 = WH_BODY_CAP_DEFAULT (3 MiB) */
     unsigned idle_timeout_s;        /* connection idle timeout; 0 = 30 */
+    unsigned handshake_timeout_s;   /* from the first byte to a request's headers; 0 = 10 */
     unsigned request_timeout_s;     /* whole body must arrive within; 0 = 10 */
     unsigned connection_limit;      /* 0 = 1024 */
-    unsigned per_ip_limit;          /* 0 = 256 (the API server opens many) */
+    unsigned per_ip_limit;          /* 0 = 256 (the API server opens many); beyond it the
+                                     * address's idle connections make room */
     unsigned drain_timeout_s;       /* on stop, wait this long for requests in flight; 0 = 25 */
     unsigned cert_poll_ms;          /* how often the cert files are looked at; 0 = 1000 */
     bool log_requests;              /* one log line per request, allowed ones too */
+    /* Whose an object is; NULL judges everything ours. Copied. */
+    const struct wh_judge *judge;
 
     /* /readyz is ready when the certificate is loaded, the server is not
      * draining, and ready (when set) says so; it may write a reason into

@@ -62,7 +62,11 @@ log "webhooks $name registered at $url/{validate,mutate}"
 # that kubectl prints each whole message, webhook name included (for a
 # single Invalid error it prints only the causes).
 if "${k[@]}" get crd aigateways.runtime.agentic-layer.ai >/dev/null 2>&1; then
-  gw() { echo '{"apiVersion":"runtime.agentic-layer.ai/v1alpha1","kind":"AiGateway","metadata":{"name":"webhook-probe-'"$1"'","namespace":"default"},"spec":{"aiModels":[{"name":"m","provider":"openai"},{"name":"m","provider":"openai"}]}}'; }
+  # WEBHOOK_PROBE_CLASS names the probes' class, for a webhook that judges
+  # only objects of its classes and finds no default class.
+  cls=""
+  [ -n "${WEBHOOK_PROBE_CLASS:-}" ] && cls='"aiGatewayClassName":"'"$WEBHOOK_PROBE_CLASS"'",'
+  gw() { echo '{"apiVersion":"runtime.agentic-layer.ai/v1alpha1","kind":"AiGateway","metadata":{"name":"webhook-probe-'"$1"'","namespace":"default"},"spec":{'"$cls"'"aiModels":[{"name":"m","provider":"openai"},{"name":"m","provider":"openai"}]}}'; }
   probe='{"apiVersion":"v1","kind":"List","items":['"$(gw a),$(gw b)"']}'
   out=""
   for _ in $(seq 1 100); do

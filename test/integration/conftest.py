@@ -186,7 +186,13 @@ class Operator:
             raise AssertionError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_text()}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/readyz", timeout=1) as r:
-                return r.status == 200
+                if r.status != 200:
+                    return False
+            # /readyz is the webhook's; the tests here also want the
+            # controller's caches (the metric exists once serve reports it).
+            m = self.metrics()
+            return ("litellm_gateway_operator_controller_caches_synced" not in m or
+                    "litellm_gateway_operator_controller_caches_synced 1" in m)
         except OSError:
             return False
 

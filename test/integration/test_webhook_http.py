@@ -169,10 +169,10 @@ def test_validate_mutate_preview(server):
     resp = r.json()["response"]
     assert resp["allowed"] is True and resp["patchType"] == "JSONPatch"
     import base64
+    # Defaults only outside what the user owns: the guardrail reference stays
+    # as written (the controller resolves its namespace).
     assert json.loads(base64.b64decode(resp["patch"])) == [
-        {"op": "add", "path": "/spec/port", "value": 80},
-        {"op": "add", "path": "/spec/guardrails/0/kind", "value": "Guard"},
-        {"op": "add", "path": "/spec/guardrails/0/namespace", "value": "ai-gateway"}]
+        {"op": "add", "path": "/spec/port", "value": 80}]
 
     gw = aigateway()
     gw["metadata"]["annotations"] = {"ai-gateway-litellm.agentic-layer.ai/config-patch":

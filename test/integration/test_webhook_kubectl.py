@@ -13,6 +13,7 @@ import copy
 import json
 import os
 import subprocess
+import time
 
 import pytest
 import yaml
@@ -215,7 +216,10 @@ def test_valid_samples_accepted(cluster, webhook, sample_namespaces, sample):
     assert p.returncode == 0, p.stderr
 
 
-def test_defaults_visible(cluster, webhook, ns):
+def test_defaults_never_inside_references(cluster, webhook, ns):
+    """The webhook writes nothing inside what the user owns: references keep
+    exactly the fields written (the controller resolves their namespace and
+    kind); spec.port is the CRD's default."""
     cluster.apply(dump(
         {"apiVersion": API_VERSION, "kind": "AiGateway", "metadata": {"name": "gw", "namespace": ns},
          "spec": {"aiModels": [{"name": "gpt-4o", "provider": "openai"}],
@@ -224,17 +228,78 @@ def test_defaults_visible(cluster, webhook, ns):
         route(ns, toolGatewayRef={"name": "tg"}, upstream={"toolServerRef": {"name": "weather"}})))
     gw = yaml.safe_load(cluster.kubectl("get", "aigateway", "gw", "-n", ns, "-o", "yaml").stdout)
     assert gw["spec"]["port"] == 80
-    assert gw["spec"]["guardrails"] == [{"kind": "Guard", "name": "pii", "namespace": ns},
-                                        {"kind": "Guard", "name": "mod", "namespace": "guards"}]
+    assert gw["spec"]["guardrails"] == [{"name": "pii"}, {"name": "mod", "namespace": "guards"}]
     tg = cluster.get_json("toolgateway", "tg", ns)
-    assert tg["spec"]["guardrails"] == [{"kind": "Guard", "name": "pii", "namespace": ns}]
+    assert tg["spec"]["guardrails"] == [{"name": "pii"}]
     r = cluster.get_json("toolroute", "r", ns)
-    assert r["spec"]["toolGatewayRef"] == {"kind": "ToolGateway", "name": "tg", "namespace": ns}
-    assert r["spec"]["upstream"]["toolServerRef"] == {"kind": "ToolServer", "name": "weather", "namespace": ns}
-    # The defaults are stable: a second apply of the same file is unchanged.
+    assert r["spec"]["toolGatewayRef"] == {"name": "tg"}
+    assert r["spec"]["upstream"]["toolServerRef"] == {"name": "weather"}
+    # Stable: a second apply of the same file is unchanged.
     before = r["metadata"]["resourceVersion"]
-    cluster.apply(dump(route(ns, toolGatewayRef={"name": "tg"}, upstream={"toolServerRef": {"name": "weather"}})))
+    p = cluster.apply(dump(route(ns, toolGatewayRef={"name": "tg"}, upstream={"toolServerRef": {"name": "weather"}})))
+    assert "unchanged" in p.stdout, p.stdout
     assert cluster.get_json("toolroute", "r", ns)["metadata"]["resourceVersion"] == before
+
+
+SAMPLE_FILES = ["ai-gateway-basic.yaml", "ai-gateway-guarded.yaml", "ai-gateway-patched.yaml", "tool-gateway.yaml"]
+
+
+def our_objects(docs):
+    return [d for d in docs if d["apiVersion"] == API_VERSION]
+
+
+def resource_versions(cluster, docs):
+    return {(d["kind"], d["metadata"]["name"]): cluster.get_json(d["kind"].lower(), d["metadata"]["name"],
+                                                                   d["metadata"]["namespace"])["metadata"]["resourceVersion"]
+            for d in our_objects(docs)}
+
+
+def settled_resource_versions(cluster, docs, quiet=3.0, timeout=90.0):
+    """The objects' resourceVersions once nothing has written them for
+    `quiet` seconds (a controller running in the same cluster writes their
+    status while it converges)."""
+    deadline = time.monotonic() + timeout
+    last, since = resource_versions(cluster, docs), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = resource_versions(cluster, docs)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return now
+    raise AssertionError(f"the objects never stopped changing: {last}")
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES)
+def test_reapply_changes_nothing(cluster, webhook, sample_namespaces, sample):
+    """Every sample re-applied client-side and server-side is `unchanged`
+    with the same resourceVersion, `kubectl diff` finds nothing, and moving
+    from client-side to server-side apply needs no --force-conflicts."""
+    docs = retarget(yaml.safe_load_all((SAMPLES / sample).read_text()), sample_namespaces)
+    text = dump(*docs)
+    cluster.apply(text)
+    rv = settled_resource_versions(cluster, docs)
+    p = cluster.apply(text)
+    for d in our_objects(docs):
+        assert f'{d["kind"].lower()}.runtime.agentic-layer.ai/{d["metadata"]["name"]} unchanged' in p.stdout, p.stdout
+    assert resource_versions(cluster, docs) == rv
+    d = cluster.kubectl("diff", "-f", "-", input=text, check=False)
+    assert d.returncode == 0 and d.stdout == "", d.stdout + d.stderr
+    # Client-side -> server-side: no conflict with kubectl-client-side-apply
+    # (the first server-side apply records the new field manager; the
+    # spec is the same).
+    specs = {k: cluster.get_json(k[0].lower(), k[1], d["metadata"]["namespace"])["spec"]
+             for d in our_objects(docs) for k in [(d["kind"], d["metadata"]["name"])]}
+    p = cluster.apply(text, server_side=True, check=False)
+    assert p.returncode == 0, p.stderr
+    assert "conflict" not in (p.stdout + p.stderr).lower()
+    assert {k: cluster.get_json(k[0].lower(), k[1], d["metadata"]["namespace"])["spec"]
+            for d in our_objects(docs) for k in [(d["kind"], d["metadata"]["name"])]} == specs
+    rv = settled_resource_versions(cluster, docs)
+    cluster.apply(text, server_side=True)
+    assert resource_versions(cluster, docs) == rv
+    d = cluster.kubectl("diff", "--server-side", "-f", "-", input=text, check=False)
+    assert d.returncode == 0 and d.stdout == "", d.stdout + d.stderr
 
 
 def test_warnings_printed(cluster, webhook, ns):
@@ -271,5 +336,7 @@ def test_webhook_counted_in_metrics(cluster, webhook, ns):
     cluster.apply(dump(aigw(ns, "counted")))
     m = webhook.metrics()
     assert 'endpoint="validate",kind="AiGateway",operation="CREATE",verdict="allowed"' in m
-    assert 'endpoint="mutate",kind="AiGateway",operation="CREATE",verdict="patched"' in m
+    # The CRD defaults spec.port and the webhook writes nothing inside
+    # references: the mutating webhook allows without a patch.
+    assert 'endpoint="mutate",kind="AiGateway",operation="CREATE",verdict="allowed"' in m
     assert 'verdict="denied"' in m

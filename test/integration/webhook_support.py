@@ -34,11 +34,14 @@ _WEBHOOK_ONLY = None
 def webhook_only_flags():
     """Flags that keep `serve` to the webhook alone: once serve also runs the
     controller (--controller, on by default), these tests still need no
-    cluster."""
+    cluster; and with no cluster to read classes from, every object is
+    judged as ours (--ownership=all)."""
     global _WEBHOOK_ONLY
     if _WEBHOOK_ONLY is None:
         p = subprocess.run([operator_bin(), "serve", "--help"], capture_output=True, text=True)
-        _WEBHOOK_ONLY = ["--controller=false"] if "--controller" in p.stdout + p.stderr else []
+        text = p.stdout + p.stderr
+        _WEBHOOK_ONLY = (["--controller=false"] if "--controller" in text else []) + \
+                        (["--ownership=all"] if "--ownership" in text else [])
     return list(_WEBHOOK_ONLY)
 
 

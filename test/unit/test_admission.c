@@ -661,27 +661,20 @@ static void assert_mutation(const char *kind, const char *ns, const char *object
 static void test_mutate_defaults(void **state)
 {
     (void)state;
+    /* Only spec.port: references are the user's, written as they are. */
     assert_mutation("AiGateway", "ai-gateway",
                     AIGW_HEAD "metadata: {name: main, namespace: ai-gateway}\n"
                               "spec:\n  aiModels: [{name: gpt-4o, provider: openai}]\n"
                               "  guardrails: [{name: pii}, {name: mod, namespace: guards, kind: Guard}, {name: x, "
                               "namespace: \"\"}]\n",
-                    "[{\"op\":\"add\",\"path\":\"/spec/port\",\"value\":80},"
-                    "{\"op\":\"add\",\"path\":\"/spec/guardrails/0/kind\",\"value\":\"Guard\"},"
-                    "{\"op\":\"add\",\"path\":\"/spec/guardrails/0/namespace\",\"value\":\"ai-gateway\"},"
-                    "{\"op\":\"add\",\"path\":\"/spec/guardrails/2/kind\",\"value\":\"Guard\"},"
-                    "{\"op\":\"add\",\"path\":\"/spec/guardrails/2/namespace\",\"value\":\"ai-gateway\"}]");
-    assert_mutation("ToolGateway", "tg",
-                    TOOLGW_HEAD "metadata: {name: tg}\nspec: {guardrails: [{name: pii}]}\n",
-                    "[{\"op\":\"add\",\"path\":\"/spec/guardrails/0/kind\",\"value\":\"Guard\"},"
-                    "{\"op\":\"add\",\"path\":\"/spec/guardrails/0/namespace\",\"value\":\"tg\"}]");
+                    "[{\"op\":\"add\",\"path\":\"/spec/port\",\"value\":80}]");
+    assert_mutation("ToolGateway", "tg", TOOLGW_HEAD "metadata: {name: tg}\nspec: {guardrails: [{name: pii}]}\n",
+                    NULL);
     assert_mutation("ToolRoute", "tools",
                     ROUTE_HEAD "metadata: {name: r, namespace: tools}\n"
                                "spec: {toolGatewayRef: {name: gw}, upstream: {toolServerRef: {name: weather, "
                                "namespace: mcp}}}\n",
-                    "[{\"op\":\"add\",\"path\":\"/spec/toolGatewayRef/kind\",\"value\":\"ToolGateway\"},"
-                    "{\"op\":\"add\",\"path\":\"/spec/toolGatewayRef/namespace\",\"value\":\"tools\"},"
-                    "{\"op\":\"add\",\"path\":\"/spec/upstream/toolServerRef/kind\",\"value\":\"ToolServer\"}]");
+                    NULL);
     /* Nothing to fill: no patch at all. */
     assert_mutation("AiGateway", "ai-gateway",
                     AIGW_HEAD "metadata: {name: main, namespace: ai-gateway}\n"
@@ -701,32 +694,134 @@ static void test_default_ops_direct(void **state)
     (void)state;
     json_object *ops = NULL;
     json_object *o = yaml_obj(ROUTE_HEAD "metadata: {name: r}\nspec: {toolGatewayRef: {name: gw}}\n");
-    /* Without a namespace, only kinds are filled. */
-    assert_int_equal(wh_default_ops(o, GW_KIND_TOOLROUTE, NULL, &ops), 0);
-    assert_string_equal(json_object_to_json_string_ext(ops, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-                        "[{\"op\":\"add\",\"path\":\"/spec/toolGatewayRef/kind\",\"value\":\"ToolGateway\"}]");
+    /* Nothing inside a reference, not even its kind. */
+    assert_int_equal(wh_default_ops(o, GW_KIND_TOOLROUTE, &ops), 0);
+    assert_int_equal(json_object_array_length(ops), 0);
     json_object_put(ops);
     json_object_put(o);
     o = yaml_obj("spec: 5\n");
-    assert_int_equal(wh_default_ops(o, GW_KIND_AIGATEWAY, "x", &ops), 0);
+    assert_int_equal(wh_default_ops(o, GW_KIND_AIGATEWAY, &ops), 0);
     assert_int_equal(json_object_array_length(ops), 0);
     json_object_put(ops);
     json_object_put(o);
 }
 
-static void test_mutate_namespace_from_object(void **state)
+static void test_mutate_leaves_references_alone(void **state)
 {
     (void)state;
-    /* request.namespace absent: the object's own namespace. */
+    /* request.namespace absent, references without namespace or kind: they
+     * stay as the user wrote them (the controller resolves them). */
     char *r = review("CREATE", "ToolGateway", NULL,
                      TOOLGW_HEAD "metadata: {name: tg, namespace: own}\nspec: {guardrails: [{name: pii}]}\n");
     struct wh_reply rep;
     json_object *o = run(WH_EP_MUTATE, r, 200, &rep);
-    json_object *ops = patch_of(o);
-    assert_string_equal(json_object_to_json_string_ext(ops, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
-                        "[{\"op\":\"add\",\"path\":\"/spec/guardrails/0/kind\",\"value\":\"Guard\"},"
-                        "{\"op\":\"add\",\"path\":\"/spec/guardrails/0/namespace\",\"value\":\"own\"}]");
-    json_object_put(ops);
+    assert_null(at(o, "response.patch"));
+    assert_true(json_object_get_boolean(at(o, "response.allowed")));
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(r);
+}
+
+/* --- whose an object is ------------------------------------------------------- */
+
+/* A judge that answers what the test says, and remembers what it was asked. */
+struct fake_judge {
+    enum wh_owner answer;
+    enum gw_kind asked_kind;
+    char asked_ns[64];
+    unsigned calls;
+};
+
+static enum wh_owner fake_owner_of(void *ctx, enum gw_kind kind, json_object *obj, const char *ns, char *why,
+                                   size_t why_cap)
+{
+    (void)obj;
+    struct fake_judge *j = ctx;
+    j->calls++;
+    j->asked_kind = kind;
+    snprintf(j->asked_ns, sizeof(j->asked_ns), "%s", ns ? ns : "");
+    snprintf(why, why_cap, "the test says so");
+    return j->answer;
+}
+
+static json_object *run_judged(enum wh_endpoint ep, const char *body, struct fake_judge *fj, struct wh_reply *rep)
+{
+    struct wh_judge judge = { .owner_of = fake_owner_of, .ctx = fj };
+    assert_int_equal(wh_handle_judged(ep, body, strlen(body), &judge, rep), 0);
+    assert_int_equal(rep->status, 200);
+    return parse(rep->body);
+}
+
+/* Content our rules refuse (LiteLLM does not know the provider spelling, the
+ * model name has a space), though the schema accepts it. */
+#define LITELLM_BAD AIGW_HEAD "metadata: {name: k, namespace: edge}\n" \
+    "spec:\n  aiGatewayClassName: krakend\n  aiModels: [{name: \"gpt 4o\", provider: openai}]\n" \
+    "  guardrails: [{name: pii}]\n"
+
+static void test_foreign_objects_are_untouched(void **state)
+{
+    (void)state;
+    struct fake_judge fj = { .answer = WH_OWNER_FOREIGN };
+    char *r = review("CREATE", "AiGateway", "edge", LITELLM_BAD);
+    struct wh_reply rep;
+    /* Ours: refused. */
+    json_object *o = run(WH_EP_VALIDATE, r, 200, &rep);
+    assert_false(json_object_get_boolean(at(o, "response.allowed")));
+    json_object_put(o);
+    wh_reply_release(&rep);
+    /* Another implementation's: allowed, no status, no warnings. */
+    o = run_judged(WH_EP_VALIDATE, r, &fj, &rep);
+    assert_true(json_object_get_boolean(at(o, "response.allowed")));
+    assert_null(at(o, "response.status"));
+    assert_null(at(o, "response.warnings"));
+    assert_int_equal(rep.verdict, WH_V_ALLOWED);
+    assert_int_equal(fj.asked_kind, GW_KIND_AIGATEWAY);
+    assert_string_equal(fj.asked_ns, "edge");
+    json_object_put(o);
+    wh_reply_release(&rep);
+    /* and no patch, though spec.port is missing. */
+    o = run_judged(WH_EP_MUTATE, r, &fj, &rep);
+    assert_true(json_object_get_boolean(at(o, "response.allowed")));
+    assert_null(at(o, "response.patch"));
+    assert_null(at(o, "response.patchType"));
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(r);
+}
+
+static void test_unknown_owner_gets_the_contract_rules_only(void **state)
+{
+    (void)state;
+    struct fake_judge fj = { .answer = WH_OWNER_UNKNOWN };
+    struct wh_reply rep;
+    /* LiteLLM's rules do not apply ... */
+    char *r = review("CREATE", "AiGateway", "edge", LITELLM_BAD);
+    json_object *o = run_judged(WH_EP_VALIDATE, r, &fj, &rep);
+    assert_true(json_object_get_boolean(at(o, "response.allowed")));
+    json_object_put(o);
+    wh_reply_release(&rep);
+    o = run_judged(WH_EP_MUTATE, r, &fj, &rep);
+    assert_null(at(o, "response.patch"));
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(r);
+    /* ... the contract's do: a route needs exactly one upstream. */
+    r = review("CREATE", "ToolRoute", "tools",
+               ROUTE_HEAD "metadata: {name: r, namespace: tools}\n"
+                          "spec: {toolGatewayRef: {name: later}, upstream: {}}\n");
+    o = run_judged(WH_EP_VALIDATE, r, &fj, &rep);
+    assert_false(json_object_get_boolean(at(o, "response.allowed")));
+    assert_non_null(strstr(str_at(o, "response.status.message"), "spec.upstream"));
+    assert_int_equal(fj.asked_kind, GW_KIND_TOOLROUTE);
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(r);
+    /* Deletes and kinds not ours never ask. */
+    unsigned calls = fj.calls;
+    r = review("DELETE", "ToolRoute", "tools", NULL);
+    o = run_judged(WH_EP_VALIDATE, r, &fj, &rep);
+    assert_true(json_object_get_boolean(at(o, "response.allowed")));
+    assert_int_equal(fj.calls, calls);
     json_object_put(o);
     wh_reply_release(&rep);
     free(r);
@@ -877,7 +972,9 @@ int main(void)
         cmocka_unit_test(test_config_patch_review),
         cmocka_unit_test(test_mutate_defaults),
         cmocka_unit_test(test_default_ops_direct),
-        cmocka_unit_test(test_mutate_namespace_from_object),
+        cmocka_unit_test(test_mutate_leaves_references_alone),
+        cmocka_unit_test(test_foreign_objects_are_untouched),
+        cmocka_unit_test(test_unknown_owner_gets_the_contract_rules_only),
         cmocka_unit_test(test_preview),
         cmocka_unit_test(test_unread_members),
         cmocka_unit_test(test_names),

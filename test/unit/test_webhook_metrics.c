@@ -10,10 +10,10 @@ static void test_render(void **state)
     (void)state;
     struct wh_metrics *m = calloc(1, sizeof(*m));
     wh_metrics_init(m);
-    wh_metrics_observe(m, WH_EP_VALIDATE, WH_K_AIGATEWAY, WH_OP_CREATE, WH_V_DENIED, 300000);     /* 0.3 ms */
-    wh_metrics_observe(m, WH_EP_VALIDATE, WH_K_AIGATEWAY, WH_OP_CREATE, WH_V_DENIED, 90000);      /* 0.09 ms */
-    wh_metrics_observe(m, WH_EP_MUTATE, WH_K_TOOLROUTE, WH_OP_UPDATE, WH_V_PATCHED, 5000000000ULL); /* 5 s */
-    wh_metrics_observe(m, WH_EP_OTHER, WH_K_OTHER, WH_OP_NONE, WH_V_BAD_REQUEST, 1000);
+    wh_metrics_observe(m, WH_EP_VALIDATE, WH_K_AIGATEWAY, WH_OP_CREATE, WH_V_DENIED, 200, 300000);     /* 0.3 ms */
+    wh_metrics_observe(m, WH_EP_VALIDATE, WH_K_AIGATEWAY, WH_OP_CREATE, WH_V_DENIED, 200, 90000);      /* 0.09 ms */
+    wh_metrics_observe(m, WH_EP_MUTATE, WH_K_TOOLROUTE, WH_OP_UPDATE, WH_V_PATCHED, 200, 5000000000ULL); /* 5 s */
+    wh_metrics_observe(m, WH_EP_OTHER, WH_K_OTHER, WH_OP_NONE, WH_V_BAD_REQUEST, 404, 1000);
     atomic_store(&m->in_flight, 3);
     atomic_store(&m->cert_not_after, 4949261233LL);
     atomic_store(&m->cert_reloads, 2);
