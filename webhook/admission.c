@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "convert.h"
+#include "conversion.h"
 #include "defaults.h"
 #include "doc.h"
 #include "jsonscan.h"
@@ -20,30 +20,6 @@
 #define REVIEW_API_VERSION "admission.k8s.io/v1"
 #define REVIEW_KIND "AdmissionReview"
 #define UID_MAX 256
-
-const char *wh_endpoint_name(enum wh_endpoint e)
-{
-    static const char *const names[WH_EP__MAX] = { "validate", "mutate", "preview", "convert", "other" };
-    return e < WH_EP__MAX ? names[e] : "other";
-}
-
-const char *wh_op_name(enum wh_op o)
-{
-    static const char *const names[WH_OP__MAX] = { "", "CREATE", "UPDATE", "DELETE", "CONNECT" };
-    return o < WH_OP__MAX ? names[o] : "";
-}
-
-const char *wh_verdict_name(enum wh_verdict v)
-{
-    static const char *const names[WH_V__MAX] = { "allowed", "patched", "denied", "bad_request", "error" };
-    return v < WH_V__MAX ? names[v] : "error";
-}
-
-const char *wh_kind_label(enum wh_kind k)
-{
-    static const char *const names[WH_K__MAX] = { "AiGateway", "ToolGateway", "ToolRoute", "other" };
-    return k < WH_K__MAX ? names[k] : "other";
-}
 
 static enum wh_kind kind_label_of(enum gw_kind k)
 {

@@ -26,75 +26,7 @@
 #include <stddef.h>
 
 #include "model.h"
-
-/* Bodies above this are refused with 413 before they are read. */
-#define WH_BODY_CAP_DEFAULT ((size_t)3 << 20)
-/* JSON nesting allowed in a review: the object plus managedFields, whose
- * fieldsV1 mirrors the object's own depth. */
-#define WH_JSON_MAX_DEPTH 64
-/* At most this many warnings per response (the API server keeps 4 KiB). */
-#define WH_MAX_WARNINGS 64
-
-enum wh_endpoint {
-    WH_EP_VALIDATE = 0,
-    WH_EP_MUTATE,
-    WH_EP_PREVIEW,
-    WH_EP_CONVERT,        /* ConversionReview: convert.h */
-    WH_EP_OTHER,          /* unknown path: 404 */
-    WH_EP__MAX,
-};
-
-enum wh_op {
-    WH_OP_NONE = 0,       /* not an admission request, or it did not parse */
-    WH_OP_CREATE,
-    WH_OP_UPDATE,
-    WH_OP_DELETE,
-    WH_OP_CONNECT,
-    WH_OP__MAX,
-};
-
-enum wh_verdict {
-    WH_V_ALLOWED = 0,
-    WH_V_PATCHED,         /* allowed with a JSONPatch */
-    WH_V_DENIED,
-    WH_V_BAD_REQUEST,     /* HTTP 4xx: the request itself was refused */
-    WH_V_ERROR,           /* HTTP 5xx */
-    WH_V__MAX,
-};
-
-/* Kinds as metrics labels: the three we admit, everything else "other". */
-enum wh_kind {
-    WH_K_AIGATEWAY = 0,
-    WH_K_TOOLGATEWAY,
-    WH_K_TOOLROUTE,
-    WH_K_OTHER,
-    WH_K__MAX,
-};
-
-const char *wh_endpoint_name(enum wh_endpoint e);
-const char *wh_op_name(enum wh_op o);
-const char *wh_verdict_name(enum wh_verdict v);
-const char *wh_kind_label(enum wh_kind k);
-
-/* One HTTP answer. Everything it points to is owned by it (content_type and
- * allow are static strings). */
-struct wh_reply {
-    unsigned status;              /* HTTP status code */
-    const char *content_type;
-    const char *allow;            /* Allow header for 405, else NULL */
-    char *body;                   /* NUL-terminated */
-    size_t body_len;
-    char **warnings;              /* /preview: one HTTP Warning header each */
-    size_t n_warnings;
-    /* What the request was about, for metrics and the log line. */
-    enum wh_kind kind;
-    enum wh_op op;
-    enum wh_verdict verdict;
-    size_t n_errors;
-    char summary[320];            /* "AiGateway ai-gateway/bad: 3 errors", or why a request was refused */
-};
-
-void wh_reply_release(struct wh_reply *r);
+#include "reply.h"
 
 /* The endpoint a request path names (query strings are not expected: the
  * API server sends the path from the webhook configuration as it is). */
@@ -109,11 +41,6 @@ enum wh_endpoint wh_endpoint_of(const char *path);
  * fixed 500). */
 bool wh_precheck(const char *method, const char *content_type, const char *content_length,
                  size_t cap, struct wh_reply *out);
-
-/* Fills *out with an HTTP error: a metav1.Status JSON body with the reason
- * the status code stands for and message. Returns 0 or -ENOMEM (then the
- * body is NULL and the server answers a fixed 500). */
-int wh_reply_error(struct wh_reply *out, unsigned status, const char *message);
 
 /* Whose an object is (owner.h has the rules and the caches). */
 enum wh_owner {

@@ -16,6 +16,30 @@ void wh_reply_init(struct wh_reply *r)
     r->op = WH_OP_NONE;
 }
 
+const char *wh_endpoint_name(enum wh_endpoint e)
+{
+    static const char *const names[WH_EP__MAX] = { "validate", "mutate", "preview", "convert", "other" };
+    return e < WH_EP__MAX ? names[e] : "other";
+}
+
+const char *wh_op_name(enum wh_op o)
+{
+    static const char *const names[WH_OP__MAX] = { "", "CREATE", "UPDATE", "DELETE", "CONNECT" };
+    return o < WH_OP__MAX ? names[o] : "";
+}
+
+const char *wh_verdict_name(enum wh_verdict v)
+{
+    static const char *const names[WH_V__MAX] = { "allowed", "patched", "denied", "bad_request", "error" };
+    return v < WH_V__MAX ? names[v] : "error";
+}
+
+const char *wh_kind_label(enum wh_kind k)
+{
+    static const char *const names[WH_K__MAX] = { "AiGateway", "ToolGateway", "ToolRoute", "other" };
+    return k < WH_K__MAX ? names[k] : "other";
+}
+
 void wh_reply_release(struct wh_reply *r)
 {
     if (!r)

@@ -22,8 +22,7 @@ set(GW_FUZZ_HARNESSES
   preview:list
   kubeconfig:kubeconfig
   watch:watch
-  # Slot for the ConversionReview path once common/convert.h exists:
-  # convert:conversion
+  convert:conversion
 )
 
 if(CMAKE_C_COMPILER_ID STREQUAL "Clang")

@@ -3,10 +3,7 @@
  * of bounds) and as a YAML object of ours, which must survive the round trip
  * v1alpha1 -> v1beta1 -> v1alpha1 (or the other way) unchanged whenever the
  * first conversion succeeds.
- *
- * Build (clang): cc -fsanitize=fuzzer,address,undefined -I common -I webhook
- *   test/fuzz/fuzz_convert.c <the gwserve, gwkube, gwcore libraries> ...
- * Seeds: test/testdata/, deploy/samples/. */
+ * Seeds: test/testdata/, deploy/samples/ (built by run.sh). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

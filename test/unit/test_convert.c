@@ -8,6 +8,7 @@
 
 #include "testutil.h"
 
+#include "admission.h"
 #include "convert.h"
 #include "reply.h"
 #include "strbuf.h"
