@@ -37,7 +37,9 @@ done
 
 # The CRDs first: kubectl maps every object of an apply before it creates
 # any, so the classes (custom resources) of a first install would be
-# refused if their CRDs came in the same apply.
+# refused if their CRDs came in the same apply. Server-side, so that an
+# upgrade replaces what an earlier apply set (a conversion clientConfig that
+# moved from a Service to a URL, say) instead of merging both.
 crds=$($kubectl kustomize "$dir" | awk '
   function flush() { if (crd) { if (n++) print "---"; printf "%s", doc } doc = ""; crd = 0 }
   /^---$/ { flush(); next }
@@ -45,7 +47,7 @@ crds=$($kubectl kustomize "$dir" | awk '
   END { flush() }')
 if [ -n "$crds" ]; then
   say "applying the CRDs of $dir"
-  printf '%s\n' "$crds" | $kubectl apply -f -
+  printf '%s\n' "$crds" | $kubectl apply --server-side --force-conflicts -f -
   printf '%s\n' "$crds" | $kubectl wait --for=condition=Established --timeout=60s -f - >/dev/null
 fi
 say "applying $dir"

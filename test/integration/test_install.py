@@ -185,6 +185,11 @@ def remove_install(cluster):
                         "--ignore-not-found")
     cluster.kubectl("-n", OP_NS, "delete", "secret", CERT_SECRET, CA_SECRET, "--ignore-not-found")
     cluster.kubectl("-n", OP_NS, "delete", "lease", "litellm-gateway-operator", "--ignore-not-found")
+    # The install serves v1beta1 with conversion at this module's operator,
+    # which is gone afterwards: give the other suites back v1alpha1 as the
+    # preferred version, as conftest.py installs the CRDs.
+    subprocess.run([str(HARNESS / "crd-conversion.sh"), "--unserve", cluster.kubeconfig], check=True,
+                   env=dict(os.environ, LGO_BIN_DIR=str(cluster.bin_dir)))
 
 
 def test_without_cert_manager_nothing_is_applied(cluster, tmp_path_factory, webhook_port):
