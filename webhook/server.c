@@ -18,6 +18,7 @@
 
 #include "admission.h"
 #include "certs.h"
+#include "conversion.h"
 #include "metrics.h"
 #include "reply.h"
 #include "log.h"
@@ -430,6 +431,14 @@ static int handle_preview(const struct wh_server *s, enum wh_endpoint ep, const 
     return wh_preview(body, len, out);
 }
 
+static int handle_convert(const struct wh_server *s, enum wh_endpoint ep, const char *body, size_t len,
+                          struct wh_reply *out)
+{
+    (void)s;
+    (void)ep;
+    return wh_convert(body, len, out);
+}
+
 static const struct route {
     const char *path;
     enum wh_endpoint ep;
@@ -439,6 +448,7 @@ static const struct route {
     { "/validate", WH_EP_VALIDATE, handle_review },
     { "/mutate", WH_EP_MUTATE, handle_review },
     { "/preview", WH_EP_PREVIEW, handle_preview },
+    { "/convert", WH_EP_CONVERT, handle_convert },
 };
 
 static const struct route *route_of(const char *path)

@@ -245,3 +245,12 @@ def operator(cluster, tmp_path_factory):
     yield op
     rc = op.stop()
     assert rc == 0, f"operator exited with {rc} on SIGTERM:\n{op.log_text()[-4000:]}"
+
+
+def rbac_refusals(log_text):
+    """The lines of an operator log where the API server refused a call for
+    want of a permission ("... is forbidden: User "system:serviceaccount:..."
+    cannot ..."), as opposed to other refusals that also say forbidden (a
+    namespace being terminated)."""
+    return [line for line in log_text.splitlines()
+            if re.search(r'is forbidden: User \\?"[^"\\]*\\?" cannot', line)]

@@ -6,6 +6,8 @@ import subprocess
 
 import yaml
 
+from conftest import rbac_refusals
+
 V1A1 = "runtime.agentic-layer.ai/v1alpha1"
 
 
@@ -64,7 +66,7 @@ def test_operator_runs_with_its_clusterrole_only(cluster, ns, tmp_path, operator
         cluster.wait_for("AiGatewayConfigured", lambda: any(
             c["type"] == "AiGatewayConfigured" and c["status"] == "True"
             for c in (cluster.get_json("aigateway", "main", ns).get("status") or {}).get("conditions", [])))
-        assert "forbidden" not in op.log_text().lower(), op.log_text()[-3000:]
+        assert not rbac_refusals(op.log_text()), op.log_text()[-3000:]
     finally:
         cluster.kubectl("delete", "clusterrolebinding", name, check=False)
         cluster.kubectl("delete", "clusterrole", name, check=False)

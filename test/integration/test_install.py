@@ -39,7 +39,7 @@ import uuid
 import pytest
 import yaml
 
-from conftest import REPO, HARNESS, free_port
+from conftest import rbac_refusals, REPO, HARNESS, free_port
 from local_install import Projection, write_kustomization
 
 OP_NS = "litellm-gateway-operator"
@@ -376,7 +376,7 @@ def test_installed_operator_reconciles_under_owner_reference_enforcement(cluster
                            lambda: cluster.get_json("deployment", "main", ns, check=False), timeout=60)
     owner = dep["metadata"]["ownerReferences"][0]
     assert owner["kind"] == "AiGateway" and owner["blockOwnerDeletion"] is True
-    assert "forbidden" not in installed["op"].text().lower(), installed["op"].text()[-3000:]
+    assert not rbac_refusals(installed["op"].text()), installed["op"].text()[-3000:]
 
 
 def test_owner_references_need_finalizers_update(cluster, installed, ns):
