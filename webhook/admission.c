@@ -19,7 +19,6 @@
 
 #define REVIEW_API_VERSION "admission.k8s.io/v1"
 #define REVIEW_KIND "AdmissionReview"
-#define UID_MAX 256
 
 static enum wh_kind kind_label_of(enum gw_kind k)
 {
@@ -395,26 +394,11 @@ static void judge_owner(struct review *rv, const struct wh_judge *judge)
 static int review_request(enum wh_endpoint ep, json_object *root, const struct wh_judge *judge,
                           struct wh_reply *out)
 {
-    if (!json_object_is_type(root, json_type_object))
-        return wh_bad_request(out, 400, "request body must be an AdmissionReview object");
-    const char *api = wh_str_member(root, "apiVersion"), *kind = wh_str_member(root, "kind");
-    if (!kind || strcmp(kind, REVIEW_KIND) != 0)
-        return wh_bad_request(out, 400, "request body must be an %s, not kind \"%.100s\"", REVIEW_KIND,
-                              kind ? kind : "");
-    if (!api || strcmp(api, REVIEW_API_VERSION) != 0)
-        return wh_bad_request(out, 400,
-                              "AdmissionReview apiVersion \"%.100s\" is not supported: this webhook speaks %s "
-                              "(admissionReviewVersions: [v1])",
-                              api ? api : "", REVIEW_API_VERSION);
-    json_object *req = wh_member(root, "request");
-    if (!req || !json_object_is_type(req, json_type_object))
-        return wh_bad_request(out, 400, "AdmissionReview.request is required");
+    json_object *req = NULL;
     struct review rv = { 0 };
-    rv.uid = wh_str_member(req, "uid");
-    if (!rv.uid || !*rv.uid)
-        return wh_bad_request(out, 400, "AdmissionReview.request.uid is required");
-    if (strlen(rv.uid) > UID_MAX)
-        return wh_bad_request(out, 400, "AdmissionReview.request.uid is longer than %d bytes", UID_MAX);
+    int er = wh_review_envelope(root, REVIEW_KIND, REVIEW_API_VERSION, "admissionReviewVersions", &req, &rv.uid, out);
+    if (er != 0)
+        return er < 0 ? er : 0;
     const char *op_s = wh_str_member(req, "operation");
     out->op = op_of(op_s);
     if (out->op == WH_OP_NONE)

@@ -12,7 +12,6 @@
 
 #define REVIEW_API_VERSION "apiextensions.k8s.io/v1"
 #define REVIEW_KIND "ConversionReview"
-#define UID_MAX 256
 
 static enum wh_kind kind_label(enum gw_kind k)
 {
@@ -167,26 +166,11 @@ done:
 
 static int review_request(json_object *root, struct wh_reply *out)
 {
-    if (!json_object_is_type(root, json_type_object))
-        return wh_bad_request(out, 400, "request body must be a ConversionReview object");
-    const char *api = wh_str_member(root, "apiVersion"), *kind = wh_str_member(root, "kind");
-    if (!kind || strcmp(kind, REVIEW_KIND) != 0)
-        return wh_bad_request(out, 400, "request body must be a %s, not kind \"%.100s\"", REVIEW_KIND,
-                              kind ? kind : "");
-    if (!api || strcmp(api, REVIEW_API_VERSION) != 0)
-        return wh_bad_request(out, 400,
-                              "ConversionReview apiVersion \"%.100s\" is not supported: this webhook speaks %s "
-                              "(conversionReviewVersions: [v1])",
-                              api ? api : "", REVIEW_API_VERSION);
-    json_object *req = wh_member(root, "request");
-    if (!req || !json_object_is_type(req, json_type_object))
-        return wh_bad_request(out, 400, "ConversionReview.request is required");
+    json_object *req = NULL;
     struct review rv = { 0 };
-    rv.uid = wh_str_member(req, "uid");
-    if (!rv.uid || !*rv.uid)
-        return wh_bad_request(out, 400, "ConversionReview.request.uid is required");
-    if (strlen(rv.uid) > UID_MAX)
-        return wh_bad_request(out, 400, "ConversionReview.request.uid is longer than %d bytes", UID_MAX);
+    int er = wh_review_envelope(root, REVIEW_KIND, REVIEW_API_VERSION, "conversionReviewVersions", &req, &rv.uid, out);
+    if (er != 0)
+        return er < 0 ? er : 0;
     const char *desired = wh_str_member(req, "desiredAPIVersion");
     rv.to = gw_api_version_of(desired);
     rv.objects = wh_member(req, "objects");

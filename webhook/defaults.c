@@ -8,7 +8,6 @@
 #include "convert.h"
 #include "errlist.h"
 #include "reply.h"
-#include "strbuf.h"
 
 struct ops {
     json_object *arr;
@@ -76,19 +75,6 @@ int wh_default_ops(json_object *obj, enum gw_kind kind, json_object **ret_ops)
 
 /* --- mutation of v1beta1 objects --------------------------------------------------- */
 
-static int beta_path(json_object *op, enum gw_kind kind)
-{
-    const char *p = wh_str_member(op, "path");
-    if (kind != GW_KIND_TOOLROUTE || !p || strncmp(p, "/spec/toolGatewayRef", 20) != 0)
-        return 0;
-    struct strbuf sb;
-    sb_init(&sb, 4096);
-    sb_addf(&sb, "/spec/gatewayRef%s", p + 20);
-    int r = sb_failed(&sb) ? -ENOMEM : wh_put_str(op, "path", sb_str(&sb));
-    sb_release(&sb);
-    return r;
-}
-
 int wh_beta_default_ops(json_object *beta, json_object **ret_ops)
 {
     struct gw_errlist errs;
@@ -99,16 +85,11 @@ int wh_beta_default_ops(json_object *beta, json_object **ret_ops)
     if (r < 0)
         return r;
     enum gw_kind kind = gw_convert_kind_of(wh_str_member(alpha, "apiVersion"), wh_str_member(alpha, "kind"));
+    /* The only default, spec.port, has the same path in both versions. */
     r = wh_default_ops(alpha, kind, &ops);
     json_object_put(alpha);
     if (r < 0)
         return r;
-    for (size_t i = 0; i < json_object_array_length(ops) && r == 0; i++)
-        r = beta_path(json_object_array_get_idx(ops, i), kind);
-    if (r < 0) {
-        json_object_put(ops);
-        return r;
-    }
     *ret_ops = ops;
     return 0;
 }

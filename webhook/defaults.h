@@ -24,7 +24,8 @@
 int wh_default_ops(json_object *obj, enum gw_kind kind, json_object **ret_ops);
 
 /* Admission of a v1beta1 object: the JSONPatch of defaults (wh_default_ops)
- * computed on its v1alpha1 form, with the paths of v1beta1. *ret_ops is a
+ * computed on its v1alpha1 form (the only default, spec.port, has the same
+ * path in both versions). *ret_ops is a
  * new array (caller puts). Returns 0, -EINVAL (the object does not convert:
  * the validating webhook reports why) or -ENOMEM. */
 int wh_beta_default_ops(json_object *beta, json_object **ret_ops);

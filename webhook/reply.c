@@ -236,3 +236,36 @@ fail:
     json_object_put(st);
     return NULL;
 }
+
+int wh_review_envelope(json_object *root, const char *kind, const char *api_version, const char *versions_field,
+                       json_object **ret_req, const char **ret_uid, struct wh_reply *out)
+{
+    int r;
+    const char *article = strchr("AEIOU", kind[0]) ? "an" : "a";
+    if (!json_object_is_type(root, json_type_object)) {
+        r = wh_bad_request(out, 400, "request body must be %s %s object", article, kind);
+        return r < 0 ? r : 1;
+    }
+    const char *api = wh_str_member(root, "apiVersion"), *k = wh_str_member(root, "kind");
+    if (!k || strcmp(k, kind) != 0)
+        r = wh_bad_request(out, 400, "request body must be %s %s, not kind \"%.100s\"", article, kind, k ? k : "");
+    else if (!api || strcmp(api, api_version) != 0)
+        r = wh_bad_request(out, 400, "%s apiVersion \"%.100s\" is not supported: this webhook speaks %s (%s: [v1])",
+                           kind, api ? api : "", api_version, versions_field);
+    else {
+        json_object *req = wh_member(root, "request");
+        const char *uid = req && json_object_is_type(req, json_type_object) ? wh_str_member(req, "uid") : NULL;
+        if (!req || !json_object_is_type(req, json_type_object))
+            r = wh_bad_request(out, 400, "%s.request is required", kind);
+        else if (!uid || !*uid)
+            r = wh_bad_request(out, 400, "%s.request.uid is required", kind);
+        else if (strlen(uid) > WH_UID_MAX)
+            r = wh_bad_request(out, 400, "%s.request.uid is longer than %d bytes", kind, WH_UID_MAX);
+        else {
+            *ret_req = req;
+            *ret_uid = uid;
+            return 0;
+        }
+    }
+    return r < 0 ? r : 1;
+}

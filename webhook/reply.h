@@ -107,6 +107,17 @@ int wh_reply_json(struct wh_reply *out, unsigned status, json_object *o);
  * it: {"metadata":{},"status":"Failure","message","reason","code"}. */
 json_object *wh_status_object(unsigned code, const char *message);
 
+/* Checks the envelope every review shares (AdmissionReview and
+ * ConversionReview alike): root is an object of kind `kind` and apiVersion
+ * `api_version` (`versions_field` names the webhook setting that picks it,
+ * for the message), with a request object carrying a uid of at most
+ * WH_UID_MAX bytes. Returns 0 with *ret_req and *ret_uid (borrowed from
+ * root) set, 1 when *out holds the 400 that says what is wrong, or
+ * -ENOMEM. */
+#define WH_UID_MAX 256
+int wh_review_envelope(json_object *root, const char *kind, const char *api_version, const char *versions_field,
+                       json_object **ret_req, const char **ret_uid, struct wh_reply *out);
+
 /* wh_reply_error with a formatted message. */
 int wh_bad_request(struct wh_reply *out, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -920,11 +920,12 @@ static void test_admission_of_beta_objects(void **state)
     wh_reply_release(&rep);
     free(body);
 
-    /* Mutation of a v1beta1 ToolRoute writes v1beta1 paths only. */
-    body = admission_review("CREATE", "v1beta1", "ToolRoute",
-                            "apiVersion: runtime.agentic-layer.ai/v1beta1\nkind: ToolRoute\n"
-                            "metadata: {name: r, namespace: ns}\n"
-                            "spec: {gatewayRef: {name: tg}, upstream: {toolServerRef: {name: s}}}\n");
+    /* Mutation of a v1beta1 object fills only spec.port, whose path is the
+     * same in both versions, and never writes inside references. */
+    body = admission_review("CREATE", "v1beta1", "AiGateway",
+                            "apiVersion: runtime.agentic-layer.ai/v1beta1\nkind: AiGateway\n"
+                            "metadata: {name: g, namespace: ns}\n"
+                            "spec: {models: [{name: a, provider: openai}]}\n");
     assert_int_equal(wh_handle(WH_EP_MUTATE, body, strlen(body), &rep), 0);
     assert_int_equal(rep.status, 200);
     o = reply_json(&rep);
@@ -933,8 +934,22 @@ static void test_admission_of_beta_objects(void **state)
     unsigned char patch[4096] = { 0 };
     assert_true(strlen(b64) < sizeof(patch) * 3 / 4);
     assert_true(EVP_DecodeBlock(patch, (const unsigned char *)b64, (int)strlen(b64)) > 0);
-    if (!strstr((char *)patch, "\"path\":\"/spec/gatewayRef/") || strstr((char *)patch, "toolGatewayRef"))
+    if (!strstr((char *)patch, "{\"op\":\"add\",\"path\":\"/spec/port\",\"value\":80}") ||
+        strstr((char *)patch, "aiModels"))
         fail_msg("patch: %s", patch);
+    json_object_put(o);
+    wh_reply_release(&rep);
+    free(body);
+
+    body = admission_review("CREATE", "v1beta1", "ToolRoute",
+                            "apiVersion: runtime.agentic-layer.ai/v1beta1\nkind: ToolRoute\n"
+                            "metadata: {name: r, namespace: ns}\n"
+                            "spec: {gatewayRef: {name: tg}, upstream: {toolServerRef: {name: s}}}\n");
+    assert_int_equal(wh_handle(WH_EP_MUTATE, body, strlen(body), &rep), 0);
+    assert_int_equal(rep.status, 200);
+    o = reply_json(&rep);
+    assert_true(json_object_get_boolean(at(o, "response.allowed")));
+    assert_null(at(o, "response.patch"));
     json_object_put(o);
     wh_reply_release(&rep);
     free(body);
