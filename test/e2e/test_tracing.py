@@ -42,6 +42,41 @@ def test_tracing_receiver_reads_the_protobuf_wire_format():
         [("gw-x", "litellm_request"), ("gw-x", "raw_gen_ai_request")]
 
 
+def test_tracing_receiver_accepts_protobuf_gzip_and_json_and_refuses_the_rest():
+    import gzip
+    import json
+    import urllib.error
+    import urllib.request
+    from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+    def post(url, body, ctype, encoding=None):
+        headers = {"Content-Type": ctype, **({"Content-Encoding": encoding} if encoding else {})}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    req = trace_service_pb2.ExportTraceServiceRequest()
+    rs = req.resource_spans.add()
+    rs.resource.attributes.add(key="service.name").value.string_value = "gw-pb"
+    rs.scope_spans.add().spans.add(name="pb-span")
+    doc = {"resourceSpans": [{"resource": {"attributes": [{"key": "service.name",
+                                                           "value": {"stringValue": "gw-json"}}]},
+                              "scopeSpans": [{"spans": [{"name": "json-span"}]}]}]}
+    r = OTLPReceiver("unit")
+    try:
+        assert post(f"{r.url}/v1/traces", gzip.compress(req.SerializeToString()),
+                    "application/x-protobuf", "gzip") == 200
+        assert post(f"{r.url}/v1/traces", json.dumps(doc).encode(), "application/json") == 200
+        assert post(f"{r.url}/v1/metrics", b"", "application/x-protobuf") == 404
+        assert post(f"{r.url}/v1/traces", b"x", "text/plain") == 415
+        assert post(f"{r.url}/v1/traces", b"\xff\xff", "application/x-protobuf") == 400
+        assert [(s.service, s.name) for s in r.spans] == [("gw-pb", "pb-span"), ("gw-json", "json-span")]
+    finally:
+        r.stop()
+
+
 @pytest.fixture(scope="module")
 def receivers():
     a, b = OTLPReceiver("operator-default"), OTLPReceiver("patched")
