@@ -77,9 +77,10 @@ def _key(doc):
 class RenderDriver:
     mode = "render"
 
-    def __init__(self, cluster, binary, workdir):
+    def __init__(self, cluster, binary, workdir, extra_args=()):
         self.cluster = cluster
         self.binary = binary
+        self.extra_args = list(extra_args)
         self.workdir = pathlib.Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.store = {}
@@ -115,7 +116,7 @@ class RenderDriver:
         self._n += 1
         f = self.workdir / f"objects-{self._n}.yaml"
         f.write_text(yaml.safe_dump_all([self._live(d) for d in self.store.values()], sort_keys=False))
-        p = subprocess.run([self.binary, "render", "-f", str(f)], capture_output=True, text=True)
+        p = subprocess.run([self.binary, "render", *self.extra_args, "-f", str(f)], capture_output=True, text=True)
         if p.returncode != 0:
             raise AssertionError(f"render failed ({p.returncode}):\n{p.stderr}\n{p.stdout}")
         return p.stdout
@@ -143,6 +144,9 @@ class RenderDriver:
                                                              m.group(5))
         return Rendered(mine["ConfigMap"], mine["Deployment"], mine["Service"], routes, comments)
 
+    def start(self):
+        pass
+
     def close(self):
         pass
 
@@ -150,12 +154,20 @@ class RenderDriver:
 class ControllerDriver:
     mode = "controller"
 
-    def __init__(self, cluster, binary, workdir):
-        import socket
+    def __init__(self, cluster, binary, workdir, extra_args=()):
         self.cluster = cluster
+        self.binary = binary
+        self.extra_args = list(extra_args)
         self.workdir = pathlib.Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.last_hash = {}
+        self.proc = None
+        self.start()
+
+    def start(self):
+        """Starts `serve` (again, after close()) and waits until it is ready."""
+        import socket
+        cluster, binary = self.cluster, self.binary
         ports = []
         for _ in range(2):
             with socket.socket() as s:
@@ -170,7 +182,7 @@ class ControllerDriver:
         self.proc = subprocess.Popen(
             [binary, "serve", "--kubeconfig", cluster.kubeconfig, "--cert-dir", str(certs),
              "--bind", "127.0.0.1", "--webhook-port", str(ports[0]), "--health-port", str(ports[1]),
-             "--default-class"],
+             "--default-class", *self.extra_args],
             stdout=self._log, stderr=subprocess.STDOUT, env=cluster.env)
         import urllib.request
 
@@ -235,6 +247,8 @@ class ControllerDriver:
         return Rendered(cm, dep, svc, routes, [])
 
     def close(self):
+        if self.proc is None:
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -243,6 +257,7 @@ class ControllerDriver:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+        self.proc = None
 
 
 def choose_mode(binary):
@@ -252,10 +267,11 @@ def choose_mode(binary):
     return mode
 
 
-def make_driver(cluster, binary, workdir):
+def make_driver(cluster, binary, workdir, extra_args=()):
+    """extra_args: more options for `serve` (controller) or `render` (render)."""
     mode = choose_mode(binary)
     if mode == "controller":
-        return ControllerDriver(cluster, binary, workdir)
+        return ControllerDriver(cluster, binary, workdir, extra_args)
     if mode == "render":
-        return RenderDriver(cluster, binary, workdir)
+        return RenderDriver(cluster, binary, workdir, extra_args)
     raise ValueError(f"LGO_E2E_MODE={mode!r}: want render, controller or auto")
