@@ -443,7 +443,7 @@ static void webhook_side_start(struct webhook_side *w, const struct ctlrun_opts 
         free(err);
         return;
     }
-    r = wh_owner_start(w->cfg, &w->owner);
+    r = wh_owner_start(w->cfg, co->namespaces, co->n_namespaces, &w->owner);
     if (r < 0)
         gw_log(GW_LOG_ERROR, "webhook", NULL, strerror(-r), "cannot start the webhook's caches");
 }

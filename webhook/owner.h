@@ -26,8 +26,13 @@ struct wh_owner_caches;
 
 /* Starts the informers with cfg (which must outlive the caches). They list
  * and watch in the background and retry on their own; this returns at once.
- * Returns 0 or a negative errno; *ret is freed with wh_owner_stop. */
-int wh_owner_start(struct kube_config *cfg, struct wh_owner_caches **ret);
+ * With namespaces (the controller's --namespace list, which must outlive the
+ * caches) ToolGateways are watched in those namespaces only, so Roles there
+ * suffice, and objects of other namespaces are judged by the contract's
+ * rules only (another instance may own them). Returns 0 or a negative
+ * errno; *ret is freed with wh_owner_stop. */
+int wh_owner_start(struct kube_config *cfg, const char *const *namespaces, size_t n_namespaces,
+                   struct wh_owner_caches **ret);
 
 /* Stops the informers and frees everything. NULL is fine. */
 void wh_owner_stop(struct wh_owner_caches *oc);

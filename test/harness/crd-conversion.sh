@@ -34,6 +34,14 @@ beta_index() {
   log "$1.$GROUP has no v1beta1"; return 1
 }
 
+# kubectl keeps the API server's discovery on disk; after the served
+# versions change, a cached preferred version would send requests to a
+# version that is no longer (or not yet) served.
+forget_discovery() {
+  local cache="${KUBECACHEDIR:-$HOME/.kube/cache}"
+  rm -rf "$cache/discovery" "$cache/http"
+}
+
 set_served() {
   local crd=$1 served=$2 idx
   idx=$(beta_index "$crd")
@@ -47,7 +55,7 @@ if [ "${1:-}" = "--unserve" ]; then
   for crd in $CRDS; do set_served "$crd" false; done
   # Discovery follows asynchronously: wait until v1beta1 is gone from it.
   for _ in $(seq 1 100); do
-    "${k[@]}" get --raw "/apis/$GROUP/v1beta1" >/dev/null 2>&1 || { log "v1beta1 not served"; exit 0; }
+    "${k[@]}" get --raw "/apis/$GROUP/v1beta1" >/dev/null 2>&1 || { forget_discovery; log "v1beta1 not served"; exit 0; }
     sleep 0.1
   done
   log "v1beta1 is still served after 10s"; exit 1
@@ -68,6 +76,7 @@ done
 for _ in $(seq 1 100); do
   if out=$("${k[@]}" get --raw "/apis/$GROUP/v1beta1" 2>/dev/null) && \
      [ "$(grep -o '"name":"\(aigateways\|toolgateways\|toolroutes\)"' <<<"$out" | sort -u | wc -l)" -eq 3 ]; then
+    forget_discovery
     log "v1beta1 served, conversion at $url/convert"
     exit 0
   fi

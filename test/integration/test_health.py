@@ -35,8 +35,11 @@ def kubelet_until_ready(cluster, kind, name, ns, timeout=90):
     roll again as routes land in its configuration)."""
     def attempt():
         kubelet(cluster, name, ns)
-        c = condition(get(cluster, kind, name, ns), "Ready")
-        return c if c and c["status"] == "True" else None
+        obj = get(cluster, kind, name, ns)
+        c = condition(obj, "Ready")
+        # A Ready left from the previous generation does not count.
+        current = c and c.get("observedGeneration") == obj["metadata"]["generation"]
+        return c if current and c["status"] == "True" else None
     return cluster.wait_for(f"{kind} {ns}/{name} Ready", attempt, timeout=timeout, interval=1)
 
 
@@ -75,11 +78,14 @@ def health(cluster, kind, name, ns, tmp_path):
     return hs
 
 
-def wait_health(cluster, kind, name, ns, want, tmp_path, timeout=60):
+def wait_health(cluster, kind, name, ns, want, tmp_path, timeout=60, contains=None):
+    """Polls until the health is `want` and, given `contains`, its message
+    says so (a status may say Progressing before the operator wrote one)."""
     def check():
         hs = health(cluster, kind, name, ns, tmp_path)
-        return hs if hs["status"] == want else None
-    return cluster.wait_for(f"Argo CD health of {kind} {ns}/{name} to be {want}", check, timeout=timeout,
+        return hs if hs["status"] == want and (contains is None or contains in hs["message"]) else None
+    return cluster.wait_for(f"Argo CD health of {kind} {ns}/{name} to be {want}"
+                            + (f" saying {contains!r}" if contains else ""), check, timeout=timeout,
                             interval=0.5)
 
 
@@ -129,15 +135,12 @@ def test_tool_gateway_and_route_health(cluster, operator, ns, tmp_path):
     cluster.apply(tool_route(ns, "r1", {"name": "gw"}))
     cluster.apply(tool_route(ns, "bad", {"name": "gw"}, {"toolServerRef": {"name": "nowhere"}}))
     wait_health(cluster, "toolgateway", "gw", ns, "Progressing", tmp_path)
-    hs = wait_health(cluster, "toolroute", "r1", ns, "Progressing", tmp_path)
-    assert "GatewayNotReady" in hs["message"]
-    hs = wait_health(cluster, "toolroute", "bad", ns, "Degraded", tmp_path)
-    assert "UpstreamUnresolved" in hs["message"]
+    wait_health(cluster, "toolroute", "r1", ns, "Progressing", tmp_path, contains="GatewayNotReady")
+    wait_health(cluster, "toolroute", "bad", ns, "Degraded", tmp_path, contains="UpstreamUnresolved")
     cluster.wait_for("deployment gw", lambda: get(cluster, "deployment", "gw", ns))
     kubelet_until_ready(cluster, "toolgateway", "gw", ns)
     wait_health(cluster, "toolgateway", "gw", ns, "Healthy", tmp_path)
     wait_health(cluster, "toolroute", "r1", ns, "Healthy", tmp_path)
     # Its gateway gone, the route waits for one: Progressing, not Healthy.
     cluster.kubectl("-n", ns, "delete", "toolgateway", "gw")
-    hs = wait_health(cluster, "toolroute", "r1", ns, "Progressing", tmp_path)
-    assert "NoGateway" in hs["message"]
+    wait_health(cluster, "toolroute", "r1", ns, "Progressing", tmp_path, contains="NoGateway")

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import rbac_refusals
 
-from test_controller import (CONFIG_HASH, SECRET_HASH, ai_gateway, get, mcp_servers, route_url,
+from test_controller import (CONFIG_HASH, SECRET_HASH, Kubelet, ai_gateway, get, mcp_servers, route_url,
                              template_annotations, tool_gateway, tool_route, wait_hash_change)
 
 
@@ -113,6 +113,7 @@ def test_a_gateway_and_its_routes_applied_together_make_one_config(cluster, oper
          "--output-watch-events", "-o", "jsonpath={.type} {.object.metadata.name} "
          "{.object.metadata.resourceVersion}{\"\\n\"}"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cluster.env)
+    kubelet = Kubelet(cluster, ns)  # routes have URLs only while their gateway is Ready
     try:
         time.sleep(1)  # the watch is established
         ref = {"name": "tools"}
@@ -123,6 +124,7 @@ def test_a_gateway_and_its_routes_applied_together_make_one_config(cluster, oper
         cluster.wait_for("route urls", lambda: route_url(cluster, "r1", ns) and route_url(cluster, "r2", ns))
         assert quiet_generation(cluster, "tools", ns) == 1, "the Deployment rolled more than once"
     finally:
+        kubelet.stop()
         watch.terminate()
     out, err = watch.communicate(timeout=10)
     writes = [line for line in out.splitlines() if line.split()[1:2] == ["tools-config"]]

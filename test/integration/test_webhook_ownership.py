@@ -176,7 +176,8 @@ def limited_kubeconfig(cluster, ns, path):
 
 def test_webhook_serves_with_a_forbidden_controller_cache(cluster, ns, tmp_path):
     """The controller's caches are forbidden: the webhook serves and is
-    ready within seconds anyway, and the controller says it is not up."""
+    ready within seconds anyway, and the controller says its caches are not
+    synced."""
     kc, cleanup = limited_kubeconfig(cluster, ns, tmp_path / "limited.kubeconfig")
     srv = WebhookServer(tmp_path, extra=["--ownership=cluster", "--controller=true", "--kubeconfig", str(kc)])
     try:
@@ -187,7 +188,7 @@ def test_webhook_serves_with_a_forbidden_controller_cache(cluster, ns, tmp_path)
         status, _, raw = _post(srv, aigateway(name="x", port=0))
         assert status == 200 and json.loads(raw)["response"]["allowed"] is False
         m = srv.metrics()
-        assert "litellm_gateway_operator_controller_up 0" in m, m
+        assert "litellm_gateway_operator_controller_caches_synced 0" in m, m
     finally:
         assert srv.stop() == 0, srv.log_text()[-4000:]
         for c in cleanup:
