@@ -580,6 +580,8 @@ int cmd_render(int argc, char **argv)
         if (!is_ours(l.docs[i]) && !(a && strcmp(json_object_get_string(a), "v1") == 0))
             continue;
         int r = gw_object_parse(l.docs[i], &o, &errors);
+        if (r == 0 && gw_object_read_beta(o, &errors) < 0)
+            r = -ENOMEM;
         if (r == 0 && !o->meta.ns && gw_kind_namespaced(o->kind))
             o->meta.ns = "default";
         if (r == 0 && o->kind != GW_KIND_SECRET)

@@ -124,6 +124,28 @@ int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, 
     return 0;
 }
 
+bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, bool *ret_unsupported,
+                      const char **ret_why)
+{
+    enum gw_routes_from from = gw->beta ? gw->beta->routes_from : GW_ROUTES_ALL;
+    *ret_unsupported = false;
+    switch (from) {
+    case GW_ROUTES_ALL:
+        return true;
+    case GW_ROUTES_SAME:
+        if (str_eq(gw->meta.ns, route->meta.ns))
+            return true;
+        *ret_why = "the ToolGateway's allowedRoutes.namespaces.from is Same and the route is in another namespace";
+        return false;
+    case GW_ROUTES_SELECTOR:
+    default:
+        *ret_unsupported = true;
+        *ret_why = "the ToolGateway's allowedRoutes.namespaces.from is Selector, which this controller does not "
+                   "support (it does not read Namespace labels); use Same or All";
+        return false;
+    }
+}
+
 int gw_secret_versions(const struct gw_render_input *in, const struct gw_objset *set,
                        struct gw_secret_version **ret, size_t *ret_n)
 {

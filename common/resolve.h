@@ -41,6 +41,14 @@ const struct gw_object *gw_route_gateway(const struct gw_object *route, const st
 int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set,
                        struct gw_route_input **ret, size_t *ret_n);
 
+/* Whether a ToolGateway's spec.allowedRoutes (v1beta1) lets route attach:
+ * All (the default) admits every namespace, Same only the gateway's own.
+ * Selector needs the labels of Namespaces, which the controller does not
+ * read: it admits no route, and *ret_unsupported is set so the caller can
+ * say so. On false, *ret_why says why (static text). */
+bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, bool *ret_unsupported,
+                      const char **ret_why);
+
 /* Versions of the referenced Secrets present in set (for the hash).
  * Caller frees the array; strings are borrowed from the set. */
 int gw_secret_versions(const struct gw_render_input *in, const struct gw_objset *set,
