@@ -1134,7 +1134,7 @@ int gw_object_read_beta(struct gw_object *o, struct gw_errlist *errs)
         for (size_t i = 0; i < why.n && r != -ENOMEM; i++)
             errlist_add(errs, GW_E_NOTE, why.items[i].field, NULL, why.items[i].body);
         if (r != -ENOMEM && why.n == 0)
-            err_invalid_str(errs, GW_CONVERSION_FIELD, NULL, "the conversion annotation cannot be read");
+            errlist_add(errs, GW_E_INVALID, GW_CONVERSION_FIELD, NULL, "the conversion annotation cannot be read");
     }
     errlist_free(&why);
     return r == -ENOMEM ? r : 0;

@@ -168,7 +168,7 @@ int gw_render(const struct gw_render_input *in, struct gw_render_output *out)
         return -EINVAL;
     }
     if (gw->beta_invalid) {
-        err_invalid_str(&out->errors, GW_CONVERSION_FIELD, NULL,
+        errlist_add(&out->errors, GW_E_INVALID, GW_CONVERSION_FIELD, NULL,
                         "the fields only v1beta1 has cannot be read from this annotation; write the object "
                         "again in v1beta1");
         return -EINVAL;
