@@ -301,39 +301,9 @@ static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const str
     return 0;
 }
 
-/* Routes a ToolGateway's allowedRoutes does not admit: why, per route. */
-struct refused_route {
-    const struct gw_object *route;
-    const char *why;            /* static */
-    bool unsupported;           /* allowedRoutes uses what we do not support */
-};
-
-/* Moves the routes gw's allowedRoutes does not admit out of routes (kept in
- * order) into *ret (caller frees). */
-static int split_allowed(const struct gw_object *gw, struct gw_route_input *routes, size_t *n,
-                         struct refused_route **ret, size_t *ret_n)
-{
-    struct refused_route *out = calloc(*n ? *n : 1, sizeof(*out));
-    if (!out)
-        return -ENOMEM;
-    size_t kept = 0, refused = 0;
-    for (size_t i = 0; i < *n; i++) {
-        const char *why = NULL;
-        bool unsupported = false;
-        if (gw_route_allowed(gw, routes[i].route, &unsupported, &why))
-            routes[kept++] = routes[i];
-        else
-            out[refused++] = (struct refused_route){ routes[i].route, why, unsupported };
-    }
-    *n = kept;
-    *ret = out;
-    *ret_n = refused;
-    return 0;
-}
-
 /* A refused route: Accepted=False with the reason; it stays out of the
  * config until the gateway admits it or the route moves. */
-static int plan_refused(struct ctl_plan *p, const struct gw_object *gw, const struct refused_route *rr, size_t n,
+static int plan_refused(struct ctl_plan *p, const struct gw_object *gw, const struct gw_refused_route *rr, size_t n,
                         const char *now)
 {
     for (size_t i = 0; i < n; i++) {
@@ -480,7 +450,7 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     struct gw_names names = { ai ? CTL_AI_CONFIGURED : CTL_TOOL_CONFIGURED, ai ? CTL_AI_READY : CTL_TOOL_READY };
     struct gw_resolved_guard *guards = NULL;
     struct gw_route_input *routes = NULL;
-    struct refused_route *refused = NULL;
+    struct gw_refused_route *refused = NULL;
     struct gw_secret_version *secrets = NULL;
     size_t n_guards = 0, n_routes = 0, n_secrets = 0, n_refused = 0;
     char *models = NULL;
@@ -493,7 +463,7 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     if (r == 0 && !ai)
         r = gw_attached_routes(gw, set, &routes, &n_routes);
     if (r == 0 && !ai)
-        r = split_allowed(gw, routes, &n_routes, &refused, &n_refused);
+        r = gw_refused_routes(gw, set, &refused, &n_refused);
     if (r == 0 && ai && !(models = model_names(gw)))
         r = -ENOMEM;
     if (r == 0 && !ai)
