@@ -9,6 +9,7 @@ them (v1alpha1 plus the conversion annotation), by the operator's own
 """
 import secrets
 import subprocess
+import time
 
 import pytest
 
@@ -117,6 +118,13 @@ spec:
 """ + route(gw_ns, "local") + route(other, "remote")))
     rendered = gateways.sync("ToolGateway", gw_ns, "tools")
     pod = pods(gw_ns, "tools")
+    # A route is Ready once its gateway runs: read the statuses again then.
+    deadline = time.monotonic() + 90
+    while (getattr(rendered.routes.get(f"{gw_ns}/local"), "state", None) != "Ready"
+           and time.monotonic() < deadline):
+        time.sleep(1)
+        rendered = gateways.sync("ToolGateway", gw_ns, "tools", timeout=30, settle=0.5) \
+            if gateways.mode == "controller" else gateways.sync("ToolGateway", gw_ns, "tools")
     yield type("GW", (), dict(ns=gw_ns, other=other, rendered=rendered, pod=pod))
     pod.stop()
 

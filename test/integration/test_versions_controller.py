@@ -109,8 +109,10 @@ def test_v1beta1_aigateway_fields_reach_the_workload(cluster, operator, vns):
     # A later change of the gateway rolls the pods and keeps the scale.
     cluster.kubectl("patch", f"aigateways.v1beta1.{GROUP}", "beta", "-n", ns, "--type=merge",
                     "-p", json.dumps({"spec": {"resources": {"limits": {"memory": "1Gi"}}}}))
-    dep = cluster.wait_for("the new resources applied", lambda: (lambda d: d if container(d)["resources"] ==
-                           {"limits": {"memory": "1Gi"}} else None)(get(cluster, "deployment", "beta", ns)), timeout=60)
+    want = {"requests": {"cpu": "50m"}, "limits": {"memory": "1Gi"}}
+    dep = cluster.wait_for("the new resources applied", lambda: (lambda d: d if container(d)["resources"] == want
+                                                                 else None)(get(cluster, "deployment", "beta", ns)),
+                           timeout=60)
     assert dep["spec"]["replicas"] == 4
 
 
