@@ -333,7 +333,6 @@ static char *model_names(const struct gw_object *gw)
 {
     struct strbuf sb;
     sb_init(&sb, 1 << 20);
-    sb_adds(&sb, "");
     for (size_t i = 0; i < gw->u.ai.n_models; i++) {
         const char *name = gw->u.ai.models[i].name;
         if (!name)
@@ -490,6 +489,13 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         goto done;
     }
     bool rendered = r == 0;
+    if (rendered && gw->beta && gw->beta->routes_from == GW_ROUTES_SELECTOR &&
+        errlist_add(&out.warnings, GW_E_NOTE, "spec.allowedRoutes.namespaces.from", NULL,
+                    "Selector is not supported by this controller (it does not read Namespace labels), so no "
+                    "route is admitted; use Same or All") < 0) {
+        r = -ENOMEM;
+        goto done;
+    }
     struct ctl_condition conds[5];
     conds[1] = (struct ctl_condition){ names.ready, false, CTL_R_ROLLING_OUT, "" };
     if (rendered) {

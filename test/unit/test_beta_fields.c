@@ -435,6 +435,11 @@ static void test_allowed_routes(void **state)
             assert_string_equal(cond_field(remote, "Accepted", "status"), "True");
         }
         json_object *gws = status_of(&p, GW_KIND_TOOLGATEWAY, "tools");
+        const char *configured = cond_field(gws, "ToolGatewayConfigured", "message");
+        assert_non_null(configured);
+        if ((strstr(configured, "Selector is not supported") != NULL) !=
+            (cases[i].other_reason && strcmp(cases[i].other_reason, CTL_R_SELECTOR_UNSUPPORTED) == 0))
+            fail_msg("case %zu: configured message %s", i, configured);
         assert_int_equal(json_object_get_int(json_object_object_get(gws, "attachedRoutes")),
                          (int)cases[i].same_ns_in + (int)cases[i].other_ns_in);
         /* Converged: planning again writes nothing. */
