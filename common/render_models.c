@@ -31,13 +31,12 @@ const struct gw_beta_model *gw_ai_model_beta(const struct gw_object *gw, size_t 
 
 void gw_model_key_env_name(const struct gw_beta_model *m, char out[GW_MODEL_KEY_ENV_LEN])
 {
-    struct strbuf sb;
-    char h[65];
-    sb_init(&sb, 0);
-    sb_addf(&sb, "%s\n%s\n%d", m->key_secret ? m->key_secret : "", m->key_key ? m->key_key : "",
-            m->key_optional ? 1 : 0);
-    gw_sha256_hex(sb_failed(&sb) ? "" : sb.buf, sb_failed(&sb) ? 0 : sb.len, h);
-    sb_release(&sb);
+    /* Secret names and keys are at most 253 characters; a longer one (never
+     * admitted) is cut, which can only merge two variables of invalid refs. */
+    char id[1024], h[65];
+    int n = snprintf(id, sizeof(id), "%s\n%s\n%d", m->key_secret ? m->key_secret : "", m->key_key ? m->key_key : "",
+                     m->key_optional ? 1 : 0);
+    gw_sha256_hex(id, n < 0 ? 0 : (size_t)n < sizeof(id) ? (size_t)n : sizeof(id) - 1, h);
     snprintf(out, GW_MODEL_KEY_ENV_LEN, "GW_MODEL_KEY_%.16s", h);
 }
 
