@@ -555,6 +555,23 @@ static int render_gateway(const struct gw_object *gw, const struct gw_objset *se
     return r;
 }
 
+/* A v1beta1 object of ours is rendered as the API server stores it:
+ * converted to v1alpha1 (its v1beta1-only fields in the conversion
+ * annotation). 0, or -EINVAL/-ENOMEM with errors saying why. */
+static int to_storage_version(json_object *doc, struct gw_errlist *errors)
+{
+    json_object *a = NULL, *k = NULL;
+    json_object_object_get_ex(doc, "apiVersion", &a);
+    json_object_object_get_ex(doc, "kind", &k);
+    if (!a || !k || !json_object_is_type(a, json_type_string) || !json_object_is_type(k, json_type_string))
+        return 0;
+    const char *api = json_object_get_string(a);
+    if (gw_api_version_of(api) != GW_API_V1BETA1 ||
+        gw_convert_kind_of(api, json_object_get_string(k)) == GW_KIND_UNKNOWN)
+        return 0;
+    return gw_convert_in_place(doc, GW_API_V1ALPHA1, errors);
+}
+
 int cmd_render(int argc, char **argv)
 {
     struct options opt = { 0 };
@@ -579,7 +596,13 @@ int cmd_render(int argc, char **argv)
         struct gw_object *o = NULL;
         if (!is_ours(l.docs[i]) && !(a && strcmp(json_object_get_string(a), "v1") == 0))
             continue;
-        int r = gw_object_parse(l.docs[i], &o, &errors);
+        int r = to_storage_version(l.docs[i], &errors);
+        a = NULL; /* the conversion may have replaced it */
+        json_object_object_get_ex(l.docs[i], "apiVersion", &a);
+        if (r == 0)
+            r = gw_object_parse(l.docs[i], &o, &errors);
+        if (r == 0 && gw_object_read_beta(o, &errors) < 0)
+            r = -ENOMEM;
         if (r == 0 && !o->meta.ns && gw_kind_namespaced(o->kind))
             o->meta.ns = "default";
         if (r == 0 && o->kind != GW_KIND_SECRET)

@@ -1054,24 +1054,6 @@ static char *dup_str_member(json_object *o, const char *k, int *r)
     return d;
 }
 
-void gw_beta_fields_free(struct gw_beta_fields *f)
-{
-    if (!f)
-        return;
-    json_object_put(f->resources);
-    json_object_put(f->routes_selector);
-    free(f->server_name);
-    for (size_t i = 0; i < f->n_models; i++) {
-        free(f->models[i].name);
-        free(f->models[i].model);
-        free(f->models[i].api_base);
-        free(f->models[i].key_secret);
-        free(f->models[i].key_key);
-    }
-    free(f->models);
-    memset(f, 0, sizeof(*f));
-}
-
 static int beta_models_of(json_object *models, struct gw_beta_fields *f)
 {
     size_t n = json_object_is_type(models, json_type_array) ? json_object_array_length(models) : 0;
@@ -1130,4 +1112,30 @@ int gw_beta_fields_of(json_object *obj, struct gw_beta_fields *ret, struct gw_er
     }
     *ret = f;
     return 0;
+}
+
+int gw_object_read_beta(struct gw_object *o, struct gw_errlist *errs)
+{
+    if (o->kind != GW_KIND_AIGATEWAY && o->kind != GW_KIND_TOOLGATEWAY && o->kind != GW_KIND_TOOLROUTE)
+        return 0;
+    if (!member(o->meta.annotations, GW_CONVERSION_ANNOTATION) || o->beta)
+        return 0;
+    struct gw_beta_fields *f = calloc(1, sizeof(*f));
+    if (!f)
+        return -ENOMEM;
+    struct gw_errlist why;
+    errlist_init(&why);
+    int r = gw_beta_fields_of(o->root, f, &why);
+    if (r == 0) {
+        o->beta = f;
+    } else {
+        free(f);
+        o->beta_invalid = r != -ENOMEM;
+        for (size_t i = 0; i < why.n && r != -ENOMEM; i++)
+            errlist_add(errs, GW_E_NOTE, why.items[i].field, NULL, why.items[i].body);
+        if (r != -ENOMEM && why.n == 0)
+            errlist_add(errs, GW_E_INVALID, GW_CONVERSION_FIELD, NULL, "the conversion annotation cannot be read");
+    }
+    errlist_free(&why);
+    return r == -ENOMEM ? r : 0;
 }

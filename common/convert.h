@@ -47,9 +47,6 @@
 #include "model.h"
 
 #define GW_V1BETA1 GW_GROUP "/v1beta1"
-#define GW_CONVERSION_ANNOTATION "runtime.agentic-layer.ai/conversion"
-/* The field path of that annotation, for messages. */
-#define GW_CONVERSION_FIELD "metadata.annotations[" GW_CONVERSION_ANNOTATION "]"
 
 enum gw_api_version {
     GW_API_OTHER = 0,
@@ -98,39 +95,17 @@ void gw_convert_check_beta_fields(json_object *beta, const char *prefix, struct 
  * gw_validate (0 with a verdict, -EINVAL not one of our objects, -ENOMEM). */
 int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings);
 
-/* The v1beta1-only fields of a v1alpha1 object, as the controller needs
- * them. Strings and json_object references are owned by the struct. */
-enum gw_routes_from {
-    GW_ROUTES_ALL = 0,      /* unset or All: today's behaviour */
-    GW_ROUTES_SAME,
-    GW_ROUTES_SELECTOR,
-};
-
-struct gw_beta_model {
-    char *name;             /* spec.aiModels[i].name */
-    char *model;            /* upstream model id; NULL = the name */
-    char *api_base;         /* NULL = the provider's default */
-    char *key_secret;       /* apiKeySecretRef.name; NULL = <PROVIDER>_API_KEY from api-key-secrets */
-    char *key_key;          /* apiKeySecretRef.key */
-    bool key_optional;      /* apiKeySecretRef.optional */
-};
-
-struct gw_beta_fields {
-    bool has_replicas;
-    int32_t replicas;
-    json_object *resources;         /* core ResourceRequirements as written, or NULL */
-    enum gw_routes_from routes_from;
-    json_object *routes_selector;   /* LabelSelector for GW_ROUTES_SELECTOR, or NULL */
-    char *server_name;              /* ToolRoute spec.serverName, or NULL */
-    struct gw_beta_model *models;   /* one per spec.aiModels entry, same order */
-    size_t n_models;
-};
-
 /* Reads the v1beta1-only fields of a v1alpha1 (or v1beta1) object. On
  * success *ret is filled (release with gw_beta_fields_free); on -EINVAL
  * errors says what is wrong with the conversion annotation. */
 int gw_beta_fields_of(json_object *obj, struct gw_beta_fields *ret, struct gw_errlist *errors);
-void gw_beta_fields_free(struct gw_beta_fields *f);
+
+/* Fills o->beta (AiGateway, ToolGateway, ToolRoute) from its conversion
+ * annotation, when it has one: the one internal model of both versions.
+ * A corrupt annotation leaves o->beta NULL, sets o->beta_invalid and says
+ * why in errs. Returns 0 or -ENOMEM. Call once, right after
+ * gw_object_parse. */
+int gw_object_read_beta(struct gw_object *o, struct gw_errlist *errs);
 
 /* True when a and b are the same JSON value: objects compared as maps,
  * integers and floats by value, strings byte for byte. */

@@ -746,6 +746,24 @@ static void parse_meta(struct pctx *c, json_object *root, enum gw_kind kind, str
     pop(c, old);
 }
 
+void gw_beta_fields_free(struct gw_beta_fields *f)
+{
+    if (!f)
+        return;
+    json_object_put(f->resources);
+    json_object_put(f->routes_selector);
+    free(f->server_name);
+    for (size_t i = 0; i < f->n_models; i++) {
+        free(f->models[i].name);
+        free(f->models[i].model);
+        free(f->models[i].api_base);
+        free(f->models[i].key_secret);
+        free(f->models[i].key_key);
+    }
+    free(f->models);
+    memset(f, 0, sizeof(*f));
+}
+
 int gw_object_parse(json_object *root, struct gw_object **ret, struct gw_errlist *errs)
 {
     struct pctx c = { .errs = errs };
@@ -825,6 +843,8 @@ void gw_object_free(struct gw_object *o)
 {
     if (!o)
         return;
+    gw_beta_fields_free(o->beta);
+    free(o->beta);
     switch (o->kind) {
     case GW_KIND_AIGATEWAY:
         free(o->u.ai.models);

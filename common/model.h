@@ -166,10 +166,52 @@ struct gw_toolserver {
     const char *path;            /* NULL when absent */
 };
 
+/* The annotation on a v1alpha1 object that carries what only v1beta1 has
+ * (see convert.h), and its field path for messages. */
+#define GW_CONVERSION_ANNOTATION "runtime.agentic-layer.ai/conversion"
+#define GW_CONVERSION_FIELD "metadata.annotations[" GW_CONVERSION_ANNOTATION "]"
+
+/* The v1beta1-only fields of a v1alpha1 object, as the controller needs
+ * them (read by gw_beta_fields_of / gw_object_read_beta in convert.h). Strings and json_object references are owned by the struct. */
+enum gw_routes_from {
+    GW_ROUTES_ALL = 0,      /* unset or All: today's behaviour */
+    GW_ROUTES_SAME,
+    GW_ROUTES_SELECTOR,
+};
+
+struct gw_beta_model {
+    char *name;             /* spec.aiModels[i].name */
+    char *model;            /* upstream model id; NULL = the name */
+    char *api_base;         /* NULL = the provider's default */
+    char *key_secret;       /* apiKeySecretRef.name; NULL = <PROVIDER>_API_KEY from api-key-secrets */
+    char *key_key;          /* apiKeySecretRef.key */
+    bool key_optional;      /* apiKeySecretRef.optional */
+};
+
+struct gw_beta_fields {
+    bool has_replicas;
+    int32_t replicas;
+    json_object *resources;         /* core ResourceRequirements as written, or NULL */
+    enum gw_routes_from routes_from;
+    json_object *routes_selector;   /* LabelSelector for GW_ROUTES_SELECTOR, or NULL */
+    char *server_name;              /* ToolRoute spec.serverName, or NULL */
+    struct gw_beta_model *models;   /* one per spec.aiModels entry, same order */
+    size_t n_models;
+};
+
+/* Releases what f holds (f itself is not freed); f may be NULL. */
+void gw_beta_fields_free(struct gw_beta_fields *f);
+
 struct gw_object {
     enum gw_kind kind;
     json_object *root;           /* own reference */
     struct gw_meta meta;
+    /* AiGateway, ToolGateway, ToolRoute: the fields only v1beta1 has, read
+     * from the conversion annotation (owned; NULL when the object carries
+     * none). beta_invalid: the annotation is there but cannot be read (the
+     * parse errors say why); the object then has no beta fields. */
+    struct gw_beta_fields *beta;
+    bool beta_invalid;
     union {
         struct gw_aigateway ai;
         struct gw_toolgateway tool;

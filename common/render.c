@@ -20,7 +20,7 @@ static json_object *ai_config(struct jobj_builder *b, const struct gw_object *gw
                               struct gw_errlist *errors, struct gw_errlist *warnings)
 {
     json_object *cfg = jobj_new_obj(b);
-    jobj_set(b, cfg, "model_list", render_model_list(b, &gw->u.ai));
+    jobj_set(b, cfg, "model_list", render_model_list(b, gw));
     jobj_set(b, cfg, "litellm_settings", render_litellm_settings(b, false));
     if (n_guards > 0)
         jobj_set(b, cfg, "guardrails",
@@ -165,6 +165,12 @@ int gw_render(const struct gw_render_input *in, struct gw_render_output *out)
         return -EINVAL;
     if (!gw->meta.name || !gw->meta.ns) {
         err_required(&out->errors, gw->meta.name ? "metadata.namespace" : "metadata.name", NULL);
+        return -EINVAL;
+    }
+    if (gw->beta_invalid) {
+        errlist_add(&out->errors, GW_E_INVALID, GW_CONVERSION_FIELD, NULL,
+                        "the fields only v1beta1 has cannot be read from this annotation; write the object "
+                        "again in v1beta1");
         return -EINVAL;
     }
     struct jobj_builder b = { 0 };

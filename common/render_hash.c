@@ -86,6 +86,10 @@ int gw_referenced_secrets(const struct gw_render_input *in, char ***ret_names, s
     int r = 0;
     if (gw->kind == GW_KIND_AIGATEWAY)
         r = add_name(&names, &n, &alloc, GW_PROVIDER_KEYS_SECRET);
+    /* Models' own keys (v1beta1 apiKeySecretRef). */
+    for (size_t i = 0; gw->kind == GW_KIND_AIGATEWAY && gw->beta && i < gw->beta->n_models && r == 0; i++)
+        if (gw->beta->models[i].key_secret)
+            r = add_name(&names, &n, &alloc, gw->beta->models[i].key_secret);
     for (size_t i = 0; i < in->n_guards && r == 0; i++) {
         const struct gw_object *p = in->guards[i].provider;
         if (!p)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "render_env.h"
+#include "render_models.h"
 #include "textutil.h"
 
 const char *gw_default_image(void)
@@ -81,30 +82,51 @@ static json_object *new_object(struct jobj_builder *b, const char *api_version, 
     return o;
 }
 
-/* One optional secretKeyRef per distinct <PROVIDER>_API_KEY of the models,
- * sorted by name, from the api-key-secrets Secret. */
-static void provider_key_env(struct jobj_builder *b, const struct gw_aigateway *ai, json_object *env)
+/* One environment variable of an API key: its name and where it comes from. */
+struct key_env {
+    char name[128];
+    const char *secret;
+    const char *key;             /* NULL: the key is the name */
+    bool optional;
+};
+
+static int key_env_cmp(const void *a, const void *b)
 {
-    size_t cap = ai->n_models ? ai->n_models : 1;
-    const char **names = calloc(cap, sizeof(*names));
-    char (*bufs)[128] = calloc(cap, sizeof(*bufs));
+    return strcmp(((const struct key_env *)a)->name, ((const struct key_env *)b)->name);
+}
+
+/* The API keys of the models, sorted by variable name, each once: an
+ * optional <PROVIDER>_API_KEY from the api-key-secrets Secret for a model
+ * without its own key, else the model's apiKeySecretRef. */
+static void model_key_env(struct jobj_builder *b, const struct gw_object *gw, json_object *env)
+{
+    const struct gw_aigateway *ai = &gw->u.ai;
+    struct key_env *keys = calloc(ai->n_models ? ai->n_models : 1, sizeof(*keys));
     size_t n = 0;
-    if (!names || !bufs) {
+    if (!keys) {
         jobj_builder_fail(b, -ENOMEM);
-        goto done;
+        return;
     }
-    for (size_t i = 0; i < ai->n_models; i++)
-        if (ai->models[i].provider && gw_provider_env_name(ai->models[i].provider, bufs[n], 128) == 0) {
-            names[n] = bufs[n];
+    for (size_t i = 0; i < ai->n_models; i++) {
+        const struct gw_beta_model *bm = gw_ai_model_beta(gw, i);
+        struct key_env *k = &keys[n];
+        if (bm && bm->key_secret) {
+            *k = (struct key_env){ .secret = bm->key_secret, .key = bm->key_key ? bm->key_key : "",
+                                   .optional = bm->key_optional };
+            gw_model_key_env_name(bm, k->name);
+            n++;
+        } else if (ai->models[i].provider && gw_provider_env_name(ai->models[i].provider, k->name, 128) == 0) {
+            k->secret = GW_PROVIDER_KEYS_SECRET;
+            k->optional = true;
             n++;
         }
-    qsort(names, n, sizeof(*names), gw_cmp_cstr);
+    }
+    qsort(keys, n, sizeof(*keys), key_env_cmp);
     for (size_t i = 0; i < n; i++)
-        if (i == 0 || strcmp(names[i], names[i - 1]) != 0)
-            render_env_from_secret(b, env, names[i], GW_PROVIDER_KEYS_SECRET, names[i], true);
-done:
-    free(names);
-    free(bufs);
+        if (i == 0 || strcmp(keys[i].name, keys[i - 1].name) != 0)
+            render_env_from_secret(b, env, keys[i].name, keys[i].secret, keys[i].key ? keys[i].key : keys[i].name,
+                                   keys[i].optional);
+    free(keys);
 }
 
 static void copy_items(struct jobj_builder *b, json_object *dst, json_object *src)
@@ -122,7 +144,7 @@ static json_object *container_env(struct jobj_builder *b, const struct render_wo
     const struct gw_object *gw = w->gw;
     json_object *env = jobj_new_arr(b);
     if (gw->kind == GW_KIND_AIGATEWAY)
-        provider_key_env(b, &gw->u.ai, env);
+        model_key_env(b, gw, env);
     copy_items(b, env, w->guard_env);
     render_env_literal(b, env, "PROMETHEUS_MULTIPROC_DIR", "/prometheus-multiproc");
     render_env_literal(b, env, "HOME", "/tmp");
@@ -178,6 +200,20 @@ static json_object *mount(struct jobj_builder *b, const char *name, const char *
     return m;
 }
 
+/* spec.resources as written (v1beta1), else the operator's defaults. */
+static json_object *container_resources(struct jobj_builder *b, const struct gw_object *gw)
+{
+    if (gw->beta && gw->beta->resources)
+        return jobj_new_copy(b, gw->beta->resources);
+    json_object *res = jobj_new_obj(b), *req = jobj_new_obj(b), *lim = jobj_new_obj(b);
+    jobj_set(b, req, "cpu", jobj_new_str(b, "100m"));
+    jobj_set(b, req, "memory", jobj_new_str(b, "512Mi"));
+    jobj_set(b, lim, "memory", jobj_new_str(b, "1Gi"));
+    jobj_set(b, res, "requests", req);
+    jobj_set(b, res, "limits", lim);
+    return res;
+}
+
 static json_object *container(struct jobj_builder *b, const struct render_workload *w)
 {
     const struct gw_object *gw = w->gw;
@@ -203,13 +239,7 @@ static json_object *container(struct jobj_builder *b, const struct render_worklo
     jobj_set(b, c, "startupProbe", http_probe(b, "/health/readiness", 2, 60));
     jobj_set(b, c, "livenessProbe", http_probe(b, "/health/liveliness", 15, 3));
     jobj_set(b, c, "readinessProbe", http_probe(b, "/health/readiness", 5, 3));
-    json_object *res = jobj_new_obj(b), *req = jobj_new_obj(b), *lim = jobj_new_obj(b);
-    jobj_set(b, req, "cpu", jobj_new_str(b, "100m"));
-    jobj_set(b, req, "memory", jobj_new_str(b, "512Mi"));
-    jobj_set(b, lim, "memory", jobj_new_str(b, "1Gi"));
-    jobj_set(b, res, "requests", req);
-    jobj_set(b, res, "limits", lim);
-    jobj_set(b, c, "resources", res);
+    jobj_set(b, c, "resources", container_resources(b, gw));
     json_object *sc = jobj_new_obj(b), *caps = jobj_new_obj(b), *drop = jobj_new_arr(b);
     jobj_set(b, sc, "allowPrivilegeEscalation", jobj_new_bool(b, false));
     jobj_set(b, sc, "readOnlyRootFilesystem", jobj_new_bool(b, true));
@@ -232,8 +262,11 @@ json_object *render_deployment(struct jobj_builder *b, const struct render_workl
     json_object *d = new_object(b, "apps/v1", "Deployment");
     jobj_set(b, d, "metadata", object_meta(b, gw, gw->meta.name));
     json_object *spec = jobj_new_obj(b), *sel = jobj_new_obj(b), *ml = jobj_new_obj(b);
-    /* No replicas: the API server defaults a new Deployment to 1, and
-     * leaving the field out keeps `kubectl scale` and autoscalers in charge. */
+    /* Replicas only when spec.replicas (v1beta1) sets them: otherwise the
+     * API server defaults a new Deployment to 1, and leaving the field out
+     * keeps `kubectl scale` and autoscalers in charge. */
+    if (gw->beta && gw->beta->has_replicas)
+        jobj_set(b, spec, "replicas", jobj_new_int(b, gw->beta->replicas));
     jobj_set(b, spec, "revisionHistoryLimit", jobj_new_int(b, 5));
     jobj_set(b, ml, "app", jobj_new_str(b, gw->meta.name));
     jobj_set(b, sel, "matchLabels", ml);

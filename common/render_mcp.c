@@ -54,13 +54,30 @@ static int aged_cmp(const void *a, const void *b)
     return c ? c : (x->index > y->index) - (x->index < y->index);
 }
 
+/* A route's spec.serverName (v1beta1) when it is a valid key (letters,
+ * digits, '_'; at most GW_MCP_KEY_MAX, as admission checks), else NULL. */
+static const char *route_server_name(const struct gw_object *route)
+{
+    const char *n = route->beta ? route->beta->server_name : NULL;
+    size_t len = n ? strlen(n) : 0;
+    if (len == 0 || len > GW_MCP_KEY_MAX)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (!isalnum_ascii(n[i]) && n[i] != '_')
+            return NULL;
+    return n;
+}
+
 /* The key route claims among the keys taken so far (added to taken): its
- * plain key, else the hashed form, else NULL. -ENOMEM on failure. */
+ * spec.serverName (v1beta1) when set, which is used as written or not at
+ * all; else its plain key, else the hashed form; else NULL. -ENOMEM on
+ * failure. */
 static int claim_key(const struct gw_object *route, struct gw_strset *taken, char **ret)
 {
     *ret = NULL;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        char *k = key_plain(route, attempt == 1);
+    const char *named = route_server_name(route);
+    for (int attempt = 0; attempt < (named ? 1 : 2); attempt++) {
+        char *k = named ? strdup(named) : key_plain(route, attempt == 1);
         if (!k)
             return -ENOMEM;
         int r = gw_strset_add(taken, k, 0, NULL);
@@ -255,8 +272,12 @@ static json_object *route_server(struct jobj_builder *b, const struct gw_object 
                                  const struct gw_route_input *ri, struct gw_route_result *res)
 {
     if (!res->key) {
+        const char *named = route_server_name(ri->route);
+        char m[200];
+        if (named)
+            snprintf(m, sizeof(m), "its serverName \"%s\" is the MCP server key of an older route", named);
         route_result_set(res, GW_ROUTE_DUPLICATE, "DuplicateServerName",
-                         "its MCP server key collides with another route's even after hashing");
+                         named ? m : "its MCP server key collides with another route's even after hashing");
         return NULL;
     }
     if (!ri->route->u.route.external_url && !ri->server) {

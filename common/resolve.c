@@ -92,6 +92,17 @@ static int route_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->route->meta.name, y->route->meta.name);
 }
 
+/* Whether route r names gw, or attaches to the default and gw is it. */
+static bool route_names_gateway(const struct gw_object *r, const struct gw_object *gw, const struct gw_object *def)
+{
+    if (r->kind != GW_KIND_TOOLROUTE || !r->meta.ns || !r->meta.name)
+        return false;
+    const struct gw_ref *ref = &r->u.route.gateway;
+    return ref->set ? ref->name && gw->meta.name && strcmp(ref->name, gw->meta.name) == 0 && gw->meta.ns &&
+                          strcmp(gw_ref_ns(ref, r->meta.ns), gw->meta.ns) == 0
+                    : def == gw;
+}
+
 int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_route_input **ret,
                        size_t *ret_n)
 {
@@ -104,13 +115,9 @@ int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, 
     const struct gw_object *def = gw_default_toolgateway(set, NULL);
     for (size_t i = 0; i < set->n; i++) {
         const struct gw_object *r = set->items[i];
-        if (r->kind != GW_KIND_TOOLROUTE || !r->meta.ns || !r->meta.name)
-            continue;
-        const struct gw_ref *ref = &r->u.route.gateway;
-        bool attached = ref->set ? ref->name && gw->meta.name && strcmp(ref->name, gw->meta.name) == 0 &&
-                                       gw->meta.ns && strcmp(gw_ref_ns(ref, r->meta.ns), gw->meta.ns) == 0
-                                 : def == gw;
-        if (!attached)
+        bool unsupported = false;
+        const char *why = NULL;
+        if (!route_names_gateway(r, gw, def) || !gw_route_allowed(gw, r, &unsupported, &why))
             continue;
         out[n].route = r;
         if (r->u.route.server.set)
@@ -122,6 +129,55 @@ int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, 
     *ret = out;
     *ret_n = n;
     return 0;
+}
+
+static int refused_cmp(const void *a, const void *b)
+{
+    const struct gw_refused_route *x = a, *y = b;
+    int c = strcmp(x->route->meta.ns, y->route->meta.ns);
+    return c ? c : strcmp(x->route->meta.name, y->route->meta.name);
+}
+
+int gw_refused_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_refused_route **ret,
+                      size_t *ret_n)
+{
+    size_t n = 0;
+    struct gw_refused_route *out = calloc(set->n ? set->n : 1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    const struct gw_object *def = gw_default_toolgateway(set, NULL);
+    for (size_t i = 0; i < set->n; i++) {
+        const struct gw_object *r = set->items[i];
+        struct gw_refused_route rr = { .route = r };
+        if (route_names_gateway(r, gw, def) && !gw_route_allowed(gw, r, &rr.unsupported, &rr.why))
+            out[n++] = rr;
+    }
+    qsort(out, n, sizeof(*out), refused_cmp);
+    *ret = out;
+    *ret_n = n;
+    return 0;
+}
+
+bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, bool *ret_unsupported,
+                      const char **ret_why)
+{
+    enum gw_routes_from from = gw->beta ? gw->beta->routes_from : GW_ROUTES_ALL;
+    *ret_unsupported = false;
+    switch (from) {
+    case GW_ROUTES_ALL:
+        return true;
+    case GW_ROUTES_SAME:
+        if (str_eq(gw->meta.ns, route->meta.ns))
+            return true;
+        *ret_why = "the ToolGateway's allowedRoutes.namespaces.from is Same and the route is in another namespace";
+        return false;
+    case GW_ROUTES_SELECTOR:
+    default:
+        *ret_unsupported = true;
+        *ret_why = "the ToolGateway's allowedRoutes.namespaces.from is Selector, which this controller does not "
+                   "support (it does not read Namespace labels); use Same or All";
+        return false;
+    }
 }
 
 int gw_secret_versions(const struct gw_render_input *in, const struct gw_objset *set,

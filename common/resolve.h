@@ -37,9 +37,30 @@ const struct gw_object *gw_route_gateway(const struct gw_object *route, const st
                                          const char **ret_why);
 
 /* Routes attached to gw, sorted by namespace/name, each with its ToolServer
- * (NULL when unresolved). Caller frees the array. */
+ * (NULL when unresolved). Routes gw's allowedRoutes does not admit are not
+ * attached (see gw_refused_routes). Caller frees the array. */
 int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set,
                        struct gw_route_input **ret, size_t *ret_n);
+
+/* Whether a ToolGateway's spec.allowedRoutes (v1beta1) lets route attach:
+ * All (the default) admits every namespace, Same only the gateway's own.
+ * Selector needs the labels of Namespaces, which the controller does not
+ * read: it admits no route, and *ret_unsupported is set so the caller can
+ * say so. On false, *ret_why says why (static text). */
+bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, bool *ret_unsupported,
+                      const char **ret_why);
+
+/* A route that names gw (or attaches to it as the default) but that gw's
+ * allowedRoutes does not admit. */
+struct gw_refused_route {
+    const struct gw_object *route;
+    const char *why;            /* static text */
+    bool unsupported;           /* allowedRoutes uses what the controller does not support */
+};
+
+/* The routes gw refuses, sorted by namespace/name. Caller frees the array. */
+int gw_refused_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_refused_route **ret,
+                      size_t *ret_n);
 
 /* Versions of the referenced Secrets present in set (for the hash).
  * Caller frees the array; strings are borrowed from the set. */

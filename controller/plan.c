@@ -101,9 +101,38 @@ static json_object *old_conditions(const struct gw_object *o)
     return c;
 }
 
-/* status = {observedGeneration, conditions: [...], url?} */
+/* What a gateway's status says besides its conditions, for the v1beta1
+ * print columns: AiGateway status.models, ToolGateway status.attachedRoutes. */
+struct status_extra {
+    const char *models;         /* NULL: none */
+    long long attached_routes;  /* < 0: none */
+};
+
+static int add_extra(json_object *st, const struct status_extra *x)
+{
+    if (!x)
+        return 0;
+    json_object *v = NULL;
+    const char *key = NULL;
+    if (x->models) {
+        key = "models";
+        v = json_object_new_string(x->models);
+    } else if (x->attached_routes >= 0) {
+        key = "attachedRoutes";
+        v = json_object_new_int64(x->attached_routes);
+    }
+    if (!key)
+        return 0;
+    if (!v || json_object_object_add(st, key, v) != 0) {
+        json_object_put(v);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* status = {observedGeneration, conditions: [...], url?, models? | attachedRoutes?} */
 static int set_status(struct ctl_plan *p, const struct gw_object *o, const struct ctl_condition *conds, size_t n,
-                      const char *url, const char *now)
+                      const char *url, const struct status_extra *extra, const char *now)
 {
     json_object *st = json_object_new_object();
     json_object *c = ctl_conditions_build(old_conditions(o), conds, n, o->meta.generation, now);
@@ -126,6 +155,10 @@ static int set_status(struct ctl_plan *p, const struct gw_object *o, const struc
             json_object_put(st);
             return -ENOMEM;
         }
+    }
+    if (add_extra(st, extra) < 0) {
+        json_object_put(st);
+        return -ENOMEM;
     }
     return add_status(p, o, st);
 }
@@ -261,11 +294,54 @@ static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const str
         c[1] = summary[0];
         c[3] = summary[1];
         c[4] = summary[2];
-        int r = set_status(p, route, c, 5, state == CTL_PROGRESS_DONE ? rr->url : NULL, now);
+        int r = set_status(p, route, c, 5, state == CTL_PROGRESS_DONE ? rr->url : NULL, NULL, now);
         if (r < 0)
             return r;
     }
     return 0;
+}
+
+/* A refused route: Accepted=False with the reason; it stays out of the
+ * config until the gateway admits it or the route moves. */
+static int plan_refused(struct ctl_plan *p, const struct gw_object *gw, const struct gw_refused_route *rr, size_t n,
+                        const char *now)
+{
+    for (size_t i = 0; i < n; i++) {
+        char msg[768];
+        snprintf(msg, sizeof(msg), "not accepted by ToolGateway %s/%s: %s", gw->meta.ns, gw->meta.name, rr[i].why);
+        const char *reason = rr[i].unsupported ? CTL_R_SELECTOR_UNSUPPORTED : CTL_R_NOT_ALLOWED;
+        struct ctl_condition c[5] = {
+            { CTL_ROUTE_ACCEPTED, false, reason, msg },
+            { 0 },
+            { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted", "the route is not accepted by its gateway" },
+        };
+        struct ctl_condition summary[3];
+        ctl_summary_conditions(CTL_PROGRESS_STALLED, reason, msg, summary);
+        c[1] = summary[0];
+        c[3] = summary[1];
+        c[4] = summary[2];
+        int r = set_status(p, rr[i].route, c, 5, NULL, NULL, now);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* AiGateway status.models: the names clients ask for, comma-separated, in
+ * spec order. NULL on allocation failure. */
+static char *model_names(const struct gw_object *gw)
+{
+    struct strbuf sb;
+    sb_init(&sb, 1 << 20);
+    for (size_t i = 0; i < gw->u.ai.n_models; i++) {
+        const char *name = gw->u.ai.models[i].name;
+        if (!name)
+            continue;
+        if (sb.len)
+            sb_addc(&sb, ',');
+        sb_adds(&sb, name);
+    }
+    return sb_failed(&sb) ? (sb_release(&sb), NULL) : sb_detach(&sb, NULL);
 }
 
 /* Tool lists fetched for routes whose filters have globs. */
@@ -373,8 +449,10 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     struct gw_names names = { ai ? CTL_AI_CONFIGURED : CTL_TOOL_CONFIGURED, ai ? CTL_AI_READY : CTL_TOOL_READY };
     struct gw_resolved_guard *guards = NULL;
     struct gw_route_input *routes = NULL;
+    struct gw_refused_route *refused = NULL;
     struct gw_secret_version *secrets = NULL;
-    size_t n_guards = 0, n_routes = 0, n_secrets = 0;
+    size_t n_guards = 0, n_routes = 0, n_secrets = 0, n_refused = 0;
+    char *models = NULL;
     struct gw_render_output out;
     memset(&out, 0, sizeof(out));
     char *ready_msg = NULL, *err_msg = NULL;
@@ -383,6 +461,10 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     int r = gw_resolve_guards(gw, set, &guards, &n_guards);
     if (r == 0 && !ai)
         r = gw_attached_routes(gw, set, &routes, &n_routes);
+    if (r == 0 && !ai)
+        r = gw_refused_routes(gw, set, &refused, &n_refused);
+    if (r == 0 && ai && !(models = model_names(gw)))
+        r = -ENOMEM;
     if (r == 0 && !ai)
         r = fetch_tool_lists(routes, n_routes, opt, &tools);
     if (r == -EAGAIN) {
@@ -407,6 +489,13 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         goto done;
     }
     bool rendered = r == 0;
+    if (rendered && gw->beta && gw->beta->routes_from == GW_ROUTES_SELECTOR &&
+        errlist_add(&out.warnings, GW_E_NOTE, "spec.allowedRoutes.namespaces.from", NULL,
+                    "Selector is not supported by this controller (it does not read Namespace labels), so no "
+                    "route is admitted; use Same or All") < 0) {
+        r = -ENOMEM;
+        goto done;
+    }
     struct ctl_condition conds[5];
     conds[1] = (struct ctl_condition){ names.ready, false, CTL_R_ROLLING_OUT, "" };
     if (rendered) {
@@ -456,9 +545,12 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
                                                                        : CTL_PROGRESS_WORKING;
     }
     ctl_summary_conditions(gs.state, summary_reason, gs.message, &conds[2]);
-    r = set_status(ret, gw, conds, 5, ai ? NULL : out.gateway_url, opt->now);
+    struct status_extra extra = { models, ai ? -1 : (long long)n_routes };
+    r = set_status(ret, gw, conds, 5, ai ? NULL : out.gateway_url, &extra, opt->now);
     if (r == 0 && !ai)
         r = plan_routes(ret, gw, routes, n_routes, &out, rendered, &gs, opt->now);
+    if (r == 0 && !ai)
+        r = plan_refused(ret, gw, refused, n_refused, opt->now);
     if (r == 0 && (ret->apply[0] || ret->apply[1] || ret->apply[2])) {
         /* One Event per reconcile that changed the workload. */
         static const char *const what[3] = { "ConfigMap", "Deployment", "Service" };
@@ -480,6 +572,8 @@ done:
     free(err_msg);
     free(guards);
     free(routes);
+    free(refused);
+    free(models);
     free(secrets);
     tool_lists_release(&tools);
     gw_render_output_release(&out);
@@ -513,7 +607,7 @@ int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset 
     c[1] = summary[0];
     c[3] = summary[1];
     c[4] = summary[2];
-    int r = set_status(ret, route, c, 5, NULL, opt->now);
+    int r = set_status(ret, route, c, 5, NULL, NULL, opt->now);
     if (r < 0)
         ctl_plan_release(ret);
     return r;

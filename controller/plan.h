@@ -71,7 +71,12 @@ struct ctl_plan_options {
 
 /* Plans the reconcile of gw (AiGateway or ToolGateway) in set. For a
  * ToolGateway the plan also carries the status of every attached route;
- * a route is Ready (and has a url) only while its gateway is Ready. A
+ * a route is Ready (and has a url) only while its gateway is Ready. Routes
+ * the gateway's allowedRoutes refuses get Accepted=False with the reason
+ * and stay out of the config. The gateway's status also holds what the
+ * v1beta1 print columns read: status.models (AiGateway: the model names,
+ * comma-separated) and status.attachedRoutes (ToolGateway: the routes
+ * admitted). A
  * gateway whose class does not exist gets a Warning Event and nothing
  * else (its status belongs to whoever implements that class).
  * Returns 0 or -ENOMEM; release the plan with ctl_plan_release(). */

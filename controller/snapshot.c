@@ -10,6 +10,7 @@
 
 #include <json-c/linkhash.h>
 
+#include "convert.h"
 #include "doc.h"
 #include "plan.h"
 
@@ -134,6 +135,8 @@ static struct pobj *pobj_new(enum gw_kind kind, json_object *doc, const char *ke
     errlist_init(&errs);
     struct gw_object *o = NULL;
     int r = j ? gw_object_parse(j, &o, &errs) : -ENOMEM;
+    if (r == 0 && gw_object_read_beta(o, &errs) < 0)
+        r = -ENOMEM;
     errlist_free(&errs);
     json_object_put(j);
     if (r < 0 || o->kind != kind) {

@@ -32,6 +32,10 @@
 #define CTL_R_GATEWAY_NOT_READY "GatewayNotReady"
 #define CTL_R_NO_GATEWAY "NoGateway"
 #define CTL_R_CLASS_NOT_FOUND "ClassNotFound"
+/* A ToolGateway's allowedRoutes does not admit the route's namespace. */
+#define CTL_R_NOT_ALLOWED "NotAllowedByListeners"
+/* allowedRoutes.namespaces.from Selector: not supported, no route admitted. */
+#define CTL_R_SELECTOR_UNSUPPORTED "NamespaceSelectorUnsupported"
 
 /* The summary conditions generic tools read. kstatus (Flux, `kubectl wait`,
  * cli-utils) computes InProgress from Reconciling=True or Ready=False,

@@ -58,6 +58,11 @@ otlp=(--otlp-endpoint http://otel-collector.observability.svc.cluster.local:4318
 check_case otlp/ai-gateway-basic "$root/deploy/samples/ai-gateway-basic.yaml" "${otlp[@]}"
 check_case otlp/tool-gateway "$root/deploy/samples/tool-gateway.yaml" "${otlp[@]}"
 
+# Objects written in v1beta1: per-model upstream ids, apiBase and keys,
+# replicas, resources; allowedRoutes and serverName.
+check_case v1beta1/ai-gateway "$root/test/testdata/v1beta1/ai-gateway.yaml"
+check_case v1beta1/tool-gateway "$root/test/testdata/v1beta1/tool-gateway.yaml"
+
 echo "[==========] $((pass + fail)) golden file(s) checked"
 echo "[  PASSED  ] $pass"
 [ $fail -eq 0 ] || { echo "[  FAILED  ] $fail"; exit 1; }
