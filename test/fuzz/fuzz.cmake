@@ -63,7 +63,7 @@ if(GW_HAVE_LIBFUZZER)
   endforeach()
   # Turns test/testdata into seed corpora (YAML to JSON, reviews, streams).
   add_executable(fuzz_mkseeds ${CMAKE_CURRENT_LIST_DIR}/mkseeds.c)
-  target_link_libraries(fuzz_mkseeds PRIVATE gwcore)
+  target_link_libraries(fuzz_mkseeds PRIVATE gwkube)
   set_target_properties(fuzz_mkseeds PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz)
   add_custom_target(fuzz-harnesses DEPENDS ${names} fuzz_mkseeds)
   string(REPLACE ";" "\n" lines "${GW_FUZZ_HARNESSES}")

@@ -19,6 +19,7 @@
 #include <json-c/json.h>
 
 #include "doc.h"
+#include "readfile.h"
 #include "model.h"
 
 #define OUT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)

@@ -56,9 +56,10 @@ static void test_json_bare_number_at_end(void **state)
     }
 }
 
-/* A patch value that overflows to infinity is written as .inf; the loader
- * must read .inf back as the float it is (YAML 1.1, PyYAML), not as the
- * string ".inf". */
+/* The fuzzer's input once read as a number that overflowed to infinity and
+ * came back as the string ".inf". The loader now reads plain scalars as
+ * PyYAML does (a string here); the YAML 1.1 spellings of the special floats
+ * still read back as floats. */
 static void test_patch_inf_reads_back(void **state)
 {
     (void)state;
@@ -68,15 +69,17 @@ static void test_patch_inf_reads_back(void **state)
     char *err = NULL, *yaml = NULL;
     size_t yaml_len = 0;
     assert_int_equal(gw_patch_parse(text, &patch, &err), 0);
+    /* No dot, a leading 0 and digits 8 and 9: PyYAML's SafeLoader reads
+     * neither a float nor an octal int, so it is a string, and the writer
+     * must quote it for it to read back as that string. */
     json_object *a = json_object_object_get(patch, "a");
-    assert_true(json_object_is_type(a, json_type_double));
-    assert_true(isinf(json_object_get_double(a)));
+    assert_true(json_object_is_type(a, json_type_string));
+    assert_string_equal(json_object_get_string(a), "06700000000000000011e3419853271246438399120");
     assert_int_equal(gw_yaml_emit(patch, &yaml, &yaml_len), 0);
-    assert_non_null(strstr(yaml, "a: .inf\n"));
     assert_int_equal(gw_yaml_load_one(yaml, yaml_len, &GW_LIMITS_MANIFEST, &again, &err), 0);
     json_object *b = json_object_object_get(again, "a");
-    assert_true(json_object_is_type(b, json_type_double));
-    assert_true(isinf(json_object_get_double(b)) && json_object_get_double(b) > 0);
+    assert_true(json_object_is_type(b, json_type_string));
+    assert_string_equal(json_object_get_string(b), json_object_get_string(a));
     json_object_put(again);
     json_object_put(patch);
     free(yaml);
