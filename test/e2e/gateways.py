@@ -86,6 +86,11 @@ class RenderDriver:
         self.store = {}
         self._n = 0
 
+    def routes_when_ready(self, rendered, ns, name, timeout=90):
+        """Offline rendering has no gateway to wait for: its route states are
+        final."""
+        return rendered
+
     def apply(self, text):
         docs = [d for d in yaml.safe_load_all(text) if d]
         core = [d for d in docs if d.get("kind") in CORE_KINDS]
@@ -231,20 +236,45 @@ class ControllerDriver:
             time.sleep(0.3)
         svc = self.cluster.get_json("service", name, ns, check=False)
         self.last_hash[(ns, name)] = h
-        routes = {}
-        if kind == "ToolGateway":
-            listed = self.cluster.get_json("toolroutes", None, None, check=False, all_namespaces=True) or {}
-            for r in listed.get("items", []):
-                ref = r["spec"].get("toolGatewayRef") or {}
-                if ref.get("name") != name or (ref.get("namespace") or r["metadata"]["namespace"]) != ns:
-                    continue
-                conds = {c["type"]: c for c in (r.get("status") or {}).get("conditions") or []}
-                ready = conds.get("Ready", {})
-                state = "Ready" if ready.get("status") == "True" else (ready.get("reason") or "NotReady")
-                key = f"{r['metadata']['namespace']}/{r['metadata']['name']}"
-                routes[key] = Route(r["metadata"]["namespace"], r["metadata"]["name"], state,
-                                    (r.get("status") or {}).get("url"), ready.get("message"))
+        routes = self._routes(ns, name) if kind == "ToolGateway" else {}
         return Rendered(cm, dep, svc, routes, [])
+
+    def _routes(self, ns, name):
+        routes = {}
+        listed = self.cluster.get_json("toolroutes", None, None, check=False, all_namespaces=True) or {}
+        for r in listed.get("items", []):
+            ref = r["spec"].get("toolGatewayRef") or {}
+            if ref.get("name") != name or (ref.get("namespace") or r["metadata"]["namespace"]) != ns:
+                continue
+            conds = {c["type"]: c for c in (r.get("status") or {}).get("conditions") or []}
+            ready = conds.get("Ready", {})
+            state = "Ready" if ready.get("status") == "True" else (ready.get("reason") or "NotReady")
+            key = f"{r['metadata']['namespace']}/{r['metadata']['name']}"
+            routes[key] = Route(r["metadata"]["namespace"], r["metadata"]["name"], state,
+                                (r.get("status") or {}).get("url"), ready.get("message"))
+        return routes
+
+    def routes_when_ready(self, rendered, ns, name, timeout=90):
+        """A route is Ready only while its ToolGateway is: once the pod player
+        has made the gateway's pod Ready, waits until the ToolGateway says
+        Ready for its current generation and its routes' statuses have
+        settled, and returns rendered with the routes read again."""
+        deadline = time.monotonic() + timeout
+        while True:
+            gw = self.cluster.get_json("toolgateway", name, ns, check=False) or {}
+            conds = {c["type"]: c for c in (gw.get("status") or {}).get("conditions") or []}
+            ready = conds.get("ToolGatewayReady", {})
+            gen = (gw.get("metadata") or {}).get("generation")
+            routes = self._routes(ns, name)
+            if ready.get("status") == "True" and ready.get("observedGeneration") == gen and \
+                    all(r.state != "GatewayNotReady" for r in routes.values()):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"ToolGateway {ns}/{name} never became Ready with its routes: {ready}, "
+                                     f"{list(routes.values())}")
+            time.sleep(0.3)
+        rendered.routes = routes
+        return rendered
 
     def close(self):
         if self.proc is None:

@@ -58,6 +58,7 @@ spec:
     gateways.apply(manifest)
     rendered = gateways.sync("ToolGateway", gw_ns, "tools")
     pod = pods(gw_ns, "tools")
+    rendered = gateways.routes_when_ready(rendered, gw_ns, "tools")
     yield type("GW", (), dict(ns=gw_ns, rns=rns, rns_x=rns_x, rendered=rendered, pod=pod,
                                gateways=gateways))
     pod.stop()
@@ -183,6 +184,7 @@ spec:
 """ + route_yaml(ns, "tracker", ns, mcp.tracker.url))
     rendered = gateways.sync("ToolGateway", ns, "tools")
     pod = pods(ns, "tools")
+    rendered = gateways.routes_when_ready(rendered, ns, "tools")
     yield type("GW", (), dict(ns=ns, rendered=rendered, pod=pod, gateways=gateways))
     pod.stop()
 
@@ -226,6 +228,7 @@ def test_removed_route_disappears_after_the_rollout(tools_gw, mcp):
     assert tools_gw.rendered.config_hash != old_hash
     assert f"{tools_gw.rns}/gone" not in tools_gw.rendered.routes
     tools_gw.pod.wait_rollout(config_hash=tools_gw.rendered.config_hash)
+    tools_gw.rendered = tools_gw.gateways.routes_when_ready(tools_gw.rendered, tools_gw.ns, "tools")
 
     try:
         left = mcp_client.session(tools_gw.pod.url + gone.path).tools
