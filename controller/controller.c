@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics_text.h"
+#include "jsonutil.h"
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
 #define CTL_ROLLOUT_RECHECK_MS 30000
@@ -154,17 +155,11 @@ static void enqueue_keys(struct controller *c, const struct ctl_keys *keys)
     }
 }
 
-static json_object *jget(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
 /* The gateway a route version points at, so leaving it refreshes it. */
 static void enqueue_route_gateway(struct controller *c, json_object *route)
 {
-    json_object *ref = jget(jget(route, "spec"), "toolGatewayRef");
-    json_object *name = jget(ref, "name"), *ns = jget(ref, "namespace");
+    json_object *ref = jobj_get(jobj_get(route, "spec"), "toolGatewayRef");
+    json_object *name = jobj_get(ref, "name"), *ns = jobj_get(ref, "namespace");
     if (name)
         enqueue_object(c, GW_KIND_TOOLGATEWAY, ns ? json_object_get_string(ns) : kube_meta_str(route, "namespace"),
                        json_object_get_string(name));
@@ -188,7 +183,7 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
     }
     /* A route that names its gateway is that gateway's business: queue the
      * gateway (one key for all its routes) instead of the route. */
-    if (s->kind == GW_KIND_TOOLROUTE && jget(jget(obj, "spec"), "toolGatewayRef"))
+    if (s->kind == GW_KIND_TOOLROUTE && jobj_get(jobj_get(obj, "spec"), "toolGatewayRef"))
         enqueue_route_gateway(h->c, obj);
     else
         enqueue_object(h->c, s->kind, kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
@@ -197,9 +192,9 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
     /* A ToolGateway appearing, going or changing its default marker or
      * class changes where ref-less routes attach. */
     if (s->kind == GW_KIND_TOOLGATEWAY &&
-        (!old || old == obj || !json_object_equal(jget(jget(old, "metadata"), "annotations"),
-                                                  jget(jget(obj, "metadata"), "annotations")) ||
-         !json_object_equal(jget(old, "spec"), jget(obj, "spec"))))
+        (!old || old == obj || !json_object_equal(jobj_get(jobj_get(old, "metadata"), "annotations"),
+                                                  jobj_get(jobj_get(obj, "metadata"), "annotations")) ||
+         !json_object_equal(jobj_get(old, "spec"), jobj_get(obj, "spec"))))
         enqueue_every(h->c, GW_KIND_TOOLROUTE);
 }
 
@@ -298,7 +293,7 @@ static int run_plan(struct controller *c, const struct gw_object *subject, const
  * collector is removing its children; re-applying them would fight it. */
 static bool being_deleted(const struct gw_object *o)
 {
-    json_object *ts = jget(jget(o->root, "metadata"), "deletionTimestamp");
+    json_object *ts = jobj_get(jobj_get(o->root, "metadata"), "deletionTimestamp");
     return ts && json_object_is_type(ts, json_type_string);
 }
 

@@ -8,6 +8,7 @@
 
 #include "strbuf.h"
 #include "clock.h"
+#include "jsonutil.h"
 
 #define RES(var, plural, ns) \
     const struct kube_resource var = { GW_GROUP, "v1alpha1", plural, ns }
@@ -36,18 +37,6 @@ const struct kube_resource *ctl_resource_of(enum gw_kind kind)
     }
 }
 
-static json_object *jget(json_object *o, const char *k)
-{
-    json_object *v = NULL;
-    return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-    json_object *v = jget(o, k);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static int jadd_str(json_object *o, const char *k, const char *v)
 {
     json_object *s = json_object_new_string(v ? v : "");
@@ -60,8 +49,8 @@ static int jadd_str(json_object *o, const char *k, const char *v)
 
 int ctl_post_event(struct kube_client *c, json_object *obj, bool warning, const char *reason, const char *message)
 {
-    json_object *md = jget(obj, "metadata");
-    const char *ns = jstr(md, "namespace");
+    json_object *md = jobj_get(obj, "metadata");
+    const char *ns = jobj_get_str(md, "namespace");
     char now[32];
     gw_rfc3339_now(now);
     json_object *ev = json_object_new_object(), *emd = json_object_new_object();
@@ -73,14 +62,14 @@ int ctl_post_event(struct kube_client *c, json_object *obj, bool warning, const 
     json_object_object_add(ev, "involvedObject", inv);
     json_object_object_add(ev, "source", src);
     emd = inv = src = NULL;
-    json_object *m = jget(ev, "metadata"), *io = jget(ev, "involvedObject"), *so = jget(ev, "source");
+    json_object *m = jobj_get(ev, "metadata"), *io = jobj_get(ev, "involvedObject"), *so = jobj_get(ev, "source");
     char gen[300];
-    snprintf(gen, sizeof(gen), "%.250s.", jstr(md, "name") ? jstr(md, "name") : "object");
+    snprintf(gen, sizeof(gen), "%.250s.", jobj_get_str(md, "name") ? jobj_get_str(md, "name") : "object");
     if (jadd_str(ev, "apiVersion", "v1") || jadd_str(ev, "kind", "Event") || jadd_str(m, "generateName", gen) ||
-        jadd_str(m, "namespace", ns ? ns : "default") || jadd_str(io, "apiVersion", jstr(obj, "apiVersion")) ||
-        jadd_str(io, "kind", jstr(obj, "kind")) || jadd_str(io, "name", jstr(md, "name")) ||
-        (ns && jadd_str(io, "namespace", ns)) || jadd_str(io, "uid", jstr(md, "uid")) ||
-        jadd_str(io, "resourceVersion", jstr(md, "resourceVersion")) ||
+        jadd_str(m, "namespace", ns ? ns : "default") || jadd_str(io, "apiVersion", jobj_get_str(obj, "apiVersion")) ||
+        jadd_str(io, "kind", jobj_get_str(obj, "kind")) || jadd_str(io, "name", jobj_get_str(md, "name")) ||
+        (ns && jadd_str(io, "namespace", ns)) || jadd_str(io, "uid", jobj_get_str(md, "uid")) ||
+        jadd_str(io, "resourceVersion", jobj_get_str(md, "resourceVersion")) ||
         jadd_str(so, "component", KUBE_FIELD_MANAGER) || jadd_str(ev, "reason", reason) ||
         jadd_str(ev, "message", message) || jadd_str(ev, "type", warning ? "Warning" : "Normal") ||
         jadd_str(ev, "firstTimestamp", now) || jadd_str(ev, "lastTimestamp", now) ||
@@ -110,8 +99,8 @@ int ctl_execute_plan(struct kube_client *c, const struct gw_object *gw, const st
         json_object *obj = p->apply[i];
         if (!obj)
             continue;
-        json_object *md = jget(obj, "metadata");
-        r = kube_apply(c, child_resource(i), jstr(md, "namespace"), jstr(md, "name"), obj, NULL);
+        json_object *md = jobj_get(obj, "metadata");
+        r = kube_apply(c, child_resource(i), jobj_get_str(md, "namespace"), jobj_get_str(md, "name"), obj, NULL);
         if (r == 0 && stats)
             stats->applied++;
     }
@@ -146,9 +135,9 @@ struct class_spec {
 
 static bool any_default(json_object *list, const char *annotation)
 {
-    json_object *items = jget(list, "items");
+    json_object *items = jobj_get(list, "items");
     for (size_t i = 0; items && i < json_object_array_length(items); i++) {
-        const char *v = jstr(jget(jget(json_object_array_get_idx(items, i), "metadata"), "annotations"), annotation);
+        const char *v = jobj_get_str(jobj_get(jobj_get(json_object_array_get_idx(items, i), "metadata"), "annotations"), annotation);
         if (v && strcmp(v, "true") == 0)
             return true;
     }
@@ -160,7 +149,7 @@ static int ensure_class(struct kube_client *c, const struct class_spec *cs, bool
     json_object *have = NULL;
     int r = kube_get(c, cs->res, NULL, GW_CLASS_NAME, &have);
     if (r == 0) {
-        const char *ctl = jstr(jget(have, "spec"), "controller");
+        const char *ctl = jobj_get_str(jobj_get(have, "spec"), "controller");
         if (ctl && strcmp(ctl, cs->controller) == 0)
             sb_addf(report, "%s %s: present, controller %s\n", cs->kind, GW_CLASS_NAME, ctl);
         else

@@ -16,6 +16,7 @@
 #include "reply.h"
 #include "strbuf.h"
 #include "validate.h"
+#include "jsonutil.h"
 
 #define REVIEW_API_VERSION "admission.k8s.io/v1"
 #define REVIEW_KIND "AdmissionReview"
@@ -249,8 +250,8 @@ static int validate_object(const struct review *rv, enum wh_op op, struct wh_rep
 {
     char label[256];
     label_of(rv, label, sizeof(label));
-    json_object *md = wh_member(rv->object, "metadata");
-    if (op == WH_OP_UPDATE && wh_member(md, "deletionTimestamp")) {
+    json_object *md = jobj_get(rv->object, "metadata");
+    if (op == WH_OP_UPDATE && jobj_get(md, "deletionTimestamp")) {
         /* Finalizers must be removable even from an object that a newer
          * rule would refuse. */
         json_object *resp = NULL;
@@ -367,9 +368,9 @@ done:
 static enum gw_kind requested_kind(json_object *rk, const char **ret_group, const char **ret_version,
                                    const char **ret_kind)
 {
-    *ret_group = wh_str_member(rk, "group");
-    *ret_version = wh_str_member(rk, "version");
-    *ret_kind = wh_str_member(rk, "kind");
+    *ret_group = jobj_get_str(rk, "group");
+    *ret_version = jobj_get_str(rk, "version");
+    *ret_kind = jobj_get_str(rk, "kind");
     if (!*ret_group || !*ret_version || !*ret_kind)
         return GW_KIND_UNKNOWN;
     if (strcmp(*ret_group, GW_GROUP) != 0 ||
@@ -385,7 +386,7 @@ static void judge_owner(struct review *rv, const struct wh_judge *judge)
     rv->owner_why[0] = '\0';
     if (!judge || !judge->owner_of)
         return;
-    const char *ns = rv->ns && *rv->ns ? rv->ns : wh_str_member(wh_member(rv->object, "metadata"), "namespace");
+    const char *ns = rv->ns && *rv->ns ? rv->ns : jobj_get_str(jobj_get(rv->object, "metadata"), "namespace");
     rv->owner = judge->owner_of(judge->ctx, rv->kind, rv->object, ns, rv->owner_why, sizeof(rv->owner_why));
     if (rv->owner != WH_OWNER_OURS && !rv->owner_why[0])
         snprintf(rv->owner_why, sizeof(rv->owner_why), "%s", rv->owner == WH_OWNER_FOREIGN ? "another class" : "unknown");
@@ -399,13 +400,13 @@ static int review_request(enum wh_endpoint ep, json_object *root, const struct w
     int er = wh_review_envelope(root, REVIEW_KIND, REVIEW_API_VERSION, "admissionReviewVersions", &req, &rv.uid, out);
     if (er != 0)
         return er < 0 ? er : 0;
-    const char *op_s = wh_str_member(req, "operation");
+    const char *op_s = jobj_get_str(req, "operation");
     out->op = op_of(op_s);
     if (out->op == WH_OP_NONE)
         return wh_bad_request(out, 400,
                               "AdmissionReview.request.operation \"%.40s\" is not one of CREATE, UPDATE, DELETE, CONNECT",
                               op_s ? op_s : "");
-    json_object *rk = wh_member(req, "kind");
+    json_object *rk = jobj_get(req, "kind");
     if (!rk || !json_object_is_type(rk, json_type_object))
         return wh_bad_request(out, 400, "AdmissionReview.request.kind is required");
     const char *group, *version;
@@ -426,17 +427,17 @@ static int review_request(enum wh_endpoint ep, json_object *root, const struct w
         wh_summarize(out, "%s %s: allowed", wh_op_name(out->op), rv.kind_name);
         return wh_reply_json(out, 200, review_response(rv.uid, true, &resp));
     }
-    rv.object = wh_member(req, "object");
+    rv.object = jobj_get(req, "object");
     if (!rv.object || !json_object_is_type(rv.object, json_type_object))
         return wh_bad_request(out, 400, "AdmissionReview.request.object is required for %s", wh_op_name(out->op));
-    rv.ns = wh_str_member(req, "namespace");
-    const char *oapi = wh_str_member(rv.object, "apiVersion"), *okind = wh_str_member(rv.object, "kind");
-    json_object *md = wh_member(rv.object, "metadata");
-    rv.name = wh_str_member(md, "name");
+    rv.ns = jobj_get_str(req, "namespace");
+    const char *oapi = jobj_get_str(rv.object, "apiVersion"), *okind = jobj_get_str(rv.object, "kind");
+    json_object *md = jobj_get(rv.object, "metadata");
+    rv.name = jobj_get_str(md, "name");
     if (!rv.name || !*rv.name)
-        rv.name = wh_str_member(req, "name");
+        rv.name = jobj_get_str(req, "name");
     if (!rv.name || !*rv.name)
-        rv.name = wh_str_member(md, "generateName");
+        rv.name = jobj_get_str(md, "generateName");
     if (!rv.name)
         rv.name = "";
     rv.api_version = strcmp(version, "v1alpha1") == 0 ? GW_V1ALPHA1 : GW_V1BETA1;

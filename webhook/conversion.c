@@ -9,6 +9,7 @@
 #include "doc.h"
 #include "reply.h"
 #include "strbuf.h"
+#include "jsonutil.h"
 
 #define REVIEW_API_VERSION "apiextensions.k8s.io/v1"
 #define REVIEW_KIND "ConversionReview"
@@ -26,9 +27,9 @@ static enum wh_kind kind_label(enum gw_kind k)
 /* "AiGateway ns/name" for messages; the parts are clipped. */
 static void object_label(json_object *o, char *buf, size_t cap)
 {
-    json_object *md = wh_member(o, "metadata");
-    const char *kind = wh_str_member(o, "kind"), *ns = wh_str_member(md, "namespace");
-    const char *name = wh_str_member(md, "name");
+    json_object *md = jobj_get(o, "metadata");
+    const char *kind = jobj_get_str(o, "kind"), *ns = jobj_get_str(md, "namespace");
+    const char *name = jobj_get_str(md, "name");
     snprintf(buf, cap, "%.60s %.63s%s%.253s", kind ? kind : "object", ns ? ns : "", ns ? "/" : "",
              name ? name : "(no name)");
 }
@@ -112,7 +113,7 @@ static int convert_all(const struct review *rv, struct wh_reply *out)
         /* The request tree is ours and dropped afterwards: convert in place. */
         json_object *o = json_object_array_get_idx(rv->objects, i), *c = json_object_get(o);
         if (i == 0)
-            out->kind = kind_label(gw_convert_kind_of(wh_str_member(o, "apiVersion"), wh_str_member(o, "kind")));
+            out->kind = kind_label(gw_convert_kind_of(jobj_get_str(o, "apiVersion"), jobj_get_str(o, "kind")));
         char label[400];
         object_label(o, label, sizeof(label));
         struct gw_errlist errs;
@@ -171,9 +172,9 @@ static int review_request(json_object *root, struct wh_reply *out)
     int er = wh_review_envelope(root, REVIEW_KIND, REVIEW_API_VERSION, "conversionReviewVersions", &req, &rv.uid, out);
     if (er != 0)
         return er < 0 ? er : 0;
-    const char *desired = wh_str_member(req, "desiredAPIVersion");
+    const char *desired = jobj_get_str(req, "desiredAPIVersion");
     rv.to = gw_api_version_of(desired);
-    rv.objects = wh_member(req, "objects");
+    rv.objects = jobj_get(req, "objects");
     if (!rv.objects || !json_object_is_type(rv.objects, json_type_array))
         return wh_bad_request(out, 400, "ConversionReview.request.objects must be an array");
     if (rv.to == GW_API_OTHER) {

@@ -8,19 +8,12 @@
 #include "convert.h"
 #include "errlist.h"
 #include "reply.h"
+#include "jsonutil.h"
 
 struct ops {
     json_object *arr;
     bool oom;
 };
-
-static json_object *obj_member(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return v;
-}
 
 /* Adds v under k; takes v either way. */
 static int put(json_object *o, const char *k, json_object *v)
@@ -54,11 +47,11 @@ int wh_default_ops(json_object *obj, enum gw_kind kind, json_object **ret_ops)
     struct ops ops = { .arr = json_object_new_array() };
     if (!ops.arr)
         return -ENOMEM;
-    json_object *spec = obj_member(obj, "spec");
+    json_object *spec = jobj_get(obj, "spec");
     if (spec && json_object_is_type(spec, json_type_object)) {
         switch (kind) {
         case GW_KIND_AIGATEWAY:
-            if (!obj_member(spec, "port"))
+            if (!jobj_get(spec, "port"))
                 add_op(&ops, "/spec/port", json_object_new_int(WH_DEFAULT_PORT));
             break;
         default:
@@ -84,7 +77,7 @@ int wh_beta_default_ops(json_object *beta, json_object **ret_ops)
     errlist_free(&errs);
     if (r < 0)
         return r;
-    enum gw_kind kind = gw_convert_kind_of(wh_str_member(alpha, "apiVersion"), wh_str_member(alpha, "kind"));
+    enum gw_kind kind = gw_convert_kind_of(jobj_get_str(alpha, "apiVersion"), jobj_get_str(alpha, "kind"));
     /* The only default, spec.port, has the same path in both versions. */
     r = wh_default_ops(alpha, kind, &ops);
     json_object_put(alpha);

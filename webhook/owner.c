@@ -8,6 +8,7 @@
 
 #include "informer.h"
 #include "model.h"
+#include "jsonutil.h"
 
 #define DEFAULT_TOOLGATEWAY_ANNOTATION "toolgateway.agentic-layer.ai/is-default"
 
@@ -143,29 +144,15 @@ bool wh_owner_synced(struct wh_owner_caches *oc, char *why, size_t cap)
     return true;
 }
 
-static json_object *member(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return v;
-}
-
-static const char *str_member(json_object *o, const char *key)
-{
-    json_object *v = member(o, key);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 static bool marked(json_object *obj, const char *annotation)
 {
-    const char *v = str_member(member(member(obj, "metadata"), "annotations"), annotation);
+    const char *v = jobj_get_str(jobj_get(jobj_get(obj, "metadata"), "annotations"), annotation);
     return v && strcmp(v, "true") == 0;
 }
 
 static enum wh_owner controller_owner(json_object *cls, const struct class_rules *cr)
 {
-    const char *ctl = str_member(member(cls, "spec"), "controller");
+    const char *ctl = jobj_get_str(jobj_get(cls, "spec"), "controller");
     return ctl && strcmp(ctl, cr->controller) == 0 ? WH_OWNER_OURS : WH_OWNER_FOREIGN;
 }
 
@@ -224,9 +211,9 @@ static struct class_rules rules_for(struct wh_owner_caches *oc, enum gw_kind kin
 /* The class a gateway names, in either version (v1beta1 says className). */
 static const char *gateway_class(enum gw_kind kind, json_object *gw)
 {
-    json_object *spec = member(gw, "spec");
-    const char *c = str_member(spec, kind == GW_KIND_AIGATEWAY ? "aiGatewayClassName" : "toolGatewayClassName");
-    return c ? c : str_member(spec, "className");
+    json_object *spec = jobj_get(gw, "spec");
+    const char *c = jobj_get_str(spec, kind == GW_KIND_AIGATEWAY ? "aiGatewayClassName" : "toolGatewayClassName");
+    return c ? c : jobj_get_str(spec, "className");
 }
 
 /* The default ToolGateway among ours, as the controller's resolver picks it:
@@ -262,14 +249,14 @@ static enum wh_owner default_gateway_owner(struct wh_owner_caches *oc, char *why
 static enum wh_owner route_owner(struct wh_owner_caches *oc, json_object *route, const char *ns, char *why,
                                  size_t cap)
 {
-    json_object *spec = member(route, "spec");
-    json_object *ref = member(spec, "toolGatewayRef");
+    json_object *spec = jobj_get(route, "spec");
+    json_object *ref = jobj_get(spec, "toolGatewayRef");
     if (!ref)
-        ref = member(spec, "gatewayRef"); /* v1beta1 */
-    const char *name = str_member(ref, "name");
+        ref = jobj_get(spec, "gatewayRef"); /* v1beta1 */
+    const char *name = jobj_get_str(ref, "name");
     if (!ref || !name || !*name)
         return default_gateway_owner(oc, why, cap);
-    const char *gns = str_member(ref, "namespace");
+    const char *gns = jobj_get_str(ref, "namespace");
     if (!gns || !*gns)
         gns = ns;
     char key[512];
@@ -299,7 +286,7 @@ enum wh_owner wh_owner_of(void *ctx, enum gw_kind kind, json_object *obj, const 
     struct wh_owner_caches *oc = ctx;
     if (!wh_owner_synced(oc, why, why_cap))
         return WH_OWNER_UNKNOWN;
-    const char *obj_ns = ns && *ns ? ns : str_member(member(obj, "metadata"), "namespace");
+    const char *obj_ns = ns && *ns ? ns : jobj_get_str(jobj_get(obj, "metadata"), "namespace");
     if (!watched(oc, obj_ns)) {
         snprintf(why, why_cap, "its namespace is outside the namespaces this operator watches");
         return WH_OWNER_UNKNOWN;

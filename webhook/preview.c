@@ -14,6 +14,7 @@
 #include "reply.h"
 #include "resolve.h"
 #include "validate.h"
+#include "jsonutil.h"
 
 #define PREVIEW_MAX_ITEMS 1000
 #define PREVIEW_DEFAULT_NS "default"
@@ -32,8 +33,8 @@ static void preview_free(struct preview *p)
 
 static bool is_list(json_object *root)
 {
-    const char *kind = wh_str_member(root, "kind");
-    return kind && strcmp(kind, "List") == 0 && wh_member(root, "items");
+    const char *kind = jobj_get_str(root, "kind");
+    return kind && strcmp(kind, "List") == 0 && jobj_get(root, "items");
 }
 
 /* Refuses an object with its errors, worded like a denial. */
@@ -60,7 +61,7 @@ static int load_items(json_object *root, struct preview *p, struct gw_errlist *w
     size_t n = 1;
     bool list = is_list(root);
     if (list) {
-        items = wh_member(root, "items");
+        items = jobj_get(root, "items");
         if (!json_object_is_type(items, json_type_array))
             return wh_bad_request(out, 400, "items: must be a list of objects") < 0 ? -ENOMEM : 1;
         n = json_object_array_length(items);

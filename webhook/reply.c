@@ -8,6 +8,7 @@
 
 #include "strbuf.h"
 #include "textutil.h"
+#include "jsonutil.h"
 
 void wh_reply_init(struct wh_reply *r)
 {
@@ -49,20 +50,6 @@ void wh_reply_release(struct wh_reply *r)
         free(r->warnings[i]);
     free(r->warnings);
     memset(r, 0, sizeof(*r));
-}
-
-json_object *wh_member(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v))
-        return NULL;
-    return v;
-}
-
-const char *wh_str_member(json_object *o, const char *key)
-{
-    json_object *v = wh_member(o, key);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
 int wh_put(json_object *o, const char *k, json_object *v)
@@ -246,15 +233,15 @@ int wh_review_envelope(json_object *root, const char *kind, const char *api_vers
         r = wh_bad_request(out, 400, "request body must be %s %s object", article, kind);
         return r < 0 ? r : 1;
     }
-    const char *api = wh_str_member(root, "apiVersion"), *k = wh_str_member(root, "kind");
+    const char *api = jobj_get_str(root, "apiVersion"), *k = jobj_get_str(root, "kind");
     if (!k || strcmp(k, kind) != 0)
         r = wh_bad_request(out, 400, "request body must be %s %s, not kind \"%.100s\"", article, kind, k ? k : "");
     else if (!api || strcmp(api, api_version) != 0)
         r = wh_bad_request(out, 400, "%s apiVersion \"%.100s\" is not supported: this webhook speaks %s (%s: [v1])",
                            kind, api ? api : "", api_version, versions_field);
     else {
-        json_object *req = wh_member(root, "request");
-        const char *uid = req && json_object_is_type(req, json_type_object) ? wh_str_member(req, "uid") : NULL;
+        json_object *req = jobj_get(root, "request");
+        const char *uid = req && json_object_is_type(req, json_type_object) ? jobj_get_str(req, "uid") : NULL;
         if (!req || !json_object_is_type(req, json_type_object))
             r = wh_bad_request(out, 400, "%s.request is required", kind);
         else if (!uid || !*uid)

@@ -89,10 +89,6 @@ int wh_reply_error(struct wh_reply *out, unsigned status, const char *message);
 
 void wh_reply_init(struct wh_reply *r);
 
-/* obj[key] or NULL when obj is not an object or has no such member. */
-json_object *wh_member(json_object *obj, const char *key);
-/* obj[key] when it is a string, else NULL. */
-const char *wh_str_member(json_object *obj, const char *key);
 
 /* Adds v under k (takes v; a NULL v counts as an allocation failure).
  * Returns 0 or -ENOMEM. */
