@@ -437,6 +437,59 @@ static int plan_class_not_found(const struct gw_object *gw, struct ctl_plan *ret
     return r;
 }
 
+/* The Configured condition: applied (with rendering's advice as notes) or
+ * failed with the reason, the last good workload left running; a failure
+ * that is news gets a Warning Event. *ret_msg (freed by the caller) backs
+ * the condition's message. */
+static int plan_configured(struct ctl_plan *ret, const struct gw_object *gw, const struct gw_render_output *out,
+                           bool rendered, const char *type, struct ctl_condition *cond, char **ret_msg)
+{
+    if (rendered) {
+        /* Advice from rendering (a Guard mode LiteLLM cannot run here...)
+         * belongs where users look: the condition. */
+        char *notes = join_errors(&out->warnings);
+        struct strbuf m;
+        sb_init(&m, 8192);
+        sb_adds(&m, "the LiteLLM configuration, Deployment and Service are applied");
+        bool have_notes = notes != NULL;
+        if (notes && *notes)
+            sb_addf(&m, "; notes: %s", notes);
+        free(notes);
+        *ret_msg = have_notes && !sb_failed(&m) ? sb_detach(&m, NULL) : (sb_release(&m), NULL);
+        if (!*ret_msg)
+            return -ENOMEM;
+        *cond = (struct ctl_condition){ type, true, CTL_R_CONFIGURATION_APPLIED, *ret_msg };
+        return 0;
+    }
+    *ret_msg = join_errors(&out->errors);
+    if (!*ret_msg)
+        return -ENOMEM;
+    *cond = (struct ctl_condition){ type, false, failure_reason(&out->errors), *ret_msg };
+    if (condition_unchanged(gw, cond))
+        return 0;
+    return add_event(ret, true, cond->reason, *ret_msg);
+}
+
+/* One Event per reconcile that changed the workload, naming what. */
+static int plan_applied_event(struct ctl_plan *ret)
+{
+    if (!ret->apply[0] && !ret->apply[1] && !ret->apply[2])
+        return 0;
+    static const char *const what[3] = { "ConfigMap", "Deployment", "Service" };
+    char m[600] = "applying";
+    size_t len = strlen(m);
+    for (int i = 0; i < 3; i++) {
+        if (!ret->apply[i])
+            continue;
+        int k = snprintf(m + len, sizeof(m) - len, "%s %s %s", len > 8 ? "," : "", what[i],
+                         json_object_get_string(json_object_object_get(
+                             json_object_object_get(ret->apply[i], "metadata"), "name")));
+        if (k > 0 && (size_t)k < sizeof(m) - len)
+            len += (size_t)k;
+    }
+    return add_event(ret, false, "Applied", m);
+}
+
 int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_live *live,
                      const struct ctl_plan_options *opt, struct ctl_plan *ret)
 {
@@ -498,40 +551,12 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     }
     struct ctl_condition conds[5];
     conds[1] = (struct ctl_condition){ names.ready, false, CTL_R_ROLLING_OUT, "" };
-    if (rendered) {
-        r = plan_children(ret, &out, live);
-        if (r < 0)
-            goto done;
-        /* Advice from rendering (a Guard mode LiteLLM cannot run here...)
-         * belongs where users look: the condition. */
-        char *notes = join_errors(&out.warnings);
-        struct strbuf m;
-        sb_init(&m, 8192);
-        sb_adds(&m, "the LiteLLM configuration, Deployment and Service are applied");
-        bool have_notes = notes != NULL;
-        if (notes && *notes)
-            sb_addf(&m, "; notes: %s", notes);
-        free(notes);
-        err_msg = have_notes && !sb_failed(&m) ? sb_detach(&m, NULL) : (sb_release(&m), NULL);
-        if (!err_msg) {
-            r = -ENOMEM;
-            goto done;
-        }
-        conds[0] = (struct ctl_condition){ names.configured, true, CTL_R_CONFIGURATION_APPLIED, err_msg };
-    } else {
-        /* Keep the last good workload running; say what is wrong. */
-        err_msg = join_errors(&out.errors);
-        if (!err_msg) {
-            r = -ENOMEM;
-            goto done;
-        }
-        conds[0] = (struct ctl_condition){ names.configured, false, failure_reason(&out.errors), err_msg };
-        if (!condition_unchanged(gw, &conds[0])) {
-            r = add_event(ret, true, conds[0].reason, err_msg);
-            if (r < 0)
-                goto done;
-        }
-    }
+    /* A refused config is no failure of the reconcile: it says why. */
+    r = rendered ? plan_children(ret, &out, live) : 0;
+    if (r == 0)
+        r = plan_configured(ret, gw, &out, rendered, names.configured, &conds[0], &err_msg);
+    if (r < 0)
+        goto done;
     r = plan_ready(ret, live, &conds[1], &ready_msg);
     if (r < 0)
         goto done;
@@ -551,22 +576,8 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         r = plan_routes(ret, gw, routes, n_routes, &out, rendered, &gs, opt->now);
     if (r == 0 && !ai)
         r = plan_refused(ret, gw, refused, n_refused, opt->now);
-    if (r == 0 && (ret->apply[0] || ret->apply[1] || ret->apply[2])) {
-        /* One Event per reconcile that changed the workload. */
-        static const char *const what[3] = { "ConfigMap", "Deployment", "Service" };
-        char m[600] = "applying";
-        size_t len = strlen(m);
-        for (int i = 0; i < 3; i++) {
-            if (!ret->apply[i])
-                continue;
-            int k = snprintf(m + len, sizeof(m) - len, "%s %s %s", len > 8 ? "," : "", what[i],
-                             json_object_get_string(json_object_object_get(
-                                 json_object_object_get(ret->apply[i], "metadata"), "name")));
-            if (k > 0 && (size_t)k < sizeof(m) - len)
-                len += (size_t)k;
-        }
-        r = add_event(ret, false, "Applied", m);
-    }
+    if (r == 0)
+        r = plan_applied_event(ret);
 done:
     free(ready_msg);
     free(err_msg);
