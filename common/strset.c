@@ -2,99 +2,40 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+
+#include <json-c/linkhash.h>
 
 void gw_strset_init(struct gw_strset *s)
 {
-    memset(s, 0, sizeof(*s));
+    s->t = NULL;
 }
 
 void gw_strset_free(struct gw_strset *s)
 {
-    if (!s)
-        return;
-    free(s->keys);
-    free(s->vals);
-    memset(s, 0, sizeof(*s));
-}
-
-/* FNV-1a, 64 bit. */
-static uint64_t hash_str(const char *k)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *k; k++) {
-        h ^= (unsigned char)*k;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-static size_t slot_of(const char *const *keys, size_t cap, const char *key)
-{
-    size_t i = (size_t)hash_str(key) & (cap - 1);
-    while (keys[i] && strcmp(keys[i], key) != 0)
-        i = (i + 1) & (cap - 1);
-    return i;
-}
-
-static int grow(struct gw_strset *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 16;
-    if (cap < s->cap || cap > SIZE_MAX / sizeof(size_t))
-        return -ENOMEM;
-    const char **keys = calloc(cap, sizeof(*keys));
-    size_t *vals = calloc(cap, sizeof(*vals));
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->keys[i])
-            continue;
-        size_t j = slot_of(keys, cap, s->keys[i]);
-        keys[j] = s->keys[i];
-        vals[j] = s->vals[i];
-    }
-    free(s->keys);
-    free(s->vals);
-    s->keys = keys;
-    s->vals = vals;
-    s->cap = cap;
-    return 0;
-}
-
-int gw_strset_add(struct gw_strset *s, const char *key, size_t val, size_t *ret_val)
-{
-    if (s->cap) {
-        size_t i = slot_of(s->keys, s->cap, key);
-        if (s->keys[i]) {
-            if (ret_val)
-                *ret_val = s->vals[i];
-            return 0;
-        }
-    }
-    if ((s->n + 1) * 2 > s->cap) {
-        int r = grow(s);
-        if (r)
-            return r;
-    }
-    size_t i = slot_of(s->keys, s->cap, key);
-    s->keys[i] = key;
-    s->vals[i] = val;
-    s->n++;
-    return 1;
+    if (s->t)
+        lh_table_free(s->t);
+    s->t = NULL;
 }
 
 bool gw_strset_find(const struct gw_strset *s, const char *key, size_t *ret_val)
 {
-    if (!s->cap)
-        return false;
-    size_t i = slot_of(s->keys, s->cap, key);
-    if (!s->keys[i])
+    void *v = NULL;
+    if (!s->t || !lh_table_lookup_ex(s->t, key, &v))
         return false;
     if (ret_val)
-        *ret_val = s->vals[i];
+        *ret_val = (size_t)(uintptr_t)v;
     return true;
+}
+
+int gw_strset_add(struct gw_strset *s, const char *key, size_t val, size_t *ret_val)
+{
+    if (gw_strset_find(s, key, ret_val))
+        return 0;
+    if (!s->t && !(s->t = lh_kchar_table_new(16, NULL)))
+        return -ENOMEM;
+    /* The table grows itself; keys are borrowed, values are stored in the
+     * pointer. */
+    if (lh_table_insert(s->t, key, (const void *)(uintptr_t)val) != 0)
+        return -ENOMEM;
+    return 1;
 }

@@ -1,19 +1,19 @@
-/* strset: the core's hash table: C string keys (borrowed, they must outlive
- * the table) mapped to a size_t, such as the index where a name was first
- * seen. Open addressing with linear probing, grown at half full, so adding
- * and finding take constant time on average: duplicate checks over lists
- * stay linear in the length of the list. */
+/* strset: string keys (borrowed, they must outlive the table) mapped to a
+ * size_t, such as the index where a name was first seen. Adding and finding
+ * take constant time on average, so duplicate checks over lists stay
+ * linear in the length of the list. It is json-c's linkhash, the one hash
+ * table of the project (the runtime uses it directly), behind a small typed
+ * face. */
 #ifndef GW_STRSET_H
 #define GW_STRSET_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+struct lh_table;
+
 struct gw_strset {
-    const char **keys;   /* NULL = empty slot */
-    size_t *vals;
-    size_t cap;          /* a power of two, or 0 before the first add */
-    size_t n;
+    struct lh_table *t;  /* NULL until the first add */
 };
 
 void gw_strset_init(struct gw_strset *s);
