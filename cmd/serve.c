@@ -28,6 +28,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "ctlrun.h"
 #include "kube_client.h"
@@ -277,10 +278,8 @@ struct ctl_slot {
 /* Waits up to secs unless the slot is stopping; lock held. */
 static void slot_wait(struct ctl_slot *sl, unsigned secs)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += (time_t)secs;
-    while (!sl->stopping && pthread_cond_timedwait(&sl->wake, &sl->lock, &t) == 0)
+    uint64_t due = gw_mono_ms() + (uint64_t)secs * 1000u;
+    while (!sl->stopping && gw_cond_wait_until(&sl->wake, &sl->lock, due) == 0)
         ;
 }
 
@@ -353,21 +352,15 @@ static void controller_metrics(void *ctx, struct strbuf *out)
 /* Waits up to secs for the starter to leave ctlrun_start; lock held. */
 static void slot_wait_starter(struct ctl_slot *sl, unsigned secs)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += (time_t)secs;
-    while (sl->starting && pthread_cond_timedwait(&sl->wake, &sl->lock, &t) == 0)
+    uint64_t due = gw_mono_ms() + (uint64_t)secs * 1000u;
+    while (sl->starting && gw_cond_wait_until(&sl->wake, &sl->lock, due) == 0)
         ;
 }
 
 static int controller_begin(struct ctl_slot *sl, const struct ctlrun_opts *co)
 {
     pthread_mutex_init(&sl->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&sl->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    gw_cond_init_mono(&sl->wake);
     sl->opts = co;
     if (!co->enabled)
         return 0;

@@ -18,6 +18,7 @@
 
 #include "admission.h"
 #include "certs.h"
+#include "clock.h"
 #include "conversion.h"
 #include "metrics.h"
 #include "reply.h"
@@ -99,13 +100,6 @@ struct wh_request {
     unsigned status;              /* the HTTP status answered */
     bool close;                   /* close the connection after the answer */
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* --- TLS certificate selection ------------------------------------------- */
 
@@ -303,7 +297,7 @@ static void conn_started(struct wh_server *s, struct MHD_Connection *conn, struc
         else if (addr->client_addr->sa_family == AF_INET6)
             memcpy(&c->peer.in6, addr->client_addr, sizeof(c->peer.in6));
     }
-    c->since_ns = now_ns();
+    c->since_ns = gw_mono_ns();
     pthread_mutex_lock(&s->clock);
     list_append(s, c);
     s->n_conns++;
@@ -512,7 +506,7 @@ static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *co
     struct wh_request *rq = calloc(1, sizeof(*rq));
     if (!rq)
         return MHD_NO;
-    rq->start_ns = now_ns();
+    rq->start_ns = gw_mono_ns();
     conn_busy(s, conn_of(conn), rq->start_ns);
     rq->route = route_of(url);
     rq->ep = rq->route ? rq->route->ep : WH_EP_OTHER;
@@ -555,7 +549,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (now_ns() - rq->start_ns > s->request_timeout_ns) {
+        if (gw_mono_ns() - rq->start_ns > s->request_timeout_ns) {
             gw_log(GW_LOG_INFO, "webhook", NULL, NULL, "%s: body not complete after %us, closing the connection",
                    wh_endpoint_name(rq->ep), s->opt.request_timeout_s);
             return MHD_NO;
@@ -599,7 +593,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct wh_request *rq = *req_cls;
     if (!rq)
         return;
-    uint64_t now = now_ns();
+    uint64_t now = gw_mono_ns();
     if (rq->answered)
         wh_metrics_observe(&s->metrics, rq->ep, rq->kind, rq->op,
                            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->verdict : WH_V_ERROR,
@@ -741,19 +735,14 @@ static void *keeper(void *arg)
 {
     struct wh_server *s = arg;
     char *last_err = NULL;
-    uint64_t next_cert = now_ns() + (uint64_t)s->opt.cert_poll_ms * 1000000u;
+    uint64_t next_cert = gw_mono_ns() + (uint64_t)s->opt.cert_poll_ms * 1000000u;
     pthread_mutex_lock(&s->wlock);
     while (!s->stopping) {
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        uint64_t ns = (uint64_t)t.tv_nsec + (uint64_t)KEEPER_TICK_MS * 1000000u;
-        t.tv_sec += (time_t)(ns / 1000000000u);
-        t.tv_nsec = (long)(ns % 1000000000u);
-        pthread_cond_timedwait(&s->wcond, &s->wlock, &t);
+        gw_cond_wait_until(&s->wcond, &s->wlock, gw_mono_ms() + KEEPER_TICK_MS);
         if (s->stopping)
             break;
         pthread_mutex_unlock(&s->wlock);
-        uint64_t now = now_ns();
+        uint64_t now = gw_mono_ns();
         reap(s, now);
         if (now >= next_cert) {
             refresh_certificate(s, &last_err);
@@ -915,11 +904,7 @@ int wh_server_start(const struct wh_options *opt, struct wh_server **ret)
     s->opt.judge = NULL;
     pthread_mutex_init(&s->clock, NULL);
     pthread_mutex_init(&s->wlock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->wcond, &ca);
-    pthread_condattr_destroy(&ca);
+    gw_cond_init_mono(&s->wcond);
     s->cert_dir = strdup(opt->cert_dir);
     s->opt.cert_dir = s->cert_dir;
     int r = s->cert_dir ? 0 : -ENOMEM;
@@ -972,9 +957,9 @@ static void drain(struct wh_server *s)
     MHD_socket fd = MHD_quiesce_daemon(s->tls);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);
-    uint64_t deadline = now_ns() + (uint64_t)s->opt.drain_timeout_s * 1000000000u;
+    uint64_t deadline = gw_mono_ns() + (uint64_t)s->opt.drain_timeout_s * 1000000000u;
     long long left;
-    while ((left = atomic_load_explicit(&s->metrics.in_flight, memory_order_acquire)) > 0 && now_ns() < deadline) {
+    while ((left = atomic_load_explicit(&s->metrics.in_flight, memory_order_acquire)) > 0 && gw_mono_ns() < deadline) {
         struct timespec ts = { 0, 2 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
