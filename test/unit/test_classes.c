@@ -22,29 +22,17 @@
 #include "strbuf.h"
 
 #include "fakehttp.h"
+#include "fakekube.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define NOT_FOUND "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}"
 #define EMPTY_LIST "{\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}"
 #define CREATED "{\"metadata\":{\"name\":\"litellm\",\"resourceVersion\":\"2\"}}"
 
-static struct kube_config *config_for(int port)
-{
-    char text[512];
-    snprintf(text, sizeof(text),
-             "current-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\n"
-             "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:%d'}\n"
-             "users:\n- name: u\n  user: {token: 't'}\n",
-             port);
-    struct kube_config *cfg = NULL;
-    assert_int_equal(kubeconfig_parse(text, strlen(text), "test", NULL, &cfg, NULL), 0);
-    return cfg;
-}
-
 static void run(const struct reply *script, size_t n, bool mark_default, struct fake *f, char **ret_report)
 {
     fake_start(f, script, n);
-    struct kube_config *cfg = config_for(f->port);
+    struct kube_config *cfg = fake_kube_config(f->port, "t");
     struct kube_client_opts o = { .connect_timeout_ms = 2000, .timeout_ms = 5000, .max_tries = 1,
                                   .backoff_base_ms = 1, .backoff_max_ms = 10 };
     struct kube_client *c = NULL;

@@ -15,21 +15,9 @@
 #include "strbuf.h"
 
 #include "fakehttp.h"
+#include "fakekube.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct kube_config *config_for(int port)
-{
-    char text[512];
-    snprintf(text, sizeof(text),
-             "current-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\n"
-             "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:%d'}\n"
-             "users:\n- name: u\n  user: {token: 't'}\n",
-             port);
-    struct kube_config *cfg = NULL;
-    assert_int_equal(kubeconfig_parse(text, strlen(text), "test", NULL, &cfg, NULL), 0);
-    return cfg;
-}
 
 static void assert_contains(const char *hay, const char *needle)
 {
@@ -96,7 +84,7 @@ static void test_410_relists_and_reports_the_delete(void **state)
     };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port);
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     static struct record rec = { .lock = PTHREAD_MUTEX_INITIALIZER };
     struct informer_opts io = {
         .res = &KUBE_CONFIGMAPS, .watch_timeout_secs = 60,
@@ -154,7 +142,7 @@ static void test_expired_continue_token_restarts_the_list(void **state)
     };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port);
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client_opts o = { .connect_timeout_ms = 2000, .timeout_ms = 5000, .max_tries = 1 };
     struct kube_client *c = NULL;
     assert_int_equal(kube_client_new(cfg, &o, &c), 0);

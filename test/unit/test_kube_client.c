@@ -23,19 +23,7 @@
 #include "strbuf.h"
 
 #include "fakehttp.h"
-
-static struct kube_config *config_for(int port, const char *token)
-{
-    char text[512];
-    snprintf(text, sizeof(text),
-             "current-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\n"
-             "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:%d'}\n"
-             "users:\n- name: u\n  user: {token: '%s'}\n",
-             port, token);
-    struct kube_config *cfg = NULL;
-    assert_int_equal(kubeconfig_parse(text, strlen(text), "test", NULL, &cfg, NULL), 0);
-    return cfg;
-}
+#include "fakekube.h"
 
 static struct kube_client *client_for(struct kube_config *cfg, unsigned tries)
 {
@@ -66,7 +54,7 @@ static void test_get_retries_503_honouring_retry_after(void **state)
     };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "sekret");
+    struct kube_config *cfg = fake_kube_config(f.port, "sekret");
     struct kube_client *c = client_for(cfg, 3);
     json_object *o = NULL;
     struct timespec t0, t1;
@@ -98,7 +86,7 @@ static void test_post_is_retried_on_429_but_not_on_500(void **state)
     };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "t");
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client *c = client_for(cfg, 5);
     json_object *obj = json_tokener_parse(CM);
     assert_int_equal(kube_create(c, &KUBE_CONFIGMAPS, "ns", obj, NULL), -EIO);
@@ -120,7 +108,7 @@ static void expect_status(const char *body, int status, int rc, const char *msg,
     struct reply script[] = { { .status = status, .body = body } };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "t");
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client *c = client_for(cfg, 1);
     assert_int_equal(kube_get(c, &KUBE_DEPLOYMENTS, "ns", "x", NULL), rc);
     /* msg is exact, or "prefix|suffix" where the port sits between. */
@@ -166,7 +154,7 @@ static void test_connection_refused_names_the_url(void **state)
     socklen_t len = sizeof(a);
     getsockname(fd, (struct sockaddr *)&a, &len);
     close(fd);
-    struct kube_config *cfg = config_for(ntohs(a.sin_port), "t");
+    struct kube_config *cfg = fake_kube_config(ntohs(a.sin_port), "t");
     struct kube_client *c = client_for(cfg, 2);
     assert_int_equal(kube_get(c, &KUBE_NAMESPACES, NULL, "default", NULL), -ECONNREFUSED);
     char want[128];
@@ -186,7 +174,7 @@ static void test_patches_say_what_they_are(void **state)
     };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "t");
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client *c = client_for(cfg, 3);
     json_object *obj = json_tokener_parse(CM);
     json_object *patch = json_tokener_parse("[{\"op\":\"add\",\"path\":\"/data/a\",\"value\":\"1\"}]");
@@ -221,7 +209,7 @@ static void test_list_all_follows_continue_and_fills_kinds(void **state)
     };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "t");
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client *c = client_for(cfg, 1);
     struct kube_list_opts lo = { .limit = 1, .label_selector = "app=x,tier!=db", .metadata_only = true };
     json_object *list = NULL;
@@ -252,7 +240,7 @@ static void test_body_over_cap_is_refused(void **state)
     struct reply script[] = { { .status = 200, .body = big } };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "t");
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client *c = client_for(cfg, 3);
     assert_int_equal(kube_get(c, &KUBE_CONFIGMAPS, "ns", "x", NULL), -E2BIG);
     assert_contains(kube_client_error(c), "response larger than 16777216 bytes");
@@ -299,7 +287,7 @@ static void test_watch_cuts_the_stream_into_events(void **state)
     static const struct reply script[] = { { .status = 200, .chunks = chunks } };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "t");
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client *c = client_for(cfg, 1);
     struct seen_events s = { "", 0 };
     struct kube_watch_opts wo = { .resource_version = "4", .timeout_seconds = 30, .label_selector = "a=b" };
@@ -324,7 +312,7 @@ static void test_watch_410_up_front_and_garbage(void **state)
     };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "t");
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client *c = client_for(cfg, 1);
     struct seen_events s = { "", 0 };
     struct kube_watch_opts wo = { .resource_version = "1", .metadata_only = true };
@@ -354,7 +342,7 @@ static void test_stop_flag_ends_a_silent_watch(void **state)
     static const struct reply script[] = { { .status = 200, .hang = true } };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port, "t");
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client *c = client_for(cfg, 1);
     static atomic_bool stop;
     atomic_init(&stop, false);

@@ -15,6 +15,7 @@
 #include "leader.h"
 
 #include "fakelease.h"
+#include "fakekube.h"
 
 #define LEASE_MS 1500u
 #define RENEW_MS 1000u
@@ -56,19 +57,6 @@ static void on_stopped(void *ud)
     atomic_store(&w->stopped_done_ms, gw_mono_ms());
 }
 
-static struct kube_config *config_for(int port)
-{
-    char text[512];
-    snprintf(text, sizeof(text),
-             "current-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\n"
-             "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:%d'}\n"
-             "users:\n- name: u\n  user: {token: 't'}\n",
-             port);
-    struct kube_config *cfg = NULL;
-    assert_int_equal(kubeconfig_parse(text, strlen(text), "test", NULL, &cfg, NULL), 0);
-    return cfg;
-}
-
 static void make(struct kube_config *cfg, struct watcher *w, const char *identity)
 {
     struct leader_opts o = {
@@ -107,7 +95,7 @@ static void test_renewals_go_on_while_a_callback_blocks(void **state)
     (void)state;
     struct fakelease f;
     fl_start(&f);
-    struct kube_config *cfg = config_for(f.port);
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct watcher w = { 0 };
     atomic_store(&w.block_started, true);
     make(cfg, &w, "me");
@@ -142,7 +130,7 @@ static void test_leader_steps_down_before_its_lease_can_expire(void **state)
     (void)state;
     struct fakelease f;
     fl_start(&f);
-    struct kube_config *cfg = config_for(f.port);
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct watcher w = { 0 };
     atomic_store(&w.stopped_sleep_ms, 2000);
     make(cfg, &w, "me");
@@ -199,7 +187,7 @@ static void test_candidate_respects_a_live_holder(void **state)
     struct fakelease f;
     fl_start(&f);
     fl_other_renews(&f, "other", 1);
-    struct kube_config *cfg = config_for(f.port);
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct watcher w = { 0 };
     make(cfg, &w, "me");
     assert_int_equal(leader_start(w.le), 0);

@@ -13,6 +13,7 @@
 #include "strbuf.h"
 
 #include "fakehttp.h"
+#include "fakekube.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -48,19 +49,6 @@ static void test_digest_is_of_the_data_only(void **state)
     assert_string_equal(none1, none2);
 }
 
-static struct kube_config *config_for(int port)
-{
-    char text[512];
-    snprintf(text, sizeof(text),
-             "current-context: a\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\n"
-             "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:%d'}\n"
-             "users:\n- name: u\n  user: {token: 't'}\n",
-             port);
-    struct kube_config *cfg = NULL;
-    assert_int_equal(kubeconfig_parse(text, strlen(text), "test", NULL, &cfg, NULL), 0);
-    return cfg;
-}
-
 static void test_cache_reads_once_per_version(void **state)
 {
     (void)state;
@@ -73,7 +61,7 @@ static void test_cache_reads_once_per_version(void **state)
     };
     struct fake f;
     fake_start(&f, script, N(script));
-    struct kube_config *cfg = config_for(f.port);
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
     struct kube_client_opts o = { .connect_timeout_ms = 2000, .timeout_ms = 5000, .max_tries = 1 };
     struct kube_client *kc = NULL;
     assert_int_equal(kube_client_new(cfg, &o, &kc), 0);
