@@ -15,8 +15,9 @@ import time
 import pytest
 import yaml
 
-from test_controller import (V1A1, ai_gateway, condition, get, play_kubelet, route_url,  # noqa: F401
-                             sample_namespaces, tool_gateway, tool_route, wait_condition)
+from test_controller import (V1A1, ai_gateway, condition, get, kubelet, kubelet_until_ready,  # noqa: F401
+                             play_kubelet, route_url, sample_namespaces, tool_gateway, tool_route,
+                             wait_condition)
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "deploy" / "samples"
@@ -24,31 +25,6 @@ REGISTER = REPO / "test" / "harness" / "register-webhooks.sh"
 GROUP = "runtime.agentic-layer.ai"
 RES = {"aigateway": f"aigateways.{GROUP}/v1alpha1", "toolgateway": f"toolgateways.{GROUP}/v1alpha1",
        "toolroute": f"toolroutes.{GROUP}/v1alpha1"}
-
-def kubelet(cluster, name, ns, available=True):
-    """play_kubelet, again while the Deployment replaces its pods (a pod
-    can go between listing and marking it)."""
-    def attempt():
-        try:
-            play_kubelet(cluster, name, ns, available=available)
-            return True
-        except AssertionError as e:
-            if "NotFound" not in str(e):
-                raise
-            return None
-    cluster.wait_for(f"pods of {ns}/{name} marked", attempt, timeout=60, interval=0.5)
-
-
-def kubelet_until_ready(cluster, kind, name, ns, timeout=90):
-    """Plays the kubelet until the gateway says Ready (its Deployment may
-    roll again as routes land in its configuration)."""
-    def attempt():
-        kubelet(cluster, name, ns)
-        c = condition(get(cluster, kind, name, ns), "Ready")
-        return c if c and c["status"] == "True" else None
-    return cluster.wait_for(f"{kind} {ns}/{name} Ready", attempt, timeout=timeout, interval=1)
-
-
 
 @pytest.fixture(scope="session")
 def gitops_bin():

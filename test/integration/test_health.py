@@ -10,38 +10,11 @@ import subprocess
 import pytest
 import yaml
 
-from test_controller import ai_gateway, condition, get, play_kubelet, tool_gateway, tool_route
+from test_controller import ai_gateway, condition, get, kubelet_until_ready, tool_gateway, tool_route
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 HEALTH = REPO / "deploy" / "health" / "health.lua"
 ARGOCD_CM = REPO / "deploy" / "health" / "argocd-cm.yaml"
-
-def kubelet(cluster, name, ns, available=True):
-    """play_kubelet, again while the Deployment replaces its pods (a pod
-    can go between listing and marking it)."""
-    def attempt():
-        try:
-            play_kubelet(cluster, name, ns, available=available)
-            return True
-        except AssertionError as e:
-            if "NotFound" not in str(e):
-                raise
-            return None
-    cluster.wait_for(f"pods of {ns}/{name} marked", attempt, timeout=60, interval=0.5)
-
-
-def kubelet_until_ready(cluster, kind, name, ns, timeout=90):
-    """Plays the kubelet until the gateway says Ready (its Deployment may
-    roll again as routes land in its configuration)."""
-    def attempt():
-        kubelet(cluster, name, ns)
-        obj = get(cluster, kind, name, ns)
-        c = condition(obj, "Ready")
-        # A Ready left from the previous generation does not count.
-        current = c and c.get("observedGeneration") == obj["metadata"]["generation"]
-        return c if current and c["status"] == "True" else None
-    return cluster.wait_for(f"{kind} {ns}/{name} Ready", attempt, timeout=timeout, interval=1)
-
 
 # Reads the object as JSON on stdin, runs the check the way Argo CD does
 # (the object as the global `obj`, the script's return value the verdict)
