@@ -783,7 +783,7 @@ static int parse_addr(const char *text, uint16_t port, union any_addr *a, bool *
     return -EINVAL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[1024];

@@ -16,6 +16,7 @@
 #include "model.h"
 #include "patch.h"
 #include "render.h"
+#include "validate.h"
 #include "yamlout.h"
 
 static const char GATEWAY[] =
@@ -131,8 +132,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     errlist_init(&warnings);
     struct gw_object *gw = NULL;
     if (gw_object_parse(gateway_root, &gw, &errs) == 0 && gw->u.ai.config_patch) {
-        int rc = gw_patch_review_gateway(gw, &errors, &warnings);
-        FUZZ_CHECK(rc == 0 || rc == -ENOMEM, "gw_patch_review_gateway returned %d", rc);
+        /* gw_validate runs the admission's patch review of the gateway. */
+        int rc = gw_validate(gateway_root, NULL, &errors, &warnings);
+        FUZZ_CHECK(rc == 0 || rc == -ENOMEM, "gw_validate returned %d", rc);
         check_list(&errors);
         check_list(&warnings);
         merge_and_reload(gw);
