@@ -178,6 +178,10 @@ def main():
     ap.add_argument("command", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = [c for c in a.command if c != "--"]
+    # The results name no path of this machine: paths inside the checkout
+    # are written relative to it, the control plane's state as <state>.
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    shown = [c.replace(a.state, "<state>").replace(repo + os.sep, "") for c in cmd]
     state = pathlib.Path(a.state)
     env = read_env(state)
     api = Api(state, env["LGO_API_URL"])
@@ -246,7 +250,7 @@ def main():
         "peak_rss_mb": round(sampler.hwm_kb / 1024, 1),
         "cpu_seconds": round(sampler.cpu_s, 2),
         "noop_restart_writes": noop_writes,
-        "command": cmd,
+        "command": shown,
     }
     out = pathlib.Path(a.out)
     (out / "controller.json").write_text(json.dumps(res, indent=2) + "\n")
@@ -267,7 +271,7 @@ def main():
         f"| CPU seconds | {sampler.cpu_s:.1f} |",
         f"| writes by a restart over the converged world | {noop_writes} |",
         "",
-        f"Command: `{' '.join(cmd)}`",
+        f"Command: `{' '.join(shown)}`",
         "",
     ]
     (out / "controller.md").write_text("\n".join(md))
