@@ -9,6 +9,7 @@
 #define GW_TEST_FAKELEASE_H
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -122,7 +123,10 @@ static int fl_take(struct fakelease *f, const char *body, bool create)
     if (!create) {
         json_object_object_get_ex(o, "metadata", &meta);
         const char *rv = json_object_object_get_ex(meta, "resourceVersion", &v) ? json_object_get_string(v) : "";
-        if (atol(rv) != f->rv) {
+        char *end = NULL;
+        errno = 0;
+        long got = strtol(rv, &end, 10);
+        if (errno || end == rv || *end || got != f->rv) {
             json_object_put(o);
             return 409;
         }
