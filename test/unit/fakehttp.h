@@ -38,13 +38,13 @@ struct fake {
     size_t n_seen;
 };
 
-static void sleep_ms(long ms)
+static inline void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
     nanosleep(&ts, NULL);
 }
 
-static void send_all(int fd, const char *p, size_t len)
+static inline void send_all(int fd, const char *p, size_t len)
 {
     while (len > 0) {
         ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
@@ -55,8 +55,9 @@ static void send_all(int fd, const char *p, size_t len)
     }
 }
 
-/* Reads one request (head and Content-Length body). */
-static char *read_request(int fd)
+/* Reads one request (head and Content-Length body); gives up after 5 s of
+ * silence. */
+static inline char *read_request(int fd)
 {
     struct strbuf sb;
     sb_init(&sb, 1 << 20);
@@ -70,6 +71,9 @@ static char *read_request(int fd)
         }
         if (want && sb.len >= want)
             break;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 5000) <= 0)
+            break;
         ssize_t r = recv(fd, buf, sizeof(buf), 0);
         if (r <= 0)
             break;
@@ -78,7 +82,7 @@ static char *read_request(int fd)
     return sb_detach(&sb, NULL);
 }
 
-static void wait_client_gone(int fd)
+static inline void wait_client_gone(int fd)
 {
     char buf[256];
     struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -86,7 +90,7 @@ static void wait_client_gone(int fd)
         ;
 }
 
-static void answer(int fd, const struct reply *r)
+static inline void answer(int fd, const struct reply *r)
 {
     if (r->status == 0)
         return;
@@ -105,7 +109,7 @@ static void answer(int fd, const struct reply *r)
         wait_client_gone(fd);
 }
 
-static void *fake_main(void *arg)
+static inline void *fake_main(void *arg)
 {
     struct fake *f = arg;
     for (size_t i = 0; i < f->n; i++) {
@@ -126,7 +130,7 @@ static void *fake_main(void *arg)
     return NULL;
 }
 
-static void fake_start(struct fake *f, const struct reply *script, size_t n)
+static inline void fake_start(struct fake *f, const struct reply *script, size_t n)
 {
     memset(f, 0, sizeof(*f));
     f->script = script;
@@ -142,13 +146,13 @@ static void fake_start(struct fake *f, const struct reply *script, size_t n)
 }
 
 /* Waits for the script to finish; the requests stay readable. */
-static void fake_stop(struct fake *f)
+static inline void fake_stop(struct fake *f)
 {
     pthread_join(f->thread, NULL);
     close(f->fd);
 }
 
-static void fake_free(struct fake *f)
+static inline void fake_free(struct fake *f)
 {
     for (size_t i = 0; i < f->n_seen; i++)
         free(f->seen[i]);

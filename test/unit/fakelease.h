@@ -25,6 +25,8 @@
 #include "clock.h"
 #include "strbuf.h"
 
+#include "fakehttp.h"
+
 enum fl_mode { FL_OK, FL_FAIL, FL_STALL };
 
 #define FL_MAX_WRITES 4096
@@ -59,34 +61,8 @@ static void fl_send(int fd, int status, const char *body)
                      "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nConnection: close\r\n"
                      "Content-Length: %zu\r\n\r\n",
                      status, strlen(body));
-    if (send(fd, head, (size_t)n, MSG_NOSIGNAL) < 0)
-        return;
-    (void)!send(fd, body, strlen(body), MSG_NOSIGNAL);
-}
-
-static char *fl_read(int fd)
-{
-    struct strbuf sb;
-    sb_init(&sb, 1 << 20);
-    char buf[4096];
-    size_t want = 0;
-    for (;;) {
-        const char *end = strstr(sb_str(&sb), "\r\n\r\n");
-        if (end && !want) {
-            const char *cl = strcasestr(sb_str(&sb), "Content-Length:");
-            want = (size_t)(end - sb_str(&sb)) + 4 + (cl ? strtoul(cl + 15, NULL, 10) : 0);
-        }
-        if (want && sb.len >= want)
-            break;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (poll(&p, 1, 5000) <= 0)
-            break;
-        ssize_t r = recv(fd, buf, sizeof(buf), 0);
-        if (r <= 0)
-            break;
-        sb_add(&sb, buf, (size_t)r);
-    }
-    return sb_detach(&sb, NULL);
+    send_all(fd, head, (size_t)n);
+    send_all(fd, body, strlen(body));
 }
 
 /* The Lease as JSON (lock held). */
@@ -146,7 +122,7 @@ static int fl_take(struct fakelease *f, const char *body, bool create)
 
 static void fl_serve(struct fakelease *f, int c)
 {
-    char *req = fl_read(c);
+    char *req = read_request(c);
     int mode = atomic_load(&f->mode);
     pthread_mutex_lock(&f->lock);
     f->requests++;

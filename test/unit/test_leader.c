@@ -31,12 +31,6 @@ struct watcher {
     atomic_ullong stopped_done_ms;
 };
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 static void on_started(void *ud)
 {
     struct watcher *w = ud;
