@@ -16,42 +16,6 @@
 #define V1A1 "apiVersion: runtime.agentic-layer.ai/v1alpha1\n"
 #define V1B1 "apiVersion: runtime.agentic-layer.ai/v1beta1\n"
 
-/* Loads every document of text; ours in v1beta1 are stored as v1alpha1
- * first. Each object's v1beta1-only fields are read as the controller's
- * snapshot reads them. */
-static void load_stored(struct fixture *f, const char *text)
-{
-    json_object **docs = NULL;
-    size_t n = 0;
-    char *err = NULL;
-    if (gw_yaml_load_all(text, strlen(text), &GW_LIMITS_MANIFEST, &docs, &n, &err) != 0)
-        fail_msg("fixture does not parse: %s", err);
-    f->n = 0;
-    for (size_t i = 0; i < n && f->n < MAXOBJ; i++) {
-        struct gw_errlist e;
-        errlist_init(&e);
-        json_object *doc = docs[i], *stored = NULL;
-        if (gw_api_version_of(jobj_get_str(doc, "apiVersion")) == GW_API_V1BETA1) {
-            if (gw_convert(doc, GW_API_V1ALPHA1, &stored, &e) != 0) {
-                dump_list("conversion", &e);
-                fail_msg("fixture object %zu does not convert", i);
-            }
-            doc = stored;
-        }
-        struct gw_object *o = NULL;
-        assert_int_equal(gw_object_parse(doc, &o, &e), 0);
-        assert_int_equal(gw_object_read_beta(o, &e), 0);
-        if (e.n) {
-            dump_list("errors", &e);
-            fail_msg("fixture object %zu is invalid", i);
-        }
-        errlist_free(&e);
-        json_object_put(stored);
-        f->objs[f->n++] = o;
-    }
-    gw_docs_free(docs, n);
-}
-
 static const struct gw_object *first_gateway(struct fixture *f)
 {
     for (size_t i = 0; i < f->n; i++)
@@ -126,7 +90,7 @@ static void test_models_keys_replicas_resources(void **state)
 {
     (void)state;
     struct fixture f;
-    load_stored(&f, BETA_AI);
+    load_objs(&f, BETA_AI);
     struct gw_render_output out;
     assert_int_equal(render_first(&f, &out), 0);
     json_object *cfg = yaml_obj(out.config_yaml);
@@ -190,7 +154,7 @@ static void test_config_exact(void **state)
 {
     (void)state;
     struct fixture f;
-    load_stored(&f, V1B1 "kind: AiGateway\nmetadata: {name: main, namespace: ai}\n"
+    load_objs(&f, V1B1 "kind: AiGateway\nmetadata: {name: main, namespace: ai}\n"
                          "spec: {models: [{name: m, provider: openai, model: up-model, apiBase: 'http://up:1/v1',"
                          " apiKeySecretRef: {name: s, key: k}}]}\n");
     struct gw_render_output out;
@@ -222,7 +186,7 @@ static void test_no_replicas_unless_set(void **state)
 {
     (void)state;
     struct fixture f;
-    load_stored(&f, V1B1 "kind: AiGateway\nmetadata: {name: main, namespace: ai}\n"
+    load_objs(&f, V1B1 "kind: AiGateway\nmetadata: {name: main, namespace: ai}\n"
                          "spec: {models: [{name: m, provider: openai, apiBase: 'http://up:1/v1'}]}\n");
     assert_non_null(f.objs[0]->beta);
     struct gw_render_output out;
@@ -233,7 +197,7 @@ static void test_no_replicas_unless_set(void **state)
     /* replicas: 0 is a value the user set. */
     gw_render_output_release(&out);
     free_objs(&f);
-    load_stored(&f, V1B1 "kind: AiGateway\nmetadata: {name: main, namespace: ai}\n"
+    load_objs(&f, V1B1 "kind: AiGateway\nmetadata: {name: main, namespace: ai}\n"
                          "spec: {replicas: 0, models: [{name: m, provider: openai}]}\n");
     assert_int_equal(render_first(&f, &out), 0);
     json_object *rep = jobj_get(jobj_get_obj(out.deployment, "spec"), "replicas");
@@ -248,7 +212,7 @@ static void test_model_key_secret_hashed(void **state)
 {
     (void)state;
     struct fixture f;
-    load_stored(&f, BETA_AI "---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys, namespace: ai, uid: s-1, "
+    load_objs(&f, BETA_AI "---\napiVersion: v1\nkind: Secret\nmetadata: {name: keys, namespace: ai, uid: s-1, "
                             "resourceVersion: '5'}\n");
     struct gw_render_input in = { .gateway = first_gateway(&f) };
     char **names = NULL;
@@ -417,7 +381,7 @@ static void test_allowed_routes(void **state)
         snprintf(full, sizeof(full), "%s%s}\n%s%s%s", TOOLGW_HEAD, cases[i].allowed, TOOLCLASS,
                  ROUTE("local", "tg", "2026-01-01T00:00:00Z", ""), ROUTE("remote", "team", "2026-01-01T00:00:01Z", ""));
         struct fixture f;
-        load_stored(&f, full);
+        load_objs(&f, full);
         struct ctl_plan p;
         assert_int_equal(plan_first(&f, &(struct ctl_live){ 0 }, &p), 0);
         json_object *cfg = NULL, *servers = planned_servers(&p, &cfg);
@@ -463,7 +427,7 @@ static void test_server_name(void **state)
 {
     (void)state;
     struct fixture f;
-    load_stored(&f, TOOLGW("") TOOLCLASS ROUTE("weather", "team", "2026-01-01T00:00:00Z", ", serverName: wx")
+    load_objs(&f, TOOLGW("") TOOLCLASS ROUTE("weather", "team", "2026-01-01T00:00:00Z", ", serverName: wx")
                         ROUTE("weather2", "other", "2026-01-01T00:00:05Z", ", serverName: wx")
                         ROUTE("plain", "team", "2026-01-01T00:00:09Z", ""));
     struct ctl_plan p;
@@ -499,7 +463,7 @@ static void test_status_models(void **state)
 {
     (void)state;
     struct fixture f;
-    load_stored(&f, BETA_AI AICLASS);
+    load_objs(&f, BETA_AI AICLASS);
     struct ctl_plan p;
     assert_int_equal(plan_first(&f, &(struct ctl_live){ 0 }, &p), 0);
     json_object *st = status_of(&p, GW_KIND_AIGATEWAY, "main");

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "convert.h"
 #include "doc.h"
+#include "jsonutil.h"
 #include "readfile.h"
 #include "errlist.h"
 #include "model.h"
@@ -96,6 +98,9 @@ struct fixture {
     size_t n;
 };
 
+/* Parses every document of text into f. A v1beta1 document is first
+ * converted to v1alpha1 as the API server stores it, and each object's
+ * v1beta1-only fields are read as the controller's snapshot reads them. */
 static inline void load_objs(struct fixture *f, const char *text)
 {
     json_object **docs = NULL;
@@ -107,13 +112,23 @@ static inline void load_objs(struct fixture *f, const char *text)
     for (size_t i = 0; i < n && f->n < MAXOBJ; i++) {
         struct gw_errlist e;
         errlist_init(&e);
+        json_object *doc = docs[i], *stored = NULL;
+        if (gw_api_version_of(jobj_get_str(doc, "apiVersion")) == GW_API_V1BETA1) {
+            if (gw_convert(doc, GW_API_V1ALPHA1, &stored, &e) != 0) {
+                dump_list("conversion", &e);
+                fail_msg("fixture object %zu does not convert", i);
+            }
+            doc = stored;
+        }
         struct gw_object *o = NULL;
-        assert_int_equal(gw_object_parse(docs[i], &o, &e), 0);
+        assert_int_equal(gw_object_parse(doc, &o, &e), 0);
+        assert_int_equal(gw_object_read_beta(o, &e), 0);
         if (e.n) {
             dump_list("errors", &e);
             fail_msg("fixture object %zu is invalid", i);
         }
         errlist_free(&e);
+        json_object_put(stored);
         f->objs[f->n++] = o;
     }
     gw_docs_free(docs, n);
