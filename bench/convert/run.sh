@@ -30,22 +30,10 @@ results="$repo/bench/results"
 tmp="$results/tmp-convert"
 lua="$repo/bench/webhook/post.lua"
 
-say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-for tool in wrk cc openssl python3 curl pkg-config; do
-  command -v "$tool" >/dev/null || { say "$tool is required (test/harness/install-deps.sh installs it)"; exit 1; }
-done
-[ -x "$BIN" ] || { say "no binary at $BIN (make build-release)"; exit 1; }
-
-rm -rf "$tmp"
-mkdir -p "$tmp"
-"$repo/certs/gen-webhook-certs.sh" "$tmp/certs" 2>/dev/null
-# shellcheck disable=SC2046
-cc -O2 -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -o "$tmp/webhook-ceiling" \
-  "$repo/bench/webhook/ceiling.c" $(pkg-config --cflags --libs libmicrohttpd) -lpthread
+. "$repo/bench/webhook/prepare.sh"
 # shellcheck disable=SC2086
 python3 "$repo/bench/convert/make-reviews.py" "$tmp" $SIZES
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ours_port=$(free_port); health_port=$(free_port)
 
 pids=()
