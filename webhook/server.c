@@ -172,8 +172,10 @@ static void shut(struct wh_server *s, struct wh_conn *c, const char *why)
     if (c->closing || c->fd == MHD_INVALID_SOCKET)
         return;
     c->closing = true;
-    shutdown(c->fd, SHUT_RDWR);
+    /* Counted before the shutdown, so a client that sees its connection end
+     * finds it already counted. */
     atomic_fetch_add_explicit(&s->metrics.connections_shed, 1, memory_order_relaxed);
+    shutdown(c->fd, SHUT_RDWR);
     if (gw_log_enabled(GW_LOG_DEBUG))
         gw_log(GW_LOG_DEBUG, "webhook", NULL, NULL, "closing a connection: %s", why);
 }
