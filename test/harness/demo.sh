@@ -5,7 +5,10 @@
 # real cert-manager built by build-cert-manager.sh); as there is no kubelet,
 # the operator runs as a local process under its ServiceAccount's token, its
 # cert dir the Certificate's Secret projected like the kubelet does, and the
-# webhooks point at it by URL (test/harness/local_install.py).
+# webhooks point at it by URL (test/harness/local_install.py); and
+# test/harness/kubelet-stand-in.sh marks the gateways' pods Running and Ready
+# the way a kubelet would once their containers are up, so the gateways reach
+# Ready and the routes get their URLs.
 #   test/harness/demo.sh up|down
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -32,6 +35,7 @@ stop_pid() {
 }
 
 stop_all() {
+  stop_pid kubelet-stand-in
   stop_pid operator
   stop_pid secret-projector
   stop_pid cert-manager-cainjector
@@ -100,6 +104,10 @@ for f in "$REPO_ROOT"/deploy/samples/*.yaml; do
   k apply -f "$f"
 done
 
+say "Standing in for the kubelet: the samples' pods are marked Running and Ready"
+bg kubelet-stand-in "$REPO_ROOT/test/harness/kubelet-stand-in.sh" ai-gateway tool-gateway tools
+log "kubelet stand-in running (log $STATE/logs/kubelet-stand-in.log)"
+
 say "A bad object is refused at once by the admission webhook"
 for f in "$REPO_ROOT"/deploy/samples/invalid/*.yaml; do
   echo "\$ kubectl apply -f deploy/samples/invalid/$(basename "$f")"
@@ -107,10 +115,14 @@ for f in "$REPO_ROOT"/deploy/samples/invalid/*.yaml; do
 done
 
 say "Status after reconciliation"
-k wait --for=condition=AiGatewayConfigured --timeout=30s -n ai-gateway aigateway --all >/dev/null 2>&1 || true
-k wait --for=condition=ToolGatewayConfigured --timeout=30s -n tool-gateway toolgateway --all >/dev/null 2>&1 || true
+k wait --for=condition=Ready --timeout=90s -n ai-gateway aigateway --all >/dev/null 2>&1 \
+  || log "not every AiGateway is Ready yet; see $STATE/logs/operator.log"
+k wait --for=condition=Ready --timeout=90s -n tool-gateway toolgateway --all >/dev/null 2>&1 \
+  || log "not every ToolGateway is Ready yet; see $STATE/logs/operator.log"
+k wait --for=jsonpath='{.status.url}' --timeout=60s -A toolroute --all >/dev/null 2>&1 \
+  || log "not every ToolRoute has its URL yet; see $STATE/logs/operator.log"
 k get aigateways,toolgateways -A
-k get toolroutes -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,GATEWAY:.spec.toolGatewayRef.name,URL:.status.url,READY:.status.conditions[?\(@.type==\"Ready\"\)].status
+k get toolroutes -A
 
 say "Rendered LiteLLM config of ai-gateway/guarded (ConfigMap guarded-config)"
 k get configmap -n ai-gateway guarded-config -o jsonpath='{.data.config\.yaml}' 2>/dev/null \
