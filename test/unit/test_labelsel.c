@@ -2,6 +2,7 @@
  * selects, and which selectors are refused and at which field path. */
 #include "testutil.h"
 
+#include "convert.h"
 #include "labelsel.h"
 #include "strbuf.h"
 
@@ -153,6 +154,39 @@ static void test_bounds(void **state)
     sb_release(&b);
 }
 
+/* Admission refuses a ToolGateway whose selector is invalid, at the field
+ * path of the version the user wrote; a valid one passes. */
+static void test_admission(void **state)
+{
+    (void)state;
+    struct verdict v;
+    const char *bad = "apiVersion: runtime.agentic-layer.ai/v1beta1\nkind: ToolGateway\nmetadata: {name: t}\n"
+                      "spec:\n  allowedRoutes: {namespaces: {from: Selector, selector: {matchExpressions:\n"
+                      "    [{key: team, operator: In, values: [a]}, {key: team, operator: Exists, values: [a]}]}}}\n";
+    json_object *o = yaml_obj(bad);
+    errlist_init(&v.errors);
+    errlist_init(&v.warnings);
+    assert_int_equal(gw_validate_any(o, "ns", &v.errors, &v.warnings), 0);
+    assert_has(v.errors, "spec.allowedRoutes.namespaces.selector.matchExpressions[1].values: Forbidden: may not be "
+                         "specified when `operator` is 'Exists' or 'DoesNotExist'");
+    assert_int_equal(v.errors.n, 1);
+    verdict_free(&v);
+    json_object_put(o);
+
+    const char *good = "apiVersion: runtime.agentic-layer.ai/v1beta1\nkind: ToolGateway\nmetadata: {name: t}\n"
+                       "spec:\n  allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {team: a},\n"
+                       "    matchExpressions: [{key: env, operator: NotIn, values: [dev]}]}}}\n";
+    o = yaml_obj(good);
+    errlist_init(&v.errors);
+    errlist_init(&v.warnings);
+    assert_int_equal(gw_validate_any(o, "ns", &v.errors, &v.warnings), 0);
+    if (v.errors.n)
+        dump_list("errors", &v.errors);
+    assert_int_equal(v.errors.n, 0);
+    verdict_free(&v);
+    json_object_put(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,6 +196,7 @@ int main(void)
         cmocka_unit_test(test_invalid_selects_nothing),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_admission),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
