@@ -30,7 +30,7 @@
 
 enum inf_id {
     I_AIGW, I_TOOLGW, I_ROUTE, I_AICLASS, I_TOOLCLASS, I_GUARD, I_PROVIDER, I_SERVER, I_SECRET,
-    I_CM, I_DEPLOY, I_SVC, I__N
+    I_NAMESPACE, I_CM, I_DEPLOY, I_SVC, I__N
 };
 
 struct inf_spec {
@@ -50,6 +50,9 @@ static const struct inf_spec SPECS[I__N] = {
     [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false },
     [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false },
     [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true },
+    /* Labels, for allowedRoutes selectors. In namespaced mode one informer
+     * per watched namespace, by name (make_slots). */
+    [I_NAMESPACE] = { GW_KIND_NAMESPACE, &KUBE_NAMESPACES, false, true },
     [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false },
     [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false },
     [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false },
@@ -79,7 +82,7 @@ struct handler_ctx {
  * (cluster-scoped kinds keep one). */
 struct inf_slot {
     enum inf_id id;
-    const char *ns;             /* NULL: all namespaces */
+    const char *ns;             /* NULL: all namespaces; for Namespaces: this one */
     struct informer *inf;
     struct handler_ctx h;
 };
@@ -174,6 +177,11 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
         world_apply(h->c->world, s->kind, obj, old == obj);
     if (s->kind == GW_KIND_SECRET && old == obj)
         secret_digests_forget(h->c->digests, kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
+    /* Namespaces change (status, annotations) without concern to us: only
+     * their labels matter. */
+    if (s->kind == GW_KIND_NAMESPACE && old && old != obj &&
+        json_object_equal(jobj_get(jobj_get(old, "metadata"), "labels"), jobj_get(jobj_get(obj, "metadata"), "labels")))
+        return;
     if (s->owned) {
         struct ctl_keys k = { 0 };
         if (ctl_owner_key(obj, &k) == 0)
@@ -610,13 +618,33 @@ static void enqueue_everything(struct controller *c)
     }
 }
 
-/* Waits for a cache, giving up early when the fence is set. */
-static bool wait_synced(struct controller *c, struct informer *inf, unsigned timeout_ms)
+/* Whether the API server refuses this informer's list for want of a
+ * permission. */
+static bool refused(struct informer *inf)
+{
+    char *e = informer_last_error(inf);
+    bool r = e && strstr(e, "forbidden") != NULL;
+    free(e);
+    return r;
+}
+
+/* Waits for a cache, giving up early when the fence is set, and for the
+ * Namespaces when they may not be read: only allowedRoutes selectors need
+ * them, and those then say so on each route (resolve.h) instead of every
+ * gateway waiting. */
+static bool wait_synced(struct controller *c, const struct inf_slot *sl, unsigned timeout_ms)
 {
     uint64_t due = gw_mono_ms() + timeout_ms;
-    while (!informer_wait_synced(inf, 100))
+    while (!informer_wait_synced(sl->inf, 100)) {
         if (fenced(c) || gw_mono_ms() >= due)
             return false;
+        if (sl->id == I_NAMESPACE && refused(sl->inf)) {
+            gw_log(GW_LOG_WARN, "controller", NULL, NULL,
+                   "Namespaces%s%s may not be read: ToolGateways with allowedRoutes from Selector admit no route "
+                   "until list and watch on namespaces are granted", sl->ns ? " " : "", sl->ns ? sl->ns : "");
+            return true;
+        }
+    }
     return true;
 }
 
@@ -636,7 +664,7 @@ void ctl_set_leading(struct controller *c, bool leading)
          * route look unattached or a gateway look new. */
         pthread_mutex_unlock(&c->lock);
         for (size_t i = 0; i < c->n_slots; i++) {
-            if (wait_synced(c, c->slots[i].inf, 60000))
+            if (wait_synced(c, &c->slots[i], 60000))
                 continue;
             if (fenced(c))
                 break;
@@ -677,8 +705,8 @@ void ctl_set_leading(struct controller *c, bool leading)
 bool ctl_synced(struct controller *c)
 {
     for (size_t i = 0; i < c->n_slots; i++)
-        if (!informer_synced(c->slots[i].inf))
-            return false;
+        if (!informer_synced(c->slots[i].inf) && !(c->slots[i].id == I_NAMESPACE && refused(c->slots[i].inf)))
+            return false; /* Namespaces refused: see wait_synced */
     return true;
 }
 
@@ -704,7 +732,7 @@ static int make_slots(struct controller *c)
     if (!c->slots)
         return -ENOMEM;
     for (int i = 0; i < I__N; i++) {
-        if (!n_ns || !SPECS[i].res->namespaced) {
+        if (!n_ns || (!SPECS[i].res->namespaced && i != I_NAMESPACE)) {
             c->slots[c->n_slots++] = (struct inf_slot){ .id = (enum inf_id)i };
             continue;
         }
@@ -739,9 +767,16 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     for (size_t i = 0; i < c->n_slots && r == 0; i++) {
         struct inf_slot *sl = &c->slots[i];
         sl->h = (struct handler_ctx){ c, sl->id };
+        /* A Namespace by name: the grant may then name the namespaces
+         * (resourceNames), since the API server authorizes a list or watch
+         * with a metadata.name field selector as one of that name. */
+        char by_name[300];
+        bool one_ns = sl->id == I_NAMESPACE && sl->ns;
+        snprintf(by_name, sizeof(by_name), "metadata.name=%s", one_ns ? sl->ns : "");
         struct informer_opts io = {
             .res = SPECS[sl->id].res,
-            .ns = sl->ns,
+            .ns = one_ns ? NULL : sl->ns,
+            .field_selector = one_ns ? by_name : NULL,
             .label_selector = SPECS[sl->id].owned ? CTL_OWNED_SELECTOR : NULL,
             .metadata_only = SPECS[sl->id].metadata_only,
             .handlers = { h_add, h_update, h_delete, &sl->h },
