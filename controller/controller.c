@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "deps.h"
+#include "events.h"
 #include "doc.h"
 #include "informer.h"
 #include "kube_client.h"
@@ -26,6 +27,8 @@
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
 #define CTL_ROLLOUT_RECHECK_MS 30000
+/* Objects whose last once-per-generation Event is remembered. */
+#define CTL_EVENT_MEMO_CAP 4096
 #define CTL_OWNED_SELECTOR "app.kubernetes.io/managed-by=" KUBE_FIELD_MANAGER
 
 enum inf_id {
@@ -102,6 +105,7 @@ struct controller {
     atomic_bool halt;           /* set by ctl_set_leading(false) */
     struct ctl_metrics m;
     struct secret_digests *digests;
+    struct ctl_event_memo *events;  /* Events posted once per generation */
 };
 
 /* No write may start: leadership is gone (or going). */
@@ -390,6 +394,7 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     struct ctl_plan p;
     r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
     if (r == 0) {
+        ctl_event_memo_filter(c->events, gw, &p);
         r = run_plan(c, gw, &p);
         if (r == 0 && p.requeue)
             r = CTL_ROLLOUT_RECHECK_MS;
@@ -763,6 +768,8 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     if (r == 0)
         r = secret_digests_new(&c->digests);
     if (r == 0)
+        r = ctl_event_memo_new(CTL_EVENT_MEMO_CAP, &c->events);
+    if (r == 0)
         r = make_slots(c);
     for (size_t i = 0; i < c->n_slots && r == 0; i++) {
         struct inf_slot *sl = &c->slots[i];
@@ -813,6 +820,7 @@ void ctl_stop(struct controller *c)
         informer_free(c->slots[i].inf);
     free(c->slots);
     secret_digests_free(c->digests);
+    ctl_event_memo_free(c->events);
     pthread_key_delete(c->client_key);
     pthread_mutex_destroy(&c->lock);
     free(c);
