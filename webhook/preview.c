@@ -172,6 +172,21 @@ static int take_warnings(struct wh_reply *out, const struct gw_errlist *a, const
     return 0;
 }
 
+/* Routes that name gw but that its allowedRoutes does not admit: a
+ * warning each, with the reason the route's status would give. */
+static int warn_refused(const struct gw_object *gw, const struct gw_objset *set, struct gw_errlist *warnings)
+{
+    struct gw_refused_route *refused = NULL;
+    size_t n = 0;
+    int r = gw_refused_routes(gw, set, &refused, &n);
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = errlist_addf(warnings, GW_E_NOTE, "spec.allowedRoutes", NULL, "ToolRoute %s/%s is not admitted: %s%s",
+                         refused[i].route->meta.ns, refused[i].route->meta.name, refused[i].why,
+                         refused[i].labels_unknown ? " (add the route's Namespace to the List)" : "");
+    free(refused);
+    return r;
+}
+
 static int render_preview(const struct preview *p, const struct gw_object *gw, struct gw_errlist *warnings,
                           struct wh_reply *out)
 {
@@ -186,6 +201,8 @@ static int render_preview(const struct preview *p, const struct gw_object *gw, s
     in.guards = guards;
     if (r == 0 && gw->kind == GW_KIND_TOOLGATEWAY)
         r = gw_attached_routes(gw, &set, &routes, &in.n_routes);
+    if (r == 0 && gw->kind == GW_KIND_TOOLGATEWAY)
+        r = warn_refused(gw, &set, warnings);
     in.routes = routes;
     if (r == 0)
         r = gw_secret_versions(&in, &set, &secrets, &in.n_secrets);

@@ -157,6 +157,11 @@ static void test_beta_selector(void **state)
     assert_non_null(jobj_get(servers, "wx"));
     assert_int_equal(json_object_object_length(servers), 1);
     json_object_put(cfg);
+    /* The route left out is named, with the reason its status gives. */
+    assert_int_equal(rep.n_warnings, 1);
+    assert_string_equal(rep.warnings[0], "spec.allowedRoutes: ToolRoute team-b/out is not admitted: the labels of "
+                                         "the route's namespace do not match the ToolGateway's "
+                                         "allowedRoutes.namespaces.selector");
     /* The same objects the controller's way, one YAML stream. */
     json_object *list = yaml_obj(SEL_LIST);
     struct strbuf docs;
@@ -168,6 +173,24 @@ static void test_beta_selector(void **state)
     free(want);
     sb_release(&docs);
     json_object_put(list);
+    wh_reply_release(&rep);
+    free(body);
+
+    /* Without the Namespaces the labels are unknown: nothing admitted, and
+     * the warning says what to add. */
+    body = to_json("apiVersion: v1\nkind: List\nitems:\n"
+                   "- " V1B1 "  kind: ToolGateway\n  metadata: {name: tools, namespace: tg}\n"
+                   "  spec: {allowedRoutes: {namespaces: {from: Selector, selector: {}}}}\n"
+                   "- " V1B1 "  kind: ToolRoute\n  metadata: {name: in, namespace: team-a}\n"
+                   "  spec: {gatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: 'http://in/mcp'}}}\n");
+    preview_ok(body, &rep);
+    assert_int_equal(rep.n_warnings, 1);
+    assert_non_null(strstr(rep.warnings[0], "ToolRoute team-a/in is not admitted: "));
+    assert_non_null(strstr(rep.warnings[0], "(add the route's Namespace to the List)"));
+    cfg = yaml_obj(rep.body);
+    servers = jobj_get(cfg, "mcp_servers");
+    assert_true(!servers || json_object_object_length(servers) == 0);
+    json_object_put(cfg);
     wh_reply_release(&rep);
     free(body);
 }
