@@ -1,6 +1,7 @@
 #include "labelsel.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,18 @@ static json_object *member(json_object *o, const char *key)
 }
 
 /* --- checking ------------------------------------------------------------------ */
+
+/* A field path below another; a path too long for out is cut (only a
+ * message carries it). */
+__attribute__((format(printf, 3, 4))) static void subpath(char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, cap, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        out[0] = '\0';
+}
 
 struct sel_check {
     struct gw_errlist *errors;
@@ -60,7 +73,7 @@ static void check_key(struct sel_check *ck, const char *field, const char *key)
 static void check_match_labels(struct sel_check *ck, json_object *ml, const char *path)
 {
     char f[512];
-    snprintf(f, sizeof(f), "%s.matchLabels", path);
+    subpath(f, sizeof(f), "%s.matchLabels", path);
     if (!json_object_is_type(ml, json_type_object)) {
         add(ck, GW_E_TYPE, f, NULL, "must be a map of label keys to values");
         return;
@@ -71,9 +84,9 @@ static void check_match_labels(struct sel_check *ck, json_object *ml, const char
     }
     json_object_object_foreach(ml, k, v)
     {
-        snprintf(f, sizeof(f), "%s.matchLabels", path);
+        subpath(f, sizeof(f), "%s.matchLabels", path);
         check_key(ck, f, k);
-        snprintf(f, sizeof(f), "%s.matchLabels[%.253s]", path, k);
+        subpath(f, sizeof(f), "%s.matchLabels[%.253s]", path, k);
         if (!json_object_is_type(v, json_type_string))
             add(ck, GW_E_TYPE, f, NULL, "must be a string");
         else {
@@ -87,7 +100,7 @@ static void check_match_labels(struct sel_check *ck, json_object *ml, const char
 static void check_values(struct sel_check *ck, enum sel_op op, json_object *values, const char *path)
 {
     char f[512];
-    snprintf(f, sizeof(f), "%s.values", path);
+    subpath(f, sizeof(f), "%s.values", path);
     if (values && !json_object_is_type(values, json_type_array)) {
         add(ck, GW_E_TYPE, f, NULL, "must be a list of strings");
         return;
@@ -103,7 +116,7 @@ static void check_values(struct sel_check *ck, enum sel_op op, json_object *valu
     }
     for (size_t i = 0; i < n; i++) {
         json_object *v = json_object_array_get_idx(values, i);
-        snprintf(f, sizeof(f), "%s.values[%zu]", path, i);
+        subpath(f, sizeof(f), "%s.values[%zu]", path, i);
         if (!json_object_is_type(v, json_type_string))
             add(ck, GW_E_TYPE, f, NULL, "must be a string");
         else if (op == OP_IN || op == OP_NOT_IN) {
@@ -122,14 +135,14 @@ static void check_expression(struct sel_check *ck, json_object *e, const char *p
         return;
     }
     json_object *key = member(e, "key"), *op = member(e, "operator");
-    snprintf(f, sizeof(f), "%s.key", path);
+    subpath(f, sizeof(f), "%s.key", path);
     if (!key)
         add(ck, GW_E_REQUIRED, f, NULL, NULL);
     else if (!json_object_is_type(key, json_type_string))
         add(ck, GW_E_TYPE, f, NULL, "must be a string");
     else
         check_key(ck, f, json_object_get_string(key));
-    snprintf(f, sizeof(f), "%s.operator", path);
+    subpath(f, sizeof(f), "%s.operator", path);
     enum sel_op o = op_of(op);
     if (!op)
         add(ck, GW_E_REQUIRED, f, NULL, NULL);
@@ -147,7 +160,7 @@ static void check_expression(struct sel_check *ck, json_object *e, const char *p
 static void check_match_expressions(struct sel_check *ck, json_object *me, const char *path)
 {
     char f[512];
-    snprintf(f, sizeof(f), "%s.matchExpressions", path);
+    subpath(f, sizeof(f), "%s.matchExpressions", path);
     if (!json_object_is_type(me, json_type_array)) {
         add(ck, GW_E_TYPE, f, NULL, "must be a list of {key, operator, values}");
         return;
@@ -158,7 +171,7 @@ static void check_match_expressions(struct sel_check *ck, json_object *me, const
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        snprintf(f, sizeof(f), "%s.matchExpressions[%zu]", path, i);
+        subpath(f, sizeof(f), "%s.matchExpressions[%zu]", path, i);
         check_expression(ck, json_object_array_get_idx(me, i), f);
     }
 }
@@ -180,7 +193,7 @@ int gw_labelsel_check(json_object *sel, const char *path, struct gw_errlist *err
                 check_match_expressions(&ck, v, path);
         } else {
             char f[512];
-            snprintf(f, sizeof(f), "%s.%.200s", path, k);
+            subpath(f, sizeof(f), "%s.%.200s", path, k);
             add(&ck, GW_E_FORBIDDEN, f, NULL, "unknown field (a label selector has matchLabels and matchExpressions)");
         }
     }

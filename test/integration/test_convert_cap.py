@@ -97,7 +97,11 @@ def test_a_page_at_the_cap_converts_and_one_byte_more_is_refused(tmp_path):
             assert len(models) == MODELS
             assert models[7]["apiBase"] == "https://llm-proxy-3.internal.example.com/v1"
             assert models[7]["apiKeySecretRef"] == {"name": "team-keys-3", "key": "provider-key-7"}
-            assert "runtime.agentic-layer.ai/conversion" not in o["metadata"]["annotations"]
+            # What v1alpha1 carried is in spec again (the annotation keeps
+            # only the config patch's original text).
+            carried = json.loads(o["metadata"]["annotations"].get("runtime.agentic-layer.ai/conversion", "{}"))
+            assert "spec" not in carried, carried
+            assert o["spec"]["replicas"] == 3
         assert len(out[0]["metadata"]["annotations"][PAD]) > 0
 
         r = post(srv, page_of(BODY_CAP + 1))
