@@ -3,6 +3,9 @@ from namespaces whose labels the selector selects are admitted, others get
 Accepted=False with the reason; relabelling a namespace re-evaluates the
 gateway. With --namespace the operator reads only the watched namespaces,
 by name, and says on each route when it may not read them.
+
+(Named after test_versions: its session-scoped conversion webhook points
+the CRDs at a test server, which the suites sorted before it must not see.)
 """
 import json
 
