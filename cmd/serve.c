@@ -53,7 +53,7 @@ static void serve_usage(FILE *to)
             "  --health-port N         HTTP port for /healthz, /readyz, /metrics (default %d; 0 = any)\n"
             "  --health-bind ADDR      address for the health port (default: --bind)\n"
             "  --threads N             TLS worker threads (default: online CPUs)\n"
-            "  --max-body-bytes N      largest request body (default 3145728)\n"
+            "  --max-body-bytes N      largest request body (default 16777216)\n"
             "  --idle-timeout S        close idle connections after S seconds (default 30)\n"
             "  --handshake-timeout S   close connections that send no request within S seconds of\n"
             "                          connecting (default 10)\n"

@@ -1,4 +1,5 @@
 #include "convert.h"
+#include "labelsel.h"
 
 #include <errno.h>
 #include <math.h>
@@ -929,6 +930,19 @@ static void check_models(struct check *ck, json_object *models)
     }
 }
 
+/* The selector's problems, at their paths (or under the annotation). */
+static void check_selector(struct check *ck, json_object *sel)
+{
+    struct gw_errlist found;
+    errlist_init(&found);
+    gw_labelsel_check(sel, "spec.allowedRoutes.namespaces.selector", &found);
+    for (size_t i = 0; ck->prefix && i < found.n; i++)
+        check_add(ck, found.items[i].type, found.items[i].field, NULL, found.items[i].body);
+    if (!ck->prefix)
+        errlist_concat(ck->errors, &found);
+    errlist_free(&found);
+}
+
 static void check_allowed_routes(struct check *ck, json_object *ar)
 {
     if (!ar)
@@ -953,6 +967,8 @@ static void check_allowed_routes(struct check *ck, json_object *ar)
     json_object *sel = member(nsel, "selector");
     if (selector && !json_object_is_type(sel, json_type_object))
         check_add(ck, GW_E_REQUIRED, "spec.allowedRoutes.namespaces.selector", NULL, "required when from is Selector");
+    else if (selector)
+        check_selector(ck, sel);
     else if (!selector && sel)
         check_add(ck, GW_E_FORBIDDEN, "spec.allowedRoutes.namespaces.selector", NULL, "only allowed when from is Selector");
 }

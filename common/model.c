@@ -427,6 +427,7 @@ static const struct {
     [GW_KIND_GUARDRAILPROVIDER] = { "GuardrailProvider", true },
     [GW_KIND_TOOLSERVER] = { "ToolServer", true },
     [GW_KIND_SECRET] = { "Secret", true },
+    [GW_KIND_NAMESPACE] = { "Namespace", false },
 };
 
 const char *gw_kind_name(enum gw_kind k)
@@ -445,10 +446,12 @@ enum gw_kind gw_kind_of(const char *api_version, const char *kind)
         return GW_KIND_UNKNOWN;
     if (strcmp(api_version, "v1") == 0 && strcmp(kind, "Secret") == 0)
         return GW_KIND_SECRET;
+    if (strcmp(api_version, "v1") == 0 && strcmp(kind, "Namespace") == 0)
+        return GW_KIND_NAMESPACE;
     if (strcmp(api_version, GW_V1ALPHA1) != 0)
         return GW_KIND_UNKNOWN;
     for (int k = GW_KIND_AIGATEWAY; k < GW_KIND__MAX; k++)
-        if (k != GW_KIND_SECRET && strcmp(KINDS[k].kind, kind) == 0)
+        if (k != GW_KIND_SECRET && k != GW_KIND_NAMESPACE && strcmp(KINDS[k].kind, kind) == 0)
             return (enum gw_kind)k;
     return GW_KIND_UNKNOWN;
 }
@@ -807,7 +810,7 @@ int gw_object_parse(json_object *root, struct gw_object **ret, struct gw_errlist
     o->kind = k;
     o->root = json_object_get(root);
     parse_meta(&c, root, k, &o->meta);
-    if (k == GW_KIND_SECRET) {
+    if (k == GW_KIND_SECRET || k == GW_KIND_NAMESPACE) {
         *ret = o;
         return 0;
     }

@@ -36,6 +36,7 @@ enum gw_kind {
     GW_KIND_GUARDRAILPROVIDER,
     GW_KIND_TOOLSERVER,
     GW_KIND_SECRET,          /* read for the secret hash: metadata only */
+    GW_KIND_NAMESPACE,       /* read for allowedRoutes selectors: metadata only */
     GW_KIND__MAX,
 };
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "labelsel.h"
 #include "render_hash.h"
 
 static bool str_eq(const char *a, const char *b)
@@ -85,6 +86,73 @@ const struct gw_object *gw_route_gateway(const struct gw_object *route, const st
     return gw;
 }
 
+/* The Namespace objects of a set, found once per gateway rather than once
+ * per route (sets hold thousands of routes, and few namespaces). */
+struct ns_index {
+    const struct gw_object **items;
+    size_t n;
+};
+
+static int ns_index_build(const struct gw_object *gw, const struct gw_objset *set, struct ns_index *ret)
+{
+    memset(ret, 0, sizeof(*ret));
+    if (!gw_selects_namespaces(gw))
+        return 0;
+    ret->items = calloc(set->n ? set->n : 1, sizeof(*ret->items));
+    if (!ret->items)
+        return -ENOMEM;
+    for (size_t i = 0; i < set->n; i++)
+        if (set->items[i]->kind == GW_KIND_NAMESPACE)
+            ret->items[ret->n++] = set->items[i];
+    return 0;
+}
+
+static const struct gw_object *ns_index_find(const struct ns_index *x, const char *name)
+{
+    for (size_t i = 0; i < x->n; i++)
+        if (str_eq(x->items[i]->meta.name, name))
+            return x->items[i];
+    return NULL;
+}
+
+bool gw_selects_namespaces(const struct gw_object *gw)
+{
+    return gw->kind == GW_KIND_TOOLGATEWAY && gw->beta && gw->beta->routes_from == GW_ROUTES_SELECTOR;
+}
+
+static bool route_allowed(const struct gw_object *gw, const struct gw_object *route, const struct ns_index *nsx,
+                          bool *ret_labels_unknown, const char **ret_why)
+{
+    enum gw_routes_from from = gw->beta ? gw->beta->routes_from : GW_ROUTES_ALL;
+    *ret_labels_unknown = false;
+    switch (from) {
+    case GW_ROUTES_ALL:
+        return true;
+    case GW_ROUTES_SAME:
+        if (str_eq(gw->meta.ns, route->meta.ns))
+            return true;
+        *ret_why = "the ToolGateway's allowedRoutes.namespaces.from is Same and the route is in another namespace";
+        return false;
+    case GW_ROUTES_SELECTOR:
+    default: {
+        const struct gw_object *ns = ns_index_find(nsx, route->meta.ns);
+        if (!ns) {
+            *ret_labels_unknown = true;
+            *ret_why = "the ToolGateway's allowedRoutes.namespaces.from is Selector and the labels of the route's "
+                       "namespace are not known to the controller (it reads them only where it may list and "
+                       "watch namespaces: cluster-wide, or with --namespace the watched namespaces by name), so "
+                       "no route of it is admitted";
+            return false;
+        }
+        if (gw_labelsel_matches(gw->beta->routes_selector, ns->meta.labels))
+            return true;
+        *ret_why = "the labels of the route's namespace do not match the ToolGateway's "
+                   "allowedRoutes.namespaces.selector";
+        return false;
+    }
+    }
+}
+
 static int route_cmp(const void *a, const void *b)
 {
     const struct gw_route_input *x = a, *y = b;
@@ -113,11 +181,16 @@ int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, 
     /* One pass: routes name gw explicitly, or attach to the default (found
      * once, not per route: sets hold thousands of routes). */
     const struct gw_object *def = gw_default_toolgateway(set, NULL);
+    struct ns_index nsx;
+    if (ns_index_build(gw, set, &nsx) < 0) {
+        free(out);
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < set->n; i++) {
         const struct gw_object *r = set->items[i];
-        bool unsupported = false;
+        bool labels_unknown = false;
         const char *why = NULL;
-        if (!route_names_gateway(r, gw, def) || !gw_route_allowed(gw, r, &unsupported, &why))
+        if (!route_names_gateway(r, gw, def) || !route_allowed(gw, r, &nsx, &labels_unknown, &why))
             continue;
         out[n].route = r;
         if (r->u.route.server.set)
@@ -125,6 +198,7 @@ int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, 
                                     r->u.route.server.name);
         n++;
     }
+    free(nsx.items);
     qsort(out, n, sizeof(*out), route_cmp);
     *ret = out;
     *ret_n = n;
@@ -146,38 +220,31 @@ int gw_refused_routes(const struct gw_object *gw, const struct gw_objset *set, s
     if (!out)
         return -ENOMEM;
     const struct gw_object *def = gw_default_toolgateway(set, NULL);
+    struct ns_index nsx;
+    if (ns_index_build(gw, set, &nsx) < 0) {
+        free(out);
+        return -ENOMEM;
+    }
     for (size_t i = 0; i < set->n; i++) {
         const struct gw_object *r = set->items[i];
         struct gw_refused_route rr = { .route = r };
-        if (route_names_gateway(r, gw, def) && !gw_route_allowed(gw, r, &rr.unsupported, &rr.why))
+        if (route_names_gateway(r, gw, def) && !route_allowed(gw, r, &nsx, &rr.labels_unknown, &rr.why))
             out[n++] = rr;
     }
+    free(nsx.items);
     qsort(out, n, sizeof(*out), refused_cmp);
     *ret = out;
     *ret_n = n;
     return 0;
 }
 
-bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, bool *ret_unsupported,
-                      const char **ret_why)
+bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, const struct gw_objset *set,
+                      bool *ret_labels_unknown, const char **ret_why)
 {
-    enum gw_routes_from from = gw->beta ? gw->beta->routes_from : GW_ROUTES_ALL;
-    *ret_unsupported = false;
-    switch (from) {
-    case GW_ROUTES_ALL:
-        return true;
-    case GW_ROUTES_SAME:
-        if (str_eq(gw->meta.ns, route->meta.ns))
-            return true;
-        *ret_why = "the ToolGateway's allowedRoutes.namespaces.from is Same and the route is in another namespace";
-        return false;
-    case GW_ROUTES_SELECTOR:
-    default:
-        *ret_unsupported = true;
-        *ret_why = "the ToolGateway's allowedRoutes.namespaces.from is Selector, which this controller does not "
-                   "support (it does not read Namespace labels); use Same or All";
-        return false;
-    }
+    /* One Namespace is looked for: no index needed. */
+    const struct gw_object *ns = gw_find(set, GW_KIND_NAMESPACE, NULL, route->meta.ns);
+    struct ns_index one = { &ns, ns ? 1 : 0 };
+    return route_allowed(gw, route, &one, ret_labels_unknown, ret_why);
 }
 
 int gw_secret_versions(const struct gw_render_input *in, const struct gw_objset *set,

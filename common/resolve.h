@@ -43,19 +43,26 @@ int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set,
                        struct gw_route_input **ret, size_t *ret_n);
 
 /* Whether a ToolGateway's spec.allowedRoutes (v1beta1) lets route attach:
- * All (the default) admits every namespace, Same only the gateway's own.
- * Selector needs the labels of Namespaces, which the controller does not
- * read: it admits no route, and *ret_unsupported is set so the caller can
- * say so. On false, *ret_why says why (static text). */
-bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, bool *ret_unsupported,
-                      const char **ret_why);
+ * All (the default) admits every namespace, Same only the gateway's own,
+ * Selector the namespaces whose labels the selector selects (labelsel.h).
+ * The labels are those of the route's Namespace object in set
+ * (GW_KIND_NAMESPACE, metadata only); when set holds none (the controller
+ * may not read Namespaces), the route is not admitted and
+ * *ret_labels_unknown is set so the caller can say so. On false, *ret_why
+ * says why (static text). */
+bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, const struct gw_objset *set,
+                      bool *ret_labels_unknown, const char **ret_why);
+
+/* Whether gw is a ToolGateway whose allowedRoutes depend on Namespace
+ * labels (from: Selector): a label change must re-evaluate it. */
+bool gw_selects_namespaces(const struct gw_object *gw);
 
 /* A route that names gw (or attaches to it as the default) but that gw's
  * allowedRoutes does not admit. */
 struct gw_refused_route {
     const struct gw_object *route;
     const char *why;            /* static text */
-    bool unsupported;           /* allowedRoutes uses what the controller does not support */
+    bool labels_unknown;        /* Selector, and the route's Namespace is not in the set */
 };
 
 /* The routes gw refuses, sorted by namespace/name. Caller frees the array. */

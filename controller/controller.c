@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "deps.h"
+#include "events.h"
 #include "doc.h"
 #include "informer.h"
 #include "kube_client.h"
@@ -26,11 +27,13 @@
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
 #define CTL_ROLLOUT_RECHECK_MS 30000
+/* Objects whose last once-per-generation Event is remembered. */
+#define CTL_EVENT_MEMO_CAP 4096
 #define CTL_OWNED_SELECTOR "app.kubernetes.io/managed-by=" KUBE_FIELD_MANAGER
 
 enum inf_id {
     I_AIGW, I_TOOLGW, I_ROUTE, I_AICLASS, I_TOOLCLASS, I_GUARD, I_PROVIDER, I_SERVER, I_SECRET,
-    I_CM, I_DEPLOY, I_SVC, I__N
+    I_NAMESPACE, I_CM, I_DEPLOY, I_SVC, I__N
 };
 
 struct inf_spec {
@@ -50,6 +53,9 @@ static const struct inf_spec SPECS[I__N] = {
     [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false },
     [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false },
     [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true },
+    /* Labels, for allowedRoutes selectors. In namespaced mode one informer
+     * per watched namespace, by name (make_slots). */
+    [I_NAMESPACE] = { GW_KIND_NAMESPACE, &KUBE_NAMESPACES, false, true },
     [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false },
     [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false },
     [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false },
@@ -79,7 +85,7 @@ struct handler_ctx {
  * (cluster-scoped kinds keep one). */
 struct inf_slot {
     enum inf_id id;
-    const char *ns;             /* NULL: all namespaces */
+    const char *ns;             /* NULL: all namespaces; for Namespaces: this one */
     struct informer *inf;
     struct handler_ctx h;
 };
@@ -99,6 +105,7 @@ struct controller {
     atomic_bool halt;           /* set by ctl_set_leading(false) */
     struct ctl_metrics m;
     struct secret_digests *digests;
+    struct ctl_event_memo *events;  /* Events posted once per generation */
 };
 
 /* No write may start: leadership is gone (or going). */
@@ -174,6 +181,11 @@ static void on_change(struct handler_ctx *h, json_object *obj, json_object *old)
         world_apply(h->c->world, s->kind, obj, old == obj);
     if (s->kind == GW_KIND_SECRET && old == obj)
         secret_digests_forget(h->c->digests, kube_meta_str(obj, "namespace"), kube_meta_str(obj, "name"));
+    /* Namespaces change (status, annotations) without concern to us: only
+     * their labels matter. */
+    if (s->kind == GW_KIND_NAMESPACE && old && old != obj &&
+        json_object_equal(jobj_get(jobj_get(old, "metadata"), "labels"), jobj_get(jobj_get(obj, "metadata"), "labels")))
+        return;
     if (s->owned) {
         struct ctl_keys k = { 0 };
         if (ctl_owner_key(obj, &k) == 0)
@@ -382,6 +394,7 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     struct ctl_plan p;
     r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
     if (r == 0) {
+        ctl_event_memo_filter(c->events, gw, &p);
         r = run_plan(c, gw, &p);
         if (r == 0 && p.requeue)
             r = CTL_ROLLOUT_RECHECK_MS;
@@ -610,13 +623,33 @@ static void enqueue_everything(struct controller *c)
     }
 }
 
-/* Waits for a cache, giving up early when the fence is set. */
-static bool wait_synced(struct controller *c, struct informer *inf, unsigned timeout_ms)
+/* Whether the API server refuses this informer's list for want of a
+ * permission. */
+static bool refused(struct informer *inf)
+{
+    char *e = informer_last_error(inf);
+    bool r = e && strstr(e, "forbidden") != NULL;
+    free(e);
+    return r;
+}
+
+/* Waits for a cache, giving up early when the fence is set, and for the
+ * Namespaces when they may not be read: only allowedRoutes selectors need
+ * them, and those then say so on each route (resolve.h) instead of every
+ * gateway waiting. */
+static bool wait_synced(struct controller *c, const struct inf_slot *sl, unsigned timeout_ms)
 {
     uint64_t due = gw_mono_ms() + timeout_ms;
-    while (!informer_wait_synced(inf, 100))
+    while (!informer_wait_synced(sl->inf, 100)) {
         if (fenced(c) || gw_mono_ms() >= due)
             return false;
+        if (sl->id == I_NAMESPACE && refused(sl->inf)) {
+            gw_log(GW_LOG_WARN, "controller", NULL, NULL,
+                   "Namespaces%s%s may not be read: ToolGateways with allowedRoutes from Selector admit no route "
+                   "until list and watch on namespaces are granted", sl->ns ? " " : "", sl->ns ? sl->ns : "");
+            return true;
+        }
+    }
     return true;
 }
 
@@ -636,7 +669,7 @@ void ctl_set_leading(struct controller *c, bool leading)
          * route look unattached or a gateway look new. */
         pthread_mutex_unlock(&c->lock);
         for (size_t i = 0; i < c->n_slots; i++) {
-            if (wait_synced(c, c->slots[i].inf, 60000))
+            if (wait_synced(c, &c->slots[i], 60000))
                 continue;
             if (fenced(c))
                 break;
@@ -677,8 +710,8 @@ void ctl_set_leading(struct controller *c, bool leading)
 bool ctl_synced(struct controller *c)
 {
     for (size_t i = 0; i < c->n_slots; i++)
-        if (!informer_synced(c->slots[i].inf))
-            return false;
+        if (!informer_synced(c->slots[i].inf) && !(c->slots[i].id == I_NAMESPACE && refused(c->slots[i].inf)))
+            return false; /* Namespaces refused: see wait_synced */
     return true;
 }
 
@@ -704,7 +737,7 @@ static int make_slots(struct controller *c)
     if (!c->slots)
         return -ENOMEM;
     for (int i = 0; i < I__N; i++) {
-        if (!n_ns || !SPECS[i].res->namespaced) {
+        if (!n_ns || (!SPECS[i].res->namespaced && i != I_NAMESPACE)) {
             c->slots[c->n_slots++] = (struct inf_slot){ .id = (enum inf_id)i };
             continue;
         }
@@ -735,13 +768,22 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
     if (r == 0)
         r = secret_digests_new(&c->digests);
     if (r == 0)
+        r = ctl_event_memo_new(CTL_EVENT_MEMO_CAP, &c->events);
+    if (r == 0)
         r = make_slots(c);
     for (size_t i = 0; i < c->n_slots && r == 0; i++) {
         struct inf_slot *sl = &c->slots[i];
         sl->h = (struct handler_ctx){ c, sl->id };
+        /* A Namespace by name: the grant may then name the namespaces
+         * (resourceNames), since the API server authorizes a list or watch
+         * with a metadata.name field selector as one of that name. */
+        char by_name[300];
+        bool one_ns = sl->id == I_NAMESPACE && sl->ns;
+        snprintf(by_name, sizeof(by_name), "metadata.name=%s", one_ns ? sl->ns : "");
         struct informer_opts io = {
             .res = SPECS[sl->id].res,
-            .ns = sl->ns,
+            .ns = one_ns ? NULL : sl->ns,
+            .field_selector = one_ns ? by_name : NULL,
             .label_selector = SPECS[sl->id].owned ? CTL_OWNED_SELECTOR : NULL,
             .metadata_only = SPECS[sl->id].metadata_only,
             .handlers = { h_add, h_update, h_delete, &sl->h },
@@ -778,6 +820,7 @@ void ctl_stop(struct controller *c)
         informer_free(c->slots[i].inf);
     free(c->slots);
     secret_digests_free(c->digests);
+    ctl_event_memo_free(c->events);
     pthread_key_delete(c->client_key);
     pthread_mutex_destroy(&c->lock);
     free(c);

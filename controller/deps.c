@@ -138,6 +138,12 @@ int ctl_affected_keys(const struct gw_objset *w, const struct gw_object *o, cons
         /* Gateways read Secrets of their own namespace only. */
         r = all_of_kind(w, GW_KIND_AIGATEWAY, o->meta.ns, out);
         return r ? r : all_of_kind(w, GW_KIND_TOOLGATEWAY, o->meta.ns, out);
+    case GW_KIND_NAMESPACE:
+        /* Namespace labels matter only to allowedRoutes selectors. */
+        for (size_t i = 0; i < w->n && r == 0; i++)
+            if (gw_selects_namespaces(w->items[i]))
+                r = add_obj(out, w->items[i]);
+        return r;
     case GW_KIND_AIGATEWAYCLASS:
         return all_of_kind(w, GW_KIND_AIGATEWAY, NULL, out);
     case GW_KIND_TOOLGATEWAYCLASS:

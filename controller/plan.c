@@ -309,7 +309,7 @@ static int plan_refused(struct ctl_plan *p, const struct gw_object *gw, const st
     for (size_t i = 0; i < n; i++) {
         char msg[768];
         snprintf(msg, sizeof(msg), "not accepted by ToolGateway %s/%s: %s", gw->meta.ns, gw->meta.name, rr[i].why);
-        const char *reason = rr[i].unsupported ? CTL_R_SELECTOR_UNSUPPORTED : CTL_R_NOT_ALLOWED;
+        const char *reason = rr[i].labels_unknown ? CTL_R_NAMESPACE_LABELS_UNKNOWN : CTL_R_NOT_ALLOWED;
         struct ctl_condition c[5] = {
             { CTL_ROUTE_ACCEPTED, false, reason, msg },
             { 0 },
@@ -542,13 +542,6 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         goto done;
     }
     bool rendered = r == 0;
-    if (rendered && gw->beta && gw->beta->routes_from == GW_ROUTES_SELECTOR &&
-        errlist_add(&out.warnings, GW_E_NOTE, "spec.allowedRoutes.namespaces.from", NULL,
-                    "Selector is not supported by this controller (it does not read Namespace labels), so no "
-                    "route is admitted; use Same or All") < 0) {
-        r = -ENOMEM;
-        goto done;
-    }
     struct ctl_condition conds[5];
     conds[1] = (struct ctl_condition){ names.ready, false, CTL_R_ROLLING_OUT, "" };
     /* A refused config is no failure of the reconcile: it says why. */

@@ -100,15 +100,16 @@ const struct gw_object *snapshot_find(const struct snapshot *pub, enum gw_kind k
     return p ? p->o : NULL;
 }
 
-/* Secrets are cached as PartialObjectMetadata: give them their own kind. */
-static json_object *as_secret(json_object *meta_obj)
+/* Secrets and Namespaces are cached as PartialObjectMetadata: give them
+ * their own kind. */
+static json_object *as_core(json_object *meta_obj, enum gw_kind kind)
 {
     json_object *o = json_object_new_object(), *md = NULL;
     if (!o)
         return NULL;
     json_object_object_get_ex(meta_obj, "metadata", &md);
     json_object_object_add(o, "apiVersion", json_object_new_string("v1"));
-    json_object_object_add(o, "kind", json_object_new_string("Secret"));
+    json_object_object_add(o, "kind", json_object_new_string(gw_kind_name(kind)));
     json_object_object_add(o, "metadata", json_object_get(md));
     return o;
 }
@@ -129,7 +130,7 @@ static struct pobj *pobj_new(enum gw_kind kind, json_object *doc, const char *ke
     json_object *copy = NULL;
     if (json_object_deep_copy(doc, &copy, NULL) != 0)
         return NULL;
-    json_object *j = kind == GW_KIND_SECRET ? as_secret(copy) : json_object_get(copy);
+    json_object *j = kind == GW_KIND_SECRET || kind == GW_KIND_NAMESPACE ? as_core(copy, kind) : json_object_get(copy);
     json_object_put(copy);
     struct gw_errlist errs;
     errlist_init(&errs);

@@ -34,8 +34,9 @@
 #define CTL_R_CLASS_NOT_FOUND "ClassNotFound"
 /* A ToolGateway's allowedRoutes does not admit the route's namespace. */
 #define CTL_R_NOT_ALLOWED "NotAllowedByListeners"
-/* allowedRoutes.namespaces.from Selector: not supported, no route admitted. */
-#define CTL_R_SELECTOR_UNSUPPORTED "NamespaceSelectorUnsupported"
+/* allowedRoutes.namespaces.from Selector, and the controller cannot read
+ * the labels of the route's namespace: not admitted. */
+#define CTL_R_NAMESPACE_LABELS_UNKNOWN "NamespaceLabelsUnknown"
 
 /* The summary conditions generic tools read. kstatus (Flux, `kubectl wait`,
  * cli-utils) computes InProgress from Reconciling=True or Ready=False,

@@ -1,14 +1,18 @@
 /* POST /preview: the LiteLLM config a gateway renders to, patch merged,
  * before anything is applied. The body is one gateway, or a v1 List of the
  * gateway and the objects it references (Guards, GuardrailProviders,
- * ToolRoutes, ToolServers, Secrets as metadata), resolved exactly as the
- * offline `render` command and the controller resolve them. */
+ * ToolRoutes, ToolServers, Secrets as metadata, Namespaces for
+ * allowedRoutes selectors), resolved exactly as the offline `render`
+ * command and the controller resolve them. Objects may be written in
+ * either served version; a v1beta1 one is read the way the controller
+ * reads it, through the storage version and its conversion annotation. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "admission.h"
+#include "convert.h"
 #include "doc.h"
 #include "render.h"
 #include "reply.h"
@@ -37,11 +41,10 @@ static bool is_list(json_object *root)
     return kind && strcmp(kind, "List") == 0 && jobj_get(root, "items");
 }
 
-/* Refuses an object with its errors, worded like a denial. */
-static int invalid(struct wh_reply *out, const struct gw_object *o, const char *where, struct gw_errlist *errors)
+/* Refuses an object of kind with its errors, worded like a denial. */
+static int invalid_kind(struct wh_reply *out, const char *kind, const char *name, const char *where,
+                        struct gw_errlist *errors)
 {
-    const char *name = o && o->meta.name ? o->meta.name : "";
-    const char *kind = o ? gw_kind_name(o->kind) : "object";
     json_object *st = wh_invalid_status(kind, name, errors);
     if (st && (wh_put_str(st, "apiVersion", "v1") < 0 || wh_put_str(st, "kind", "Status") < 0)) {
         json_object_put(st);
@@ -52,6 +55,41 @@ static int invalid(struct wh_reply *out, const struct gw_object *o, const char *
     wh_summarize(out, "preview %s%s%s %s: %zu error%s", where, *where ? ": " : "", kind, name, out->n_errors,
                  out->n_errors == 1 ? "" : "s");
     return wh_reply_json(out, 422, st);
+}
+
+static int invalid(struct wh_reply *out, const struct gw_object *o, const char *where, struct gw_errlist *errors)
+{
+    return invalid_kind(out, o ? gw_kind_name(o->kind) : "object", o && o->meta.name ? o->meta.name : "", where,
+                        errors);
+}
+
+/* A v1beta1 object of ours is checked as admission checks it (paths in
+ * v1beta1), then turned into what the API server stores and the
+ * controller reads: v1alpha1 with the v1beta1-only fields in the
+ * conversion annotation (convert.h). 0 (it may now be parsed), 1 when *out
+ * holds the answer, or -ENOMEM. */
+static int beta_to_storage(json_object *it, const char *where, struct gw_errlist *warnings, struct wh_reply *out)
+{
+    const char *api = jobj_get_str(it, "apiVersion"), *kind = jobj_get_str(it, "kind");
+    if (gw_api_version_of(api) != GW_API_V1BETA1 || gw_convert_kind_of(api, kind) == GW_KIND_UNKNOWN)
+        return 0;
+    const char *ns = jobj_get_str(jobj_get(it, "metadata"), "namespace");
+    struct gw_errlist errors;
+    errlist_init(&errors);
+    int r = gw_validate_any(it, ns ? ns : PREVIEW_DEFAULT_NS, &errors, warnings);
+    if (r == 0 && errors.n > 0) {
+        const char *name = jobj_get_str(jobj_get(it, "metadata"), "name");
+        r = invalid_kind(out, kind, name ? name : "", where, &errors) < 0 ? -ENOMEM : 1;
+    } else if (r == 0) {
+        r = gw_convert_in_place(it, GW_API_V1ALPHA1, &errors);
+        if (r == -EINVAL)
+            r = wh_bad_request(out, 400, "%s%s%s", where, *where ? ": " : "",
+                               errors.n ? errors.items[0].message : "cannot be converted") < 0 ? -ENOMEM : 1;
+    } else if (r == -EINVAL) {
+        r = 0; /* parsing says what is wrong */
+    }
+    errlist_free(&errors);
+    return r;
 }
 
 /* Parses and checks every item; 1 when *out already holds the answer. */
@@ -76,10 +114,18 @@ static int load_items(json_object *root, struct preview *p, struct gw_errlist *w
         char where[32] = "";
         if (list)
             snprintf(where, sizeof(where), "items[%zu]", i);
+        bool beta = gw_api_version_of(jobj_get_str(it, "apiVersion")) == GW_API_V1BETA1;
+        int r = beta_to_storage(it, where, warnings, out);
+        if (r != 0)
+            return r;
         struct gw_errlist errors;
         errlist_init(&errors);
         struct gw_object *o = NULL;
-        int r = gw_object_parse(it, &o, &errors);
+        r = gw_object_parse(it, &o, &errors);
+        if (r == 0 && gw_object_read_beta(o, &errors) < 0) {
+            gw_object_free(o);
+            r = -ENOMEM;
+        }
         if (r == -ENOMEM) {
             errlist_free(&errors);
             return -ENOMEM;
@@ -93,7 +139,8 @@ static int load_items(json_object *root, struct preview *p, struct gw_errlist *w
         p->objs[p->n++] = o;
         if (!o->meta.ns && gw_kind_namespaced(o->kind))
             o->meta.ns = PREVIEW_DEFAULT_NS;
-        if (o->kind != GW_KIND_SECRET)
+        /* v1beta1 objects were validated before conversion, in their paths. */
+        if (o->kind != GW_KIND_SECRET && o->kind != GW_KIND_NAMESPACE && !beta)
             gw_validate_object(o, &errors, warnings);
         if (errors.n > 0) {
             r = invalid(out, o, where, &errors);
@@ -125,6 +172,21 @@ static int take_warnings(struct wh_reply *out, const struct gw_errlist *a, const
     return 0;
 }
 
+/* Routes that name gw but that its allowedRoutes does not admit: a
+ * warning each, with the reason the route's status would give. */
+static int warn_refused(const struct gw_object *gw, const struct gw_objset *set, struct gw_errlist *warnings)
+{
+    struct gw_refused_route *refused = NULL;
+    size_t n = 0;
+    int r = gw_refused_routes(gw, set, &refused, &n);
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = errlist_addf(warnings, GW_E_NOTE, "spec.allowedRoutes", NULL, "ToolRoute %s/%s is not admitted: %s%s",
+                         refused[i].route->meta.ns, refused[i].route->meta.name, refused[i].why,
+                         refused[i].labels_unknown ? " (add the route's Namespace to the List)" : "");
+    free(refused);
+    return r;
+}
+
 static int render_preview(const struct preview *p, const struct gw_object *gw, struct gw_errlist *warnings,
                           struct wh_reply *out)
 {
@@ -139,6 +201,8 @@ static int render_preview(const struct preview *p, const struct gw_object *gw, s
     in.guards = guards;
     if (r == 0 && gw->kind == GW_KIND_TOOLGATEWAY)
         r = gw_attached_routes(gw, &set, &routes, &in.n_routes);
+    if (r == 0 && gw->kind == GW_KIND_TOOLGATEWAY)
+        r = warn_refused(gw, &set, warnings);
     in.routes = routes;
     if (r == 0)
         r = gw_secret_versions(&in, &set, &secrets, &in.n_secrets);

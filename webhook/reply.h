@@ -11,7 +11,7 @@
 #include "model.h"
 
 /* Bodies above this are refused with 413 before they are read. */
-#define WH_BODY_CAP_DEFAULT ((size_t)3 << 20)
+#define WH_BODY_CAP_DEFAULT ((size_t)16 << 20)
 /* JSON nesting allowed in a review: the object plus managedFields, whose
  * fieldsV1 mirrors the object's own depth. */
 #define WH_JSON_MAX_DEPTH 64

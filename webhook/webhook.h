@@ -40,7 +40,7 @@ struct wh_options {
     const char *health_bind_address;/* NULL = bind_address */
     uint16_t health_port;           /* 0 = a free port */
     unsigned threads;               /* TLS worker threads; 0 = online CPUs */
-    size_t max_body;                /* 0 = WH_BODY_CAP_DEFAULT (3 MiB) */
+    size_t max_body;                /* 0 = WH_BODY_CAP_DEFAULT (16 MiB) */
     unsigned idle_timeout_s;        /* connection idle timeout; 0 = 30 */
     unsigned handshake_timeout_s;   /* from the first byte to a request's headers; 0 = 10 */
     unsigned request_timeout_s;     /* whole body must arrive within; 0 = 10 */

@@ -434,6 +434,7 @@ def test_service_account_can_do_exactly_what_is_granted(cluster, installed):
                  for v in ("list", "watch", "create", "patch")}
     expected |= {(v, "secrets", None, None) for v in ("get", "list", "watch")}
     expected |= {("create", "events", None, None)}
+    expected |= {(v, "namespaces", None, None) for v in ("list", "watch")}
     expected |= {(v, "leases.coordination.k8s.io", None, OP_NS) for v in ("get", "create", "update")}
     assert granted == expected, {"granted, not called": granted - expected, "called, not granted": expected - granted}
     denied_wrongly = [g for g in granted if not can_i(cluster, g[0], g[1], ns=g[3], subresource=g[2])]
@@ -454,7 +455,8 @@ def test_service_account_can_do_exactly_what_is_granted(cluster, installed):
         ("list", "leases.coordination.k8s.io", None, OP_NS), ("watch", "leases.coordination.k8s.io", None, OP_NS),
         ("patch", "leases.coordination.k8s.io", None, OP_NS), ("delete", "leases.coordination.k8s.io", None, OP_NS),
         ("get", "leases.coordination.k8s.io", None, "default"), ("create", "pods", None, None),
-        ("create", "serviceaccounts", "token", OP_NS), ("list", "namespaces", None, None),
+        ("create", "serviceaccounts", "token", OP_NS), ("get", "namespaces", None, None),
+        ("update", "namespaces", None, None), ("delete", "namespaces", None, None),
         ("update", "validatingwebhookconfigurations.admissionregistration.k8s.io", None, None),
         ("escalate", "clusterroles.rbac.authorization.k8s.io", None, None),
     ]

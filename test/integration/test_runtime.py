@@ -220,7 +220,7 @@ def test_namespaced_mode_needs_only_roles(cluster, operator, ns, tmp_path, opera
     other = ns[:50] + "-out"
     cluster.kubectl("create", "namespace", other)
     full = next(d for d in rendered(cluster) if d["kind"] == "ClusterRole")
-    cluster_scoped = {"aigatewayclasses", "toolgatewayclasses"}
+    cluster_scoped = {"aigatewayclasses", "toolgatewayclasses", "namespaces"}
     ns_rules = [r for r in full["rules"] if not cluster_scoped & set(r["resources"])]
     cls_rules = [r for r in full["rules"] if cluster_scoped & set(r["resources"])]
     name = f"lgo-ns-{ns}"[:60]

@@ -18,6 +18,9 @@ import requests
 from webhook_support import (WebhookServer, aigateway, body_of, client_context, gen_certs, raw_request,
                              read_response, request_bytes, review, tls_connect)
 
+# The default body cap (webhook/reply.h WH_BODY_CAP_DEFAULT).
+BODY_CAP = 16 << 20
+
 
 @pytest.fixture
 def server(tmp_path):
@@ -71,7 +74,7 @@ def test_huge_content_length_refused_without_reading(server, expect_continue):
         assert status == 413, body
         st = status_body(body)
         assert st["reason"] == "RequestEntityTooLarge"
-        assert st["message"] == "request body of 104857600 bytes is larger than the limit of 3145728 bytes"
+        assert st["message"] == f"request body of 104857600 bytes is larger than the limit of {BODY_CAP} bytes"
         # The server will not read the body: it closes the connection.
         s.settimeout(5)
         try:
@@ -90,15 +93,15 @@ def test_chunked_body_over_the_cap(server):
         chunk = b"x" * 65536
         sent = 0
         try:
-            while sent < 4 * 1024 * 1024:
+            while sent < BODY_CAP + 1024 * 1024:
                 s.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 sent += len(chunk)
             s.sendall(b"0\r\n\r\n")
             status, _, body = read_response(s, timeout=10)
             assert status == 413
-            assert status_body(body)["message"] == "request body is larger than the limit of 3145728 bytes"
+            assert status_body(body)["message"] == f"request body is larger than the limit of {BODY_CAP} bytes"
         except (ConnectionResetError, BrokenPipeError, ssl.SSLError, ConnectionError):
-            pytest.fail("the server should answer 413 to a 4 MiB chunked body")
+            pytest.fail("the server should answer 413 to a chunked body 1 MiB over the cap")
     # A body twice the cap is not drained: the connection is dropped.
     with tls_connect(server.port, server.ca) as s:
         s.sendall(request_bytes("POST", "/validate", content_length=False,

@@ -193,7 +193,7 @@ static void test_precheck_method_media_length(void **state)
     assert_int_equal(rep.status, 413);
     assert_int_equal(rep.verdict, WH_V_BAD_REQUEST);
     assert_non_null(strstr(rep.body, "\"message\":\"request body of 104857600 bytes is larger than the limit of "
-                                     "3145728 bytes\",\"reason\":\"RequestEntityTooLarge\",\"code\":413"));
+                                     "16777216 bytes\",\"reason\":\"RequestEntityTooLarge\",\"code\":413"));
     wh_reply_release(&rep);
     assert_true(wh_precheck("POST", "application/json", "101", 100, &rep));
     assert_int_equal(rep.status, 413);
