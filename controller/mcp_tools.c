@@ -636,10 +636,9 @@ static int copy_answer(const struct cache_entry *e, char ***ret_names, size_t *r
     return 0;
 }
 
-int mcp_cache_list_tools(void *cache, const char *url, const char *transport, char ***ret_names, size_t *ret_n,
-                         char **ret_err)
+int mcp_cache_list_tools(struct mcp_cache *c, const char *url, const char *transport, char ***ret_names,
+                         size_t *ret_n, char **ret_err)
 {
-    struct mcp_cache *c = cache;
     long now = (long)gw_mono_ms();
     pthread_mutex_lock(&c->lock);
     struct cache_entry *e = c->entries;
@@ -666,6 +665,34 @@ int mcp_cache_list_tools(void *cache, const char *url, const char *transport, ch
     int r = e->answered ? copy_answer(e, ret_names, ret_n, ret_err) : -EAGAIN;
     pthread_mutex_unlock(&c->lock);
     return r;
+}
+
+int mcp_cache_answer(struct mcp_cache *c, struct mcp_tool_list *lists, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct mcp_tool_list *l = &lists[i];
+        mcp_tools_free(l->names, l->n);
+        free(l->error);
+        l->names = NULL;
+        l->n = 0;
+        l->error = NULL;
+        l->status = mcp_cache_list_tools(c, l->url, l->transport, &l->names, &l->n, &l->error);
+        if (l->status == -ENOMEM)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+void mcp_tool_lists_free(struct mcp_tool_list *lists, size_t n)
+{
+    if (!lists)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(lists[i].url);
+        mcp_tools_free(lists[i].names, lists[i].n);
+        free(lists[i].error);
+    }
+    free(lists);
 }
 
 unsigned long mcp_cache_fetches(struct mcp_cache *c)

@@ -346,31 +346,6 @@ static void test_routes_get_exact_statuses(void **state)
     free_objs(&f);
 }
 
-static int lists_pending(void *ctx, const char *url, const char *transport, char ***names, size_t *n, char **err)
-{
-    (void)url;
-    (void)transport;
-    (void)names;
-    (void)n;
-    (void)err;
-    (*(int *)ctx)++;
-    return -EAGAIN;
-}
-
-static int lists_ready(void *ctx, const char *url, const char *transport, char ***names, size_t *n, char **err)
-{
-    (void)ctx;
-    (void)url;
-    (void)transport;
-    (void)err;
-    char **out = calloc(3, sizeof(*out));
-    out[0] = strdup("get_weather");
-    out[1] = strdup("set_weather");
-    *names = out;
-    *n = 2;
-    return 0;
-}
-
 /* The planner never waits for an upstream: a list still being fetched
  * means an empty plan and a requeue, not a route failed for want of it. */
 static void test_pending_tool_list_requeues_without_writing(void **state)
@@ -382,26 +357,95 @@ static void test_pending_tool_list_requeues_without_writing(void **state)
               "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: "
               "'https://mcp.example.com/mcp'}}, toolFilter: {allow: ['get_*']}}\n");
     struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
-    int asked = 0;
+    struct mcp_tool_list *lists = NULL;
+    size_t asked = 0;
+    assert_int_equal(ctl_plan_tool_needs(first_gateway(&f), &set, &lists, &asked), 0);
+    assert_int_equal(asked, 1);
+    assert_int_equal(lists[0].status, -EAGAIN);
     struct ctl_plan_options o = OPT;
-    o.list_tools = lists_pending;
-    o.list_tools_ctx = &asked;
+    o.tool_lists = lists;
+    o.n_tool_lists = asked;
     struct ctl_plan p;
     assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
-    assert_int_equal(asked, 1);
     assert_true(p.ours);
     assert_true(p.requeue);
     assert_int_equal(p.n_statuses + p.n_events, 0);
     for (int i = 0; i < 3; i++)
         assert_null(p.apply[i]);
     ctl_plan_release(&p);
-    o.list_tools = lists_ready;
+    /* The list landed. */
+    lists[0].status = 0;
+    lists[0].names = calloc(3, sizeof(*lists[0].names));
+    lists[0].names[0] = strdup("get_weather");
+    lists[0].names[1] = strdup("set_weather");
+    lists[0].n = 2;
     assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
     const char *cfg = json_object_get_string(json_object_object_get(
         json_object_object_get(p.apply[0], "data"), "config.yaml"));
     assert_non_null(strstr(cfg, "get_weather"));
     assert_null(strstr(cfg, "set_weather"));
     ctl_plan_release(&p);
+    mcp_tool_lists_free(lists, asked);
+    free_objs(&f);
+}
+
+/* A list that could not be fetched fails the route closed, and its
+ * message says why in the fetcher's words. */
+static void test_failed_tool_list_is_named_in_route_status(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, TOOLGW TOOLCLASS
+              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: ext, namespace: team, generation: 1}\n"
+              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: "
+              "'https://mcp.example.com/mcp'}}, toolFilter: {allow: ['get_*']}}\n");
+    struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
+    struct mcp_tool_list *lists = NULL;
+    size_t n = 0;
+    assert_int_equal(ctl_plan_tool_needs(first_gateway(&f), &set, &lists, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(lists[0].url, "https://mcp.example.com/mcp");
+    assert_string_equal(lists[0].transport, "http");
+    lists[0].status = -EIO;
+    lists[0].error = strdup("initialize: HTTP 401");
+    struct ctl_plan_options o = OPT;
+    o.tool_lists = lists;
+    o.n_tool_lists = n;
+    struct ctl_plan p;
+    assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
+    const char *route_status = NULL;
+    for (size_t i = 0; i < p.n_statuses; i++)
+        if (p.statuses[i].kind == GW_KIND_TOOLROUTE && strcmp(p.statuses[i].name, "ext") == 0)
+            route_status = json_object_to_json_string(p.statuses[i].status);
+    assert_non_null(route_status);
+    assert_non_null(strstr(route_status, "listing the upstream's tools failed: initialize: HTTP 401"));
+    ctl_plan_release(&p);
+    mcp_tool_lists_free(lists, n);
+    free_objs(&f);
+}
+
+/* Only a ToolGateway of ours with glob filters needs tool lists. */
+static void test_tool_needs_only_for_globs_of_ours(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, TOOLGW TOOLCLASS
+              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: ext, namespace: team, generation: 1}\n"
+              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: "
+              "'https://mcp.example.com/mcp'}}, toolFilter: {allow: [get_weather]}}\n");
+    struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
+    struct mcp_tool_list *lists = NULL;
+    size_t n = 7;
+    assert_int_equal(ctl_plan_tool_needs(first_gateway(&f), &set, &lists, &n), 0);
+    assert_int_equal(n, 0);
+    mcp_tool_lists_free(lists, n);
+    free_objs(&f);
+    load_objs(&f, GW("") AICLASS(OURS, DEFAULT_ANN));
+    set = (struct gw_objset){ (const struct gw_object *const *)f.objs, f.n };
+    n = 7;
+    assert_int_equal(ctl_plan_tool_needs(first_gateway(&f), &set, &lists, &n), 0);
+    assert_int_equal(n, 0);
+    mcp_tool_lists_free(lists, n);
     free_objs(&f);
 }
 
@@ -518,6 +562,8 @@ int main(void)
         cmocka_unit_test(test_summary_conditions_for_kstatus),
         cmocka_unit_test(test_status_patch_removes_keys),
         cmocka_unit_test(test_pending_tool_list_requeues_without_writing),
+        cmocka_unit_test(test_failed_tool_list_is_named_in_route_status),
+        cmocka_unit_test(test_tool_needs_only_for_globs_of_ours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
