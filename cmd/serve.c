@@ -457,8 +457,7 @@ static bool webhook_ready(void *ctx, char *why, size_t why_cap)
 static void webhook_side_start(struct webhook_side *w, const struct ctlrun_opts *co)
 {
     char *err = NULL;
-    const char *path = co->kubeconfig ? co->kubeconfig : getenv("KUBECONFIG");
-    int r = kube_config_auto(path && *path ? path : NULL, co->context, &w->cfg, &err);
+    int r = ctlrun_kube_config(co, &w->cfg, &err);
     if (r < 0) {
         gw_log(GW_LOG_ERROR, "webhook", NULL, err ? err : strerror(-r),
                "cannot load the Kubernetes client configuration: objects are judged by the contract's rules only "
@@ -490,6 +489,35 @@ static void raise_fd_limit(void)
     }
 }
 
+/* SIGTERM and SIGINT blocked in this thread and every thread it starts
+ * (they are taken with sigwait); SIGPIPE ignored. 0 or -1. */
+static int block_stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGTERM);
+    sigaddset(stop, SIGINT);
+    signal(SIGPIPE, SIG_IGN);
+    return pthread_sigmask(SIG_BLOCK, stop, NULL) == 0 ? 0 : -1;
+}
+
+/* The controller stops (it stops writing and hands the Lease over) while
+ * the webhook drains: neither waits for the other, and /metrics reads the
+ * controller only through the slot. The webhook's caches go after the
+ * webhook, which reads them. */
+static void stop_all(struct ctl_slot *slot, struct wh_server *srv, struct webhook_side *w)
+{
+    pthread_t ender;
+    bool ending = pthread_create(&ender, NULL, controller_ender, slot) == 0;
+    if (!ending)
+        controller_ender(slot);
+    wh_server_stop(srv);
+    webhook_side_stop(w);
+    if (ending)
+        pthread_join(ender, NULL);
+    if (!slot->abandoned)
+        kube_global_cleanup();
+}
+
 int cmd_serve(int argc, char **argv)
 {
     struct wh_options o = { .webhook_port = DEFAULT_WEBHOOK_PORT, .health_port = DEFAULT_HEALTH_PORT };
@@ -505,11 +533,7 @@ int cmd_serve(int argc, char **argv)
     raise_fd_limit();
 
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    signal(SIGPIPE, SIG_IGN);
-    if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0) {
+    if (block_stop_signals(&stop) < 0) {
         gw_log(GW_LOG_ERROR, "serve", NULL, NULL, "cannot block signals");
         return 1;
     }
@@ -536,20 +560,7 @@ int cmd_serve(int argc, char **argv)
     while (sigwait(&stop, &sig) != 0)
         ;
     gw_log(GW_LOG_INFO, "serve", NULL, NULL, "%s received, draining requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* The controller stops (it stops writing and hands the Lease over)
-     * while the webhook drains: neither waits for the other, and /metrics
-     * reads the controller only through the slot. The webhook's caches go
-     * after the webhook, which reads them. */
-    pthread_t ender;
-    bool ending = pthread_create(&ender, NULL, controller_ender, &slot) == 0;
-    if (!ending)
-        controller_ender(&slot);
-    wh_server_stop(srv);
-    webhook_side_stop(&w);
-    if (ending)
-        pthread_join(ender, NULL);
-    if (!slot.abandoned)
-        kube_global_cleanup();
+    stop_all(&slot, srv, &w);
     gw_log(GW_LOG_INFO, "serve", NULL, NULL, "stopped");
     return 0;
 }
