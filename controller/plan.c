@@ -251,6 +251,18 @@ struct gw_summary {
     const char *message;
 };
 
+/* A route's status: Accepted and ResolutionFailed as given, Ready,
+ * Reconciling and Stalled from where it stands (state, reason, msg). */
+static int set_route_status(struct ctl_plan *p, const struct gw_object *route, struct ctl_condition accepted,
+                            struct ctl_condition resolution, enum ctl_progress state, const char *reason,
+                            const char *msg, const char *url, const char *now)
+{
+    struct ctl_condition summary[3];
+    ctl_summary_conditions(state, reason, msg, summary);
+    struct ctl_condition c[5] = { accepted, summary[0], resolution, summary[1], summary[2] };
+    return set_status(p, route, c, 5, url, NULL, now);
+}
+
 static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const struct gw_route_input *routes,
                        size_t n, const struct gw_render_output *out, bool gateway_ok,
                        const struct gw_summary *gs, const char *now)
@@ -277,18 +289,12 @@ static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const str
             reason = CTL_R_GATEWAY_NOT_READY;
             summary_msg = waiting_msg;
         }
-        struct ctl_condition c[5] = {
-            { CTL_ROUTE_ACCEPTED, true, "Accepted", accepted_msg },
-            { 0 },
-            { CTL_ROUTE_RESOLUTION_FAILED, unresolved, unresolved ? CTL_R_UPSTREAM_UNRESOLVED : "Resolved",
-              unresolved ? msg : "the upstream resolved" },
-        };
-        struct ctl_condition summary[3];
-        ctl_summary_conditions(state, reason, summary_msg, summary);
-        c[1] = summary[0];
-        c[3] = summary[1];
-        c[4] = summary[2];
-        int r = set_status(p, route, c, 5, state == CTL_PROGRESS_DONE ? rr->url : NULL, NULL, now);
+        struct ctl_condition accepted = { CTL_ROUTE_ACCEPTED, true, "Accepted", accepted_msg };
+        struct ctl_condition resolution = { CTL_ROUTE_RESOLUTION_FAILED, unresolved,
+                                            unresolved ? CTL_R_UPSTREAM_UNRESOLVED : "Resolved",
+                                            unresolved ? msg : "the upstream resolved" };
+        int r = set_route_status(p, route, accepted, resolution, state, reason, summary_msg,
+                                 state == CTL_PROGRESS_DONE ? rr->url : NULL, now);
         if (r < 0)
             return r;
     }
@@ -304,17 +310,11 @@ static int plan_refused(struct ctl_plan *p, const struct gw_object *gw, const st
         char msg[768];
         snprintf(msg, sizeof(msg), "not accepted by ToolGateway %s/%s: %s", gw->meta.ns, gw->meta.name, rr[i].why);
         const char *reason = rr[i].unsupported ? CTL_R_SELECTOR_UNSUPPORTED : CTL_R_NOT_ALLOWED;
-        struct ctl_condition c[5] = {
-            { CTL_ROUTE_ACCEPTED, false, reason, msg },
-            { 0 },
-            { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted", "the route is not accepted by its gateway" },
-        };
-        struct ctl_condition summary[3];
-        ctl_summary_conditions(CTL_PROGRESS_STALLED, reason, msg, summary);
-        c[1] = summary[0];
-        c[3] = summary[1];
-        c[4] = summary[2];
-        int r = set_status(p, rr[i].route, c, 5, NULL, NULL, now);
+        struct ctl_condition accepted = { CTL_ROUTE_ACCEPTED, false, reason, msg };
+        struct ctl_condition resolution = { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted",
+                                            "the route is not accepted by its gateway" };
+        int r = set_route_status(p, rr[i].route, accepted, resolution, CTL_PROGRESS_STALLED, reason, msg, NULL,
+                                 now);
         if (r < 0)
             return r;
     }
@@ -708,17 +708,11 @@ int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset 
     snprintf(msg, sizeof(msg), "not attached: %s", why ? why : "no ToolGateway found");
     /* Waiting for a gateway is progress, not failure: GitOps tools apply
      * a route and its gateway in any order. */
-    struct ctl_condition c[5] = {
-        { CTL_ROUTE_ACCEPTED, false, CTL_R_NO_GATEWAY, msg },
-        { 0 },
-        { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted", "the route is not attached to a gateway" },
-    };
-    struct ctl_condition summary[3];
-    ctl_summary_conditions(CTL_PROGRESS_WORKING, CTL_R_NO_GATEWAY, msg, summary);
-    c[1] = summary[0];
-    c[3] = summary[1];
-    c[4] = summary[2];
-    int r = set_status(ret, route, c, 5, NULL, NULL, opt->now);
+    struct ctl_condition accepted = { CTL_ROUTE_ACCEPTED, false, CTL_R_NO_GATEWAY, msg };
+    struct ctl_condition resolution = { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted",
+                                        "the route is not attached to a gateway" };
+    int r = set_route_status(ret, route, accepted, resolution, CTL_PROGRESS_WORKING, CTL_R_NO_GATEWAY, msg, NULL,
+                             opt->now);
     if (r < 0)
         ctl_plan_release(ret);
     return r;
