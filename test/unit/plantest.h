@@ -94,6 +94,21 @@ static inline void make_live(struct ctl_plan *p, struct ctl_live *live)
     json_object_object_add(live->deployment, "status", st);
 }
 
+/* The plan applies no child. */
+static inline void assert_no_apply(const struct ctl_plan *p)
+{
+    for (int i = 0; i < 3; i++)
+        if (p->apply[i])
+            fail_msg("child %d is applied", i);
+}
+
+/* The plan writes nothing at all: no child, no status, no Event. */
+static inline void assert_no_writes(const struct ctl_plan *p)
+{
+    assert_no_apply(p);
+    assert_int_equal(p->n_statuses + p->n_events, 0);
+}
+
 static inline void live_release(struct ctl_live *l)
 {
     json_object_put(l->configmap);

@@ -94,8 +94,7 @@ static void test_new_gateway_applies_then_converged_plans_nothing(void **state)
     ctl_plan_release(&p);
     /* The rollout finished: only Ready flips. */
     assert_int_equal(plan_first(&f, &live, &p), 0);
-    for (int i = 0; i < 3; i++)
-        assert_null(p.apply[i]);
+    assert_no_apply(&p);
     assert_int_equal(p.n_statuses, 1);
     assert_string_equal(cond_field(p.statuses[0].status, CTL_AI_READY, "status"), "True");
     assert_string_equal(cond_field(p.statuses[0].status, CTL_AI_READY, "reason"), CTL_R_RECONCILED);
@@ -104,9 +103,7 @@ static void test_new_gateway_applies_then_converged_plans_nothing(void **state)
     ctl_plan_release(&p);
     /* Converged: a resync plans no write at all. */
     assert_int_equal(plan_first(&f, &live, &p), 0);
-    assert_int_equal(p.n_statuses + p.n_events, 0);
-    for (int i = 0; i < 3; i++)
-        assert_null(p.apply[i]);
+    assert_no_writes(&p);
     ctl_plan_release(&p);
     live_release(&live);
     free_objs(&f);
@@ -120,8 +117,7 @@ static void test_broken_guard_keeps_workload_and_says_why(void **state)
     struct ctl_live live = { 0 };
     struct ctl_plan p;
     assert_int_equal(plan_first(&f, &live, &p), 0);
-    for (int i = 0; i < 3; i++)
-        assert_null(p.apply[i]);
+    assert_no_apply(&p);
     assert_int_equal(p.n_statuses, 1);
     json_object *st = p.statuses[0].status;
     assert_string_equal(cond_field(st, CTL_AI_CONFIGURED, "status"), "False");
@@ -303,9 +299,7 @@ static void test_pending_tool_list_requeues_without_writing(void **state)
     plan_with_lists(&f, lists, asked, &p);
     assert_true(p.ours);
     assert_true(p.requeue);
-    assert_int_equal(p.n_statuses + p.n_events, 0);
-    for (int i = 0; i < 3; i++)
-        assert_null(p.apply[i]);
+    assert_no_writes(&p);
     ctl_plan_release(&p);
     /* The list landed. */
     lists[0].status = 0;
