@@ -730,28 +730,12 @@ int mcp_cache_answer(struct mcp_cache *c, struct mcp_tool_list *lists, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct mcp_tool_list *l = &lists[i];
-        mcp_tools_free(l->names, l->n);
-        free(l->error);
-        l->names = NULL;
-        l->n = 0;
-        l->error = NULL;
+        mcp_tool_list_clear(l);
         l->status = mcp_cache_list_tools(c, l->url, l->transport, &l->names, &l->n, &l->error);
         if (l->status == -ENOMEM)
             return -ENOMEM;
     }
     return 0;
-}
-
-void mcp_tool_lists_free(struct mcp_tool_list *lists, size_t n)
-{
-    if (!lists)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        free(lists[i].url);
-        mcp_tools_free(lists[i].names, lists[i].n);
-        free(lists[i].error);
-    }
-    free(lists);
 }
 
 unsigned long mcp_cache_fetches(struct mcp_cache *c)

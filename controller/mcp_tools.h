@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "tool_lists.h"
+
 #define MCP_TOOLS_MAX 10000
 #define MCP_MAX_RESPONSE (1u << 20)
 
@@ -94,26 +96,10 @@ void mcp_cache_free(struct mcp_cache *c);
 int mcp_cache_list_tools(struct mcp_cache *c, const char *url, const char *transport, char ***ret_names, size_t *ret_n,
                          char **ret_err);
 
-/* One upstream's tool list, named by whoever needs it (url, transport) and
- * answered by mcp_cache_answer: the request and its answer in one, so that
- * the planner can be handed data instead of a way to call out. */
-struct mcp_tool_list {
-    char *url;                  /* owned */
-    const char *transport;      /* static: "http" or "sse" */
-    int status;                 /* 0: names holds the list; -EAGAIN: being fetched;
-                                 * another negative errno: failed, error says why */
-    char **names;               /* owned, n entries */
-    size_t n;
-    char *error;                /* owned; NULL unless the fetch failed */
-};
-
 /* Answers each of the n lists from the cache without waiting on the
  * network (mcp_cache_list_tools for each, replacing an earlier answer).
  * 0 or -ENOMEM. */
 int mcp_cache_answer(struct mcp_cache *c, struct mcp_tool_list *lists, size_t n);
-
-/* Frees lists (n entries) and everything they hold. NULL is fine. */
-void mcp_tool_lists_free(struct mcp_tool_list *lists, size_t n);
 
 /* Fetches started so far (for tests and metrics). */
 unsigned long mcp_cache_fetches(struct mcp_cache *c);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "k8sname.h"
-#include "mcp_tools.h"
 #include "patch.h"
 #include "render.h"
 #include "status.h"

@@ -9,9 +9,9 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
-#include "mcp_tools.h"
 #include "model.h"
 #include "resolve.h"
+#include "tool_lists.h"
 
 /* Whether a gateway belongs to us: its class names our controller; with no
  * class name, the default class does. Classes come from set. *ret_why says
