@@ -61,6 +61,68 @@ static size_t byte_offset(struct offsets *o, size_t chars)
     return o->bytes < o->len ? o->bytes : o->len;
 }
 
+/* Where libyaml stopped, as a message (caller frees; NULL when out of
+ * memory). */
+static char *parse_error(const yaml_parser_t *p)
+{
+    struct strbuf sb;
+    sb_init(&sb, 1024);
+    sb_addf(&sb, "line %zu column %zu: %s", p->problem_mark.line + 1, p->problem_mark.column + 1,
+            p->problem ? p->problem : "YAML error");
+    return sb_detach(&sb, NULL);
+}
+
+/* Starts the span of a new document at offset start. 0 or -ENOMEM. */
+static int span_open(struct spans *s, size_t start)
+{
+    struct span *nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    s->v = nv;
+    memset(&s->v[s->n], 0, sizeof(s->v[s->n]));
+    s->v[s->n++].doc_start = start;
+    return 0;
+}
+
+/* Marks one event in the spans; *depth is the nesting of collections.
+ * 0, 1 at the end of the stream, or -ENOMEM. */
+static int span_event(struct spans *s, struct offsets *off, const yaml_event_t *ev, int *depth)
+{
+    struct span *cur = s->n ? &s->v[s->n - 1] : NULL;
+    switch (ev->type) {
+    case YAML_DOCUMENT_START_EVENT:
+        return span_open(s, byte_offset(off, ev->start_mark.index));
+    case YAML_DOCUMENT_END_EVENT:
+        if (cur)
+            cur->doc_end = byte_offset(off, ev->end_mark.index);
+        return 0;
+    case YAML_MAPPING_START_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_SCALAR_EVENT:
+    case YAML_ALIAS_EVENT:
+        if (*depth == 0 && cur) {
+            cur->node_start = byte_offset(off, ev->start_mark.index);
+            cur->has_node = true;
+        }
+        if (ev->type == YAML_SCALAR_EVENT || ev->type == YAML_ALIAS_EVENT) {
+            if (*depth == 0 && cur)
+                cur->node_end = byte_offset(off, ev->end_mark.index);
+        } else {
+            (*depth)++;
+        }
+        return 0;
+    case YAML_MAPPING_END_EVENT:
+    case YAML_SEQUENCE_END_EVENT:
+        if (--*depth == 0 && cur)
+            cur->node_end = byte_offset(off, ev->end_mark.index);
+        return 0;
+    case YAML_STREAM_END_EVENT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Finds the documents of buf with libyaml's event parser (the content is
  * parsed, with every cap, by gw_yaml_load_one afterwards). */
 static int find_spans(const char *buf, size_t len, struct spans *ret, char **ret_err)
@@ -73,60 +135,13 @@ static int find_spans(const char *buf, size_t len, struct spans *ret, char **ret
         return -ENOMEM;
     yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
     int depth = 0, r = 0;
-    for (bool done = false; !done;) {
+    while (r == 0) {
         if (!yaml_parser_parse(&p, &ev)) {
-            struct strbuf sb;
-            sb_init(&sb, 1024);
-            sb_addf(&sb, "line %zu column %zu: %s", p.problem_mark.line + 1, p.problem_mark.column + 1,
-                    p.problem ? p.problem : "YAML error");
-            *ret_err = sb_detach(&sb, NULL);
+            *ret_err = parse_error(&p);
             r = -EINVAL;
             break;
         }
-        struct span *cur = s.n ? &s.v[s.n - 1] : NULL;
-        switch (ev.type) {
-        case YAML_DOCUMENT_START_EVENT: {
-            struct span *nv = realloc(s.v, (s.n + 1) * sizeof(*nv));
-            if (!nv) {
-                r = -ENOMEM;
-                done = true;
-                break;
-            }
-            s.v = nv;
-            memset(&s.v[s.n], 0, sizeof(s.v[s.n]));
-            s.v[s.n++].doc_start = byte_offset(&off, ev.start_mark.index);
-            break;
-        }
-        case YAML_DOCUMENT_END_EVENT:
-            if (cur)
-                cur->doc_end = byte_offset(&off, ev.end_mark.index);
-            break;
-        case YAML_MAPPING_START_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_SCALAR_EVENT:
-        case YAML_ALIAS_EVENT:
-            if (depth == 0 && cur) {
-                cur->node_start = byte_offset(&off, ev.start_mark.index);
-                cur->has_node = true;
-            }
-            if (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_ALIAS_EVENT) {
-                if (depth == 0 && cur)
-                    cur->node_end = byte_offset(&off, ev.end_mark.index);
-            } else {
-                depth++;
-            }
-            break;
-        case YAML_MAPPING_END_EVENT:
-        case YAML_SEQUENCE_END_EVENT:
-            if (--depth == 0 && cur)
-                cur->node_end = byte_offset(&off, ev.end_mark.index);
-            break;
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        default:
-            break;
-        }
+        r = span_event(&s, &off, &ev, &depth);
         yaml_event_delete(&ev);
     }
     yaml_parser_delete(&p);

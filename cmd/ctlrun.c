@@ -296,6 +296,61 @@ static void *starter_main(void *arg)
     return NULL;
 }
 
+int ctlrun_kube_config(const struct ctlrun_opts *o, struct kube_config **ret, char **ret_err)
+{
+    const char *path = o->kubeconfig ? o->kubeconfig : getenv("KUBECONFIG");
+    return kube_config_auto(path && *path ? path : NULL, o->context, ret, ret_err);
+}
+
+static int load_config(struct ctlrun *r, const struct ctlrun_opts *o)
+{
+    char *err = NULL;
+    int e = ctlrun_kube_config(o, &r->cfg, &err);
+    if (e < 0)
+        gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e),
+               "cannot load the Kubernetes client configuration");
+    free(err);
+    return e;
+}
+
+/* The elector, when --leader-elect asks for one (not started yet). */
+static int new_elector(struct ctlrun *r, const struct ctlrun_opts *o)
+{
+    const char *ns = o->lease_namespace ? o->lease_namespace : getenv("POD_NAMESPACE");
+    struct leader_opts lo = {
+        .ns = ns && *ns ? ns : "default",
+        .name = o->lease_name,
+        .identity = o->identity,
+        .lease_ms = o->lease_secs * 1000u,
+        .renew_deadline_ms = o->renew_secs * 1000u,
+        .retry_period_ms = o->retry_secs * 1000u,
+        .on_started = on_started,
+        .on_stopped = on_stopped,
+        .ud = r,
+    };
+    int e = leader_new(r->cfg, &lo, &r->le);
+    if (e == -EINVAL)
+        gw_log(GW_LOG_ERROR, "controller", NULL, "need lease-duration > renew-deadline > retry-period",
+               "invalid leader election settings");
+    return e;
+}
+
+/* The controller (informers and workers), fenced by the elector if any. */
+static int start_controller(struct ctlrun *r, const struct ctlrun_opts *o)
+{
+    char *err = NULL;
+    struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
+                              .otlp_endpoint = o->otlp_endpoint,
+                              .resync_secs = o->resync_secs, .allow_link_local_upstreams = o->allow_link_local,
+                              .coalesce_ms = o->coalesce_ms, .namespaces = r->namespaces,
+                              .n_namespaces = o->n_namespaces, .fence = r->le ? leader_fence(r->le) : NULL };
+    int e = ctl_start(&co, &r->ctl, &err);
+    if (e < 0)
+        gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot start the controller");
+    free(err);
+    return e;
+}
+
 int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
 {
     /* Informer and worker threads would each get a glibc malloc arena whose
@@ -305,48 +360,17 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
     struct ctlrun *r = calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;
-    char *err = NULL;
     snprintf(r->lease_name, sizeof(r->lease_name), "%s", o->lease_name ? o->lease_name : "");
     r->default_class = o->default_class;
     for (size_t i = 0; i < o->n_namespaces; i++)
         r->namespaces[i] = o->namespaces[i]; /* argv strings: they outlive us */
-    const char *path = o->kubeconfig ? o->kubeconfig : getenv("KUBECONFIG");
-    int e = kube_config_auto(path && *path ? path : NULL, o->context, &r->cfg, &err);
-    if (e < 0) {
-        gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot load the Kubernetes client configuration");
-        goto fail;
-    }
-    if (o->leader_elect) {
-        const char *ns = o->lease_namespace ? o->lease_namespace : getenv("POD_NAMESPACE");
-        struct leader_opts lo = {
-            .ns = ns && *ns ? ns : "default",
-            .name = o->lease_name,
-            .identity = o->identity,
-            .lease_ms = o->lease_secs * 1000u,
-            .renew_deadline_ms = o->renew_secs * 1000u,
-            .retry_period_ms = o->retry_secs * 1000u,
-            .on_started = on_started,
-            .on_stopped = on_stopped,
-            .ud = r,
-        };
-        e = leader_new(r->cfg, &lo, &r->le);
-        if (e == -EINVAL)
-            gw_log(GW_LOG_ERROR, "controller", NULL, "need lease-duration > renew-deadline > retry-period",
-                   "invalid leader election settings");
-        if (e < 0)
-            goto fail;
-    }
-    struct ctl_options co = { .cfg = r->cfg, .workers = o->workers, .image = o->image,
-                              .otlp_endpoint = o->otlp_endpoint,
-                              .resync_secs = o->resync_secs, .allow_link_local_upstreams = o->allow_link_local,
-                              .coalesce_ms = o->coalesce_ms, .namespaces = r->namespaces,
-                              .n_namespaces = o->n_namespaces, .fence = r->le ? leader_fence(r->le) : NULL };
-    e = ctl_start(&co, &r->ctl, &err);
-    if (e < 0) {
-        gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot start the controller");
-        goto fail;
-    }
-    e = -pthread_create(&r->starter, NULL, starter_main, r);
+    int e = load_config(r, o);
+    if (e == 0 && o->leader_elect)
+        e = new_elector(r, o);
+    if (e == 0)
+        e = start_controller(r, o);
+    if (e == 0)
+        e = -pthread_create(&r->starter, NULL, starter_main, r);
     if (e < 0)
         goto fail;
     r->starter_running = true;
@@ -362,7 +386,6 @@ int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
     *ret = r;
     return 0;
 fail:
-    free(err);
     ctlrun_stop(r);
     return e;
 }

@@ -8,6 +8,8 @@
 
 #define CTLRUN_MAX_NAMESPACES 64
 
+struct kube_config;
+
 struct ctlrun_opts {
     bool enabled;               /* --controller=false turns the controller off */
     const char *kubeconfig;     /* NULL: $KUBECONFIG, else in-cluster */
@@ -29,6 +31,11 @@ struct ctlrun_opts {
 };
 
 void ctlrun_defaults(struct ctlrun_opts *o);
+
+/* The Kubernetes client configuration the flags name: --kubeconfig, else
+ * $KUBECONFIG, else the in-cluster service account (kube_config_auto's
+ * contract: 0 with *ret, or a negative errno with *ret_err to free). */
+int ctlrun_kube_config(const struct ctlrun_opts *o, struct kube_config **ret, char **ret_err);
 
 /* getopt_long entries for the controller flags, terminated by a zeroed
  * entry; their codes start at CTLRUN_OPT_BASE. */

@@ -75,6 +75,54 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The entries of directory path as "path/name", sorted, hidden ones left
+ * out. 0 with *ret_names (caller frees each and the array; none for an
+ * unreadable directory, which is said on stderr and counted) or -ENOMEM. */
+static int dir_entries(struct inputs *in, const char *path, char ***ret_names, size_t *ret_n)
+{
+    DIR *dir = opendir(path);
+    if (!dir) {
+        fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
+        in->unreadable++;
+        *ret_names = NULL;
+        *ret_n = 0;
+        return 0;
+    }
+    char **names = NULL;
+    size_t n = 0, alloc = 0;
+    int r = 0;
+    struct dirent *e;
+    while (r == 0 && (e = readdir(dir))) {
+        if (e->d_name[0] == '.')
+            continue; /* ., .. and hidden entries such as .git */
+        if (n == alloc) {
+            size_t na = alloc ? alloc * 2 : 16;
+            char **p = realloc(names, na * sizeof(*p));
+            if (!p) {
+                r = -ENOMEM;
+                break;
+            }
+            names = p;
+            alloc = na;
+        }
+        names[n] = sb_dupf(8192, "%s/%s", path, e->d_name);
+        r = names[n] ? 0 : -ENOMEM;
+        n += names[n] != NULL;
+    }
+    closedir(dir);
+    if (r < 0) {
+        for (size_t i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+        return r;
+    }
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_names);
+    *ret_names = names;
+    *ret_n = n;
+    return r;
+}
+
 /* Adds path: a file as it is, a directory's manifests recursively. */
 static int inputs_walk(struct inputs *in, const char *path, unsigned depth, bool top)
 {
@@ -101,36 +149,9 @@ static int inputs_walk(struct inputs *in, const char *path, unsigned depth, bool
         in->unreadable++;
         return 0;
     }
-    DIR *dir = opendir(path);
-    if (!dir) {
-        fprintf(stderr, "%s: error: %s\n", path, strerror(errno));
-        in->unreadable++;
-        return 0;
-    }
     char **names = NULL;
-    size_t n = 0, alloc = 0;
-    int r = 0;
-    struct dirent *e;
-    while (r == 0 && (e = readdir(dir))) {
-        if (e->d_name[0] == '.')
-            continue; /* ., .. and hidden entries such as .git */
-        if (n == alloc) {
-            size_t na = alloc ? alloc * 2 : 16;
-            char **p = realloc(names, na * sizeof(*p));
-            if (!p) {
-                r = -ENOMEM;
-                break;
-            }
-            names = p;
-            alloc = na;
-        }
-        names[n] = sb_dupf(8192, "%s/%s", path, e->d_name);
-        r = names[n] ? 0 : -ENOMEM;
-        n += names[n] != NULL;
-    }
-    closedir(dir);
-    if (n > 1)
-        qsort(names, n, sizeof(*names), cmp_names);
+    size_t n = 0;
+    int r = dir_entries(in, path, &names, &n);
     for (size_t i = 0; i < n && r == 0; i++)
         r = inputs_walk(in, names[i], depth + 1, false);
     for (size_t i = 0; i < n; i++)
@@ -572,6 +593,69 @@ static int to_storage_version(json_object *doc, struct gw_errlist *errors)
     return gw_convert_in_place(doc, GW_API_V1ALPHA1, errors);
 }
 
+static bool is_core_v1(json_object *doc)
+{
+    json_object *a = NULL;
+    return json_object_object_get_ex(doc, "apiVersion", &a) && a && strcmp(json_object_get_string(a), "v1") == 0;
+}
+
+/* The object of document i, in the storage version, parsed and validated:
+ * 0 with *ret; 1 when the document is skipped (none of ours, or a core
+ * object other than a Secret); -1 when it is refused (said on stderr). */
+static int read_object(const struct loaded *l, size_t i, struct gw_object **ret)
+{
+    json_object *doc = l->docs[i];
+    if (!is_ours(doc) && !is_core_v1(doc))
+        return 1;
+    struct gw_errlist errors, warnings;
+    errlist_init(&errors);
+    errlist_init(&warnings);
+    struct gw_object *o = NULL;
+    int r = to_storage_version(doc, &errors);
+    if (r == 0)
+        r = gw_object_parse(doc, &o, &errors);
+    if (r == 0 && gw_object_read_beta(o, &errors) < 0)
+        r = -ENOMEM;
+    if (r == 0 && !o->meta.ns && gw_kind_namespaced(o->kind))
+        o->meta.ns = "default";
+    if (r == 0 && o->kind != GW_KIND_SECRET)
+        gw_validate_object(o, &errors, &warnings);
+    int verdict = 0;
+    if (r == -EINVAL && o == NULL && is_core_v1(doc)) {
+        verdict = 1; /* core objects other than Secrets */
+    } else if (errors.n > 0 || r < 0) {
+        char label[400];
+        doc_label(doc, label, sizeof(label));
+        for (size_t k = 0; k < errors.n; k++)
+            fprintf(stderr, "%s: %s: error: %s\n", l->sources[i], label, errors.items[k].message);
+        verdict = -1;
+    }
+    errlist_free(&errors);
+    errlist_free(&warnings);
+    if (verdict != 0)
+        gw_object_free(o);
+    else
+        *ret = o;
+    return verdict;
+}
+
+/* Renders every gateway among objs; returns how many failed. */
+static int render_gateways(struct gw_object **objs, size_t n, const struct options *opt, size_t *ret_gateways)
+{
+    struct gw_objset set = { (const struct gw_object *const *)objs, n };
+    size_t gateways = 0;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (objs[i]->kind != GW_KIND_AIGATEWAY && objs[i]->kind != GW_KIND_TOOLGATEWAY)
+            continue;
+        gateways++;
+        if (render_gateway(objs[i], &set, opt) != 0)
+            bad++;
+    }
+    *ret_gateways = gateways;
+    return bad;
+}
+
 int cmd_render(int argc, char **argv)
 {
     struct options opt = { 0 };
@@ -585,54 +669,14 @@ int cmd_render(int argc, char **argv)
         return 1;
     }
     struct gw_object **objs = calloc(l.n_docs ? l.n_docs : 1, sizeof(*objs));
-    size_t n = 0;
+    size_t n = 0, gateways = 0;
     int bad = failed;
     for (size_t i = 0; objs && i < l.n_docs; i++) {
-        json_object *a = NULL;
-        json_object_object_get_ex(l.docs[i], "apiVersion", &a);
-        struct gw_errlist errors, warnings;
-        errlist_init(&errors);
-        errlist_init(&warnings);
-        struct gw_object *o = NULL;
-        if (!is_ours(l.docs[i]) && !(a && strcmp(json_object_get_string(a), "v1") == 0))
-            continue;
-        int r = to_storage_version(l.docs[i], &errors);
-        a = NULL; /* the conversion may have replaced it */
-        json_object_object_get_ex(l.docs[i], "apiVersion", &a);
-        if (r == 0)
-            r = gw_object_parse(l.docs[i], &o, &errors);
-        if (r == 0 && gw_object_read_beta(o, &errors) < 0)
-            r = -ENOMEM;
-        if (r == 0 && !o->meta.ns && gw_kind_namespaced(o->kind))
-            o->meta.ns = "default";
-        if (r == 0 && o->kind != GW_KIND_SECRET)
-            gw_validate_object(o, &errors, &warnings);
-        if (r == -EINVAL && o == NULL && a && strcmp(json_object_get_string(a), "v1") == 0) {
-            errlist_free(&errors);
-            continue; /* core objects other than Secrets */
-        }
-        char label[400];
-        doc_label(l.docs[i], label, sizeof(label));
-        for (size_t k = 0; k < errors.n; k++)
-            fprintf(stderr, "%s: %s: error: %s\n", l.sources[i], label, errors.items[k].message);
-        if (errors.n > 0 || r < 0) {
-            bad++;
-            gw_object_free(o);
-        } else {
-            objs[n++] = o;
-        }
-        errlist_free(&errors);
-        errlist_free(&warnings);
+        int r = read_object(&l, i, &objs[n]);
+        n += r == 0;
+        bad += r < 0;
     }
-    struct gw_objset set = { (const struct gw_object *const *)objs, n };
-    size_t gateways = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (objs[i]->kind != GW_KIND_AIGATEWAY && objs[i]->kind != GW_KIND_TOOLGATEWAY)
-            continue;
-        gateways++;
-        if (render_gateway(objs[i], &set, &opt) != 0)
-            bad++;
-    }
+    bad += render_gateways(objs, n, &opt, &gateways);
     for (size_t i = 0; i < n; i++)
         gw_object_free(objs[i]);
     free(objs);

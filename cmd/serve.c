@@ -113,8 +113,6 @@ struct serve_opts {
     int verbosity;
 };
 
-/* Fills o (webhook) and co (controller) from argv; returns -1 to go on,
- * else the exit code. */
 static int parse_int(const char *flag, const char *text, int min, int max, int *ret)
 {
     char *end = NULL;
@@ -139,119 +137,151 @@ static int parse_ownership(const char *text, bool *ret_all)
     return -EINVAL;
 }
 
-static int parse_flags(int argc, char **argv, struct wh_options *o, struct ctlrun_opts *co, struct serve_opts *so)
+static const struct option SERVE_OPTS[] = {
+    { "cert-dir", required_argument, NULL, OPT_CERT_DIR },
+    { "webhook-port", required_argument, NULL, OPT_WEBHOOK_PORT },
+    { "bind", required_argument, NULL, OPT_BIND },
+    { "health-port", required_argument, NULL, OPT_HEALTH_PORT },
+    { "health-bind", required_argument, NULL, OPT_HEALTH_BIND },
+    { "threads", required_argument, NULL, OPT_THREADS },
+    { "max-body-bytes", required_argument, NULL, OPT_MAX_BODY },
+    { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+    { "request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT },
+    { "per-ip-limit", required_argument, NULL, OPT_PER_IP },
+    { "connection-limit", required_argument, NULL, OPT_CONN_LIMIT },
+    { "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
+    { "log-requests", no_argument, NULL, OPT_LOG_REQUESTS },
+    { "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT },
+    { "ownership", required_argument, NULL, OPT_OWNERSHIP },
+    { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+    { "v", required_argument, NULL, OPT_V },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+};
+
+#define N_SERVE_OPTS (sizeof(SERVE_OPTS) / sizeof(SERVE_OPTS[0]))
+
+/* serve's flags, then the controller's, then the terminator, into opts
+ * (cap entries). 0 or -ENOSPC. */
+static int merge_options(struct option *opts, size_t cap)
 {
-    static const struct option own[] = {
-        { "cert-dir", required_argument, NULL, OPT_CERT_DIR },
-        { "webhook-port", required_argument, NULL, OPT_WEBHOOK_PORT },
-        { "bind", required_argument, NULL, OPT_BIND },
-        { "health-port", required_argument, NULL, OPT_HEALTH_PORT },
-        { "health-bind", required_argument, NULL, OPT_HEALTH_BIND },
-        { "threads", required_argument, NULL, OPT_THREADS },
-        { "max-body-bytes", required_argument, NULL, OPT_MAX_BODY },
-        { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
-        { "request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT },
-        { "per-ip-limit", required_argument, NULL, OPT_PER_IP },
-        { "connection-limit", required_argument, NULL, OPT_CONN_LIMIT },
-        { "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
-        { "log-requests", no_argument, NULL, OPT_LOG_REQUESTS },
-        { "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT },
-        { "ownership", required_argument, NULL, OPT_OWNERSHIP },
-        { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-        { "v", required_argument, NULL, OPT_V },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-    };
-    /* The webhook's flags, then the controller's, then the terminator. */
     size_t n_ctl = 0;
     const struct option *ctl = ctlrun_long_options(&n_ctl);
-    size_t n_own = sizeof(own) / sizeof(own[0]);
-    struct option opts[sizeof(own) / sizeof(own[0]) + 32];
-    if (n_own + n_ctl + 1 > sizeof(opts) / sizeof(opts[0]))
-        return 2;
-    memcpy(opts, own, sizeof(own));
-    memcpy(opts + n_own, ctl, n_ctl * sizeof(*ctl));
-    memset(&opts[n_own + n_ctl], 0, sizeof(opts[0]));
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-        if (c >= CTLRUN_OPT_BASE) {
-            if (ctlrun_flag(co, c, optarg) < 0)
-                return 2;
-            continue;
-        }
-        unsigned long v = 0;
-        int r = 0;
-        switch (c) {
-        case OPT_CERT_DIR: o->cert_dir = optarg; break;
-        case OPT_BIND: o->bind_address = optarg; break;
-        case OPT_HEALTH_BIND: o->health_bind_address = optarg; break;
-        case OPT_WEBHOOK_PORT:
-            r = parse_uint("--webhook-port", optarg, 65535, &v);
-            o->webhook_port = (uint16_t)v;
-            break;
-        case OPT_HEALTH_PORT:
-            r = parse_uint("--health-port", optarg, 65535, &v);
-            o->health_port = (uint16_t)v;
-            break;
-        case OPT_THREADS:
-            r = parse_uint("--threads", optarg, 256, &v);
-            o->threads = (unsigned)v;
-            break;
-        case OPT_MAX_BODY:
-            r = parse_uint("--max-body-bytes", optarg, 64ul << 20, &v);
-            o->max_body = v;
-            break;
-        case OPT_IDLE_TIMEOUT:
-            r = parse_uint("--idle-timeout", optarg, 3600, &v);
-            o->idle_timeout_s = (unsigned)v;
-            break;
-        case OPT_REQUEST_TIMEOUT:
-            r = parse_uint("--request-timeout", optarg, 3600, &v);
-            o->request_timeout_s = (unsigned)v;
-            break;
-        case OPT_PER_IP:
-            r = parse_uint("--per-ip-limit", optarg, 65535, &v);
-            o->per_ip_limit = (unsigned)v;
-            break;
-        case OPT_CONN_LIMIT:
-            r = parse_uint("--connection-limit", optarg, 65535, &v);
-            o->connection_limit = (unsigned)v;
-            break;
-        case OPT_DRAIN_TIMEOUT:
-            r = parse_uint("--drain-timeout", optarg, 3600, &v);
-            o->drain_timeout_s = (unsigned)v;
-            break;
-        case OPT_LOG_REQUESTS: o->log_requests = true; break;
-        case OPT_HANDSHAKE_TIMEOUT:
-            r = parse_uint("--handshake-timeout", optarg, 3600, &v);
-            o->handshake_timeout_s = (unsigned)v;
-            break;
-        case OPT_OWNERSHIP: r = parse_ownership(optarg, &so->judge_all); break;
-        case OPT_LOG_FORMAT:
-            r = gw_log_format_parse(optarg, &so->log_format);
-            if (r < 0)
-                fprintf(stderr, "litellm-gateway-operator serve: --log-format: \"%s\" is not json, text or auto\n",
-                        optarg);
-            break;
-        case OPT_V: r = parse_int("--v", optarg, -1, 10, &so->verbosity); break;
-        case 'v': so->verbosity = so->verbosity > 1 ? so->verbosity : 1; break;
-        case 'h': serve_usage(stdout); ctlrun_usage(stdout); return 0;
-        default: serve_usage(stderr); return 2;
-        }
-        if (r < 0)
-            return 2;
+    if (N_SERVE_OPTS + n_ctl + 1 > cap)
+        return -ENOSPC;
+    memcpy(opts, SERVE_OPTS, sizeof(SERVE_OPTS));
+    memcpy(opts + N_SERVE_OPTS, ctl, n_ctl * sizeof(*ctl));
+    memset(&opts[N_SERVE_OPTS + n_ctl], 0, sizeof(opts[0]));
+    return 0;
+}
+
+/* The webhook's numeric flags and the largest value of each. */
+static const struct {
+    int id;
+    const char *flag;
+    unsigned long max;
+} NUMERIC_FLAGS[] = {
+    { OPT_WEBHOOK_PORT, "--webhook-port", 65535 },     { OPT_HEALTH_PORT, "--health-port", 65535 },
+    { OPT_THREADS, "--threads", 256 },                 { OPT_MAX_BODY, "--max-body-bytes", 64ul << 20 },
+    { OPT_IDLE_TIMEOUT, "--idle-timeout", 3600 },      { OPT_REQUEST_TIMEOUT, "--request-timeout", 3600 },
+    { OPT_PER_IP, "--per-ip-limit", 65535 },           { OPT_CONN_LIMIT, "--connection-limit", 65535 },
+    { OPT_DRAIN_TIMEOUT, "--drain-timeout", 3600 },    { OPT_HANDSHAKE_TIMEOUT, "--handshake-timeout", 3600 },
+};
+
+static void set_numeric(struct wh_options *o, int id, unsigned long v)
+{
+    switch (id) {
+    case OPT_WEBHOOK_PORT: o->webhook_port = (uint16_t)v; break;
+    case OPT_HEALTH_PORT: o->health_port = (uint16_t)v; break;
+    case OPT_THREADS: o->threads = (unsigned)v; break;
+    case OPT_MAX_BODY: o->max_body = v; break;
+    case OPT_IDLE_TIMEOUT: o->idle_timeout_s = (unsigned)v; break;
+    case OPT_REQUEST_TIMEOUT: o->request_timeout_s = (unsigned)v; break;
+    case OPT_PER_IP: o->per_ip_limit = (unsigned)v; break;
+    case OPT_CONN_LIMIT: o->connection_limit = (unsigned)v; break;
+    case OPT_DRAIN_TIMEOUT: o->drain_timeout_s = (unsigned)v; break;
+    case OPT_HANDSHAKE_TIMEOUT: o->handshake_timeout_s = (unsigned)v; break;
     }
+}
+
+/* A numeric webhook flag: 0 or -EINVAL (said on stderr); -ENOENT when c is
+ * not one. */
+static int numeric_flag(struct wh_options *o, int c, const char *arg)
+{
+    for (size_t i = 0; i < sizeof(NUMERIC_FLAGS) / sizeof(NUMERIC_FLAGS[0]); i++) {
+        if (NUMERIC_FLAGS[i].id != c)
+            continue;
+        unsigned long v = 0;
+        int r = parse_uint(NUMERIC_FLAGS[i].flag, arg, NUMERIC_FLAGS[i].max, &v);
+        if (r == 0)
+            set_numeric(o, c, v);
+        return r;
+    }
+    return -ENOENT;
+}
+
+static int parse_log_format(const char *arg, enum gw_log_format *ret)
+{
+    int r = gw_log_format_parse(arg, ret);
+    if (r < 0)
+        fprintf(stderr, "litellm-gateway-operator serve: --log-format: \"%s\" is not json, text or auto\n", arg);
+    return r;
+}
+
+/* One flag of serve's own (not numeric): 0, 1 when help was asked for
+ * (and printed), -EINVAL (said on stderr). */
+static int serve_flag(int c, const char *arg, struct wh_options *o, struct serve_opts *so)
+{
+    switch (c) {
+    case OPT_CERT_DIR: o->cert_dir = arg; return 0;
+    case OPT_BIND: o->bind_address = arg; return 0;
+    case OPT_HEALTH_BIND: o->health_bind_address = arg; return 0;
+    case OPT_LOG_REQUESTS: o->log_requests = true; return 0;
+    case OPT_OWNERSHIP: return parse_ownership(arg, &so->judge_all);
+    case OPT_LOG_FORMAT: return parse_log_format(arg, &so->log_format);
+    case OPT_V: return parse_int("--v", arg, -1, 10, &so->verbosity);
+    case 'v': so->verbosity = so->verbosity > 1 ? so->verbosity : 1; return 0;
+    case 'h': serve_usage(stdout); ctlrun_usage(stdout); return 1;
+    default: serve_usage(stderr); return -EINVAL;
+    }
+}
+
+/* What must hold once every flag is read: no stray argument, a cert dir. */
+static int check_flags(int argc, char **argv, const struct wh_options *o)
+{
     if (optind < argc) {
         fprintf(stderr, "litellm-gateway-operator serve: unexpected argument \"%s\"\n", argv[optind]);
-        return 2;
+        return -EINVAL;
     }
     if (!o->cert_dir) {
         fprintf(stderr, "litellm-gateway-operator serve: --cert-dir is required\n");
         serve_usage(stderr);
-        return 2;
+        return -EINVAL;
     }
-    return -1;
+    return 0;
+}
+
+/* Fills o (webhook), co (controller) and so from argv; returns -1 to go on,
+ * else the exit code. */
+static int parse_flags(int argc, char **argv, struct wh_options *o, struct ctlrun_opts *co, struct serve_opts *so)
+{
+    struct option opts[N_SERVE_OPTS + 32];
+    if (merge_options(opts, sizeof(opts) / sizeof(opts[0])) < 0)
+        return 2;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        int r;
+        if (c >= CTLRUN_OPT_BASE)
+            r = ctlrun_flag(co, c, optarg);
+        else if ((r = numeric_flag(o, c, optarg)) == -ENOENT)
+            r = serve_flag(c, optarg, o, so);
+        if (r == 1)
+            return 0;
+        if (r < 0)
+            return 2;
+    }
+    return check_flags(argc, argv, o) < 0 ? 2 : -1;
 }
 
 /* --- the controller, beside the webhook ---------------------------------------
@@ -427,8 +457,7 @@ static bool webhook_ready(void *ctx, char *why, size_t why_cap)
 static void webhook_side_start(struct webhook_side *w, const struct ctlrun_opts *co)
 {
     char *err = NULL;
-    const char *path = co->kubeconfig ? co->kubeconfig : getenv("KUBECONFIG");
-    int r = kube_config_auto(path && *path ? path : NULL, co->context, &w->cfg, &err);
+    int r = ctlrun_kube_config(co, &w->cfg, &err);
     if (r < 0) {
         gw_log(GW_LOG_ERROR, "webhook", NULL, err ? err : strerror(-r),
                "cannot load the Kubernetes client configuration: objects are judged by the contract's rules only "
@@ -460,6 +489,35 @@ static void raise_fd_limit(void)
     }
 }
 
+/* SIGTERM and SIGINT blocked in this thread and every thread it starts
+ * (they are taken with sigwait); SIGPIPE ignored. 0 or -1. */
+static int block_stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGTERM);
+    sigaddset(stop, SIGINT);
+    signal(SIGPIPE, SIG_IGN);
+    return pthread_sigmask(SIG_BLOCK, stop, NULL) == 0 ? 0 : -1;
+}
+
+/* The controller stops (it stops writing and hands the Lease over) while
+ * the webhook drains: neither waits for the other, and /metrics reads the
+ * controller only through the slot. The webhook's caches go after the
+ * webhook, which reads them. */
+static void stop_all(struct ctl_slot *slot, struct wh_server *srv, struct webhook_side *w)
+{
+    pthread_t ender;
+    bool ending = pthread_create(&ender, NULL, controller_ender, slot) == 0;
+    if (!ending)
+        controller_ender(slot);
+    wh_server_stop(srv);
+    webhook_side_stop(w);
+    if (ending)
+        pthread_join(ender, NULL);
+    if (!slot->abandoned)
+        kube_global_cleanup();
+}
+
 int cmd_serve(int argc, char **argv)
 {
     struct wh_options o = { .webhook_port = DEFAULT_WEBHOOK_PORT, .health_port = DEFAULT_HEALTH_PORT };
@@ -475,11 +533,7 @@ int cmd_serve(int argc, char **argv)
     raise_fd_limit();
 
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    signal(SIGPIPE, SIG_IGN);
-    if (pthread_sigmask(SIG_BLOCK, &stop, NULL) != 0) {
+    if (block_stop_signals(&stop) < 0) {
         gw_log(GW_LOG_ERROR, "serve", NULL, NULL, "cannot block signals");
         return 1;
     }
@@ -506,20 +560,7 @@ int cmd_serve(int argc, char **argv)
     while (sigwait(&stop, &sig) != 0)
         ;
     gw_log(GW_LOG_INFO, "serve", NULL, NULL, "%s received, draining requests in flight", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    /* The controller stops (it stops writing and hands the Lease over)
-     * while the webhook drains: neither waits for the other, and /metrics
-     * reads the controller only through the slot. The webhook's caches go
-     * after the webhook, which reads them. */
-    pthread_t ender;
-    bool ending = pthread_create(&ender, NULL, controller_ender, &slot) == 0;
-    if (!ending)
-        controller_ender(&slot);
-    wh_server_stop(srv);
-    webhook_side_stop(&w);
-    if (ending)
-        pthread_join(ender, NULL);
-    if (!slot.abandoned)
-        kube_global_cleanup();
+    stop_all(&slot, srv, &w);
     gw_log(GW_LOG_INFO, "serve", NULL, NULL, "stopped");
     return 0;
 }

@@ -509,6 +509,57 @@ static bool utf8_valid(const unsigned char *s, size_t n)
     return true;
 }
 
+/* What is checked of the input before it is parsed: its size, no NUL
+ * byte, valid UTF-8. 0, or the failure recorded in b. */
+static int check_input(struct builder *b, const char *buf, size_t len)
+{
+    const struct gw_load_limits *lim = b->lim;
+    if (len > lim->max_bytes)
+        return fail_at(b, NULL, -E2BIG, "input of %zu bytes exceeds the limit of %zu bytes", len, lim->max_bytes);
+    const char *nul = memchr(buf, '\0', len);
+    if (nul)
+        return fail_at(b, NULL, -EINVAL, "NUL byte at offset %zu", (size_t)(nul - buf));
+    if (!utf8_valid((const unsigned char *)buf, len))
+        return fail_at(b, NULL, -EINVAL, "input is not valid UTF-8");
+    return 0;
+}
+
+/* Builds from one event. 0, 1 at the end of the stream, or the failure
+ * recorded in b. */
+static int on_event(struct builder *b, yaml_event_t *ev)
+{
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT: return on_scalar(b, ev);
+    case YAML_SEQUENCE_START_EVENT: return on_container_start(b, ev, false);
+    case YAML_MAPPING_START_EVENT: return on_container_start(b, ev, true);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: return on_container_end(b, ev);
+    case YAML_ALIAS_EVENT: return on_alias(b, ev);
+    case YAML_DOCUMENT_START_EVENT: anchors_reset(b); return 0;
+    case YAML_DOCUMENT_END_EVENT: return push_doc(b, &ev->start_mark);
+    case YAML_STREAM_END_EVENT: return 1;
+    default: return 0;
+    }
+}
+
+/* Parses buf event by event into b's documents. 0, or the failure
+ * recorded in b. */
+static int parse_events(struct builder *b, yaml_parser_t *parser)
+{
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(parser, &ev)) {
+            yaml_mark_t m = parser->problem_mark;
+            return fail_at(b, &m, -EINVAL, "%s%s%s", parser->problem ? parser->problem : "invalid YAML",
+                           parser->context ? " " : "", parser->context ? parser->context : "");
+        }
+        int r = on_event(b, &ev);
+        yaml_event_delete(&ev);
+        if (r)
+            return r < 0 ? r : 0;
+    }
+}
+
 int gw_yaml_load_all(const char *buf, size_t len, const struct gw_load_limits *lim,
                      json_object ***ret_docs, size_t *ret_n, char **ret_err)
 {
@@ -518,19 +569,8 @@ int gw_yaml_load_all(const char *buf, size_t len, const struct gw_load_limits *l
     bool parser_ok = false;
     int rc = 0;
 
-    if (len > lim->max_bytes) {
-        fail_at(&b, NULL, -E2BIG, "input of %zu bytes exceeds the limit of %zu bytes", len, lim->max_bytes);
+    if (check_input(&b, buf, len))
         goto fail;
-    }
-    if (memchr(buf, '\0', len)) {
-        size_t at = (size_t)((const char *)memchr(buf, '\0', len) - buf);
-        fail_at(&b, NULL, -EINVAL, "NUL byte at offset %zu", at);
-        goto fail;
-    }
-    if (!utf8_valid((const unsigned char *)buf, len)) {
-        fail_at(&b, NULL, -EINVAL, "input is not valid UTF-8");
-        goto fail;
-    }
     b.frames = calloc(lim->max_depth + 1, sizeof(*b.frames));
     if (!b.frames || !yaml_parser_initialize(&parser)) {
         fail_at(&b, NULL, -ENOMEM, "out of memory");
@@ -538,34 +578,8 @@ int gw_yaml_load_all(const char *buf, size_t len, const struct gw_load_limits *l
     }
     parser_ok = true;
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-    for (;;) {
-        yaml_event_t ev;
-        if (!yaml_parser_parse(&parser, &ev)) {
-            yaml_mark_t m = parser.problem_mark;
-            fail_at(&b, &m, -EINVAL, "%s%s%s", parser.problem ? parser.problem : "invalid YAML",
-                    parser.context ? " " : "", parser.context ? parser.context : "");
-            goto fail;
-        }
-        int r = 0;
-        bool done = false;
-        switch (ev.type) {
-        case YAML_SCALAR_EVENT: r = on_scalar(&b, &ev); break;
-        case YAML_SEQUENCE_START_EVENT: r = on_container_start(&b, &ev, false); break;
-        case YAML_MAPPING_START_EVENT: r = on_container_start(&b, &ev, true); break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT: r = on_container_end(&b, &ev); break;
-        case YAML_ALIAS_EVENT: r = on_alias(&b, &ev); break;
-        case YAML_DOCUMENT_START_EVENT: anchors_reset(&b); break;
-        case YAML_DOCUMENT_END_EVENT: r = push_doc(&b, &ev.start_mark); break;
-        case YAML_STREAM_END_EVENT: done = true; break;
-        default: break;
-        }
-        yaml_event_delete(&ev);
-        if (r)
-            goto fail;
-        if (done)
-            break;
-    }
+    if (parse_events(&b, &parser))
+        goto fail;
     yaml_parser_delete(&parser);
     *ret_docs = b.docs;
     *ret_n = b.n_docs;

@@ -256,6 +256,74 @@ static json_object *container(struct jobj_builder *b, const struct render_worklo
     return c;
 }
 
+/* One new pod at a time, none taken down before its successor is ready. */
+static json_object *rolling_update(struct jobj_builder *b)
+{
+    json_object *strat = jobj_new_obj(b), *ru = jobj_new_obj(b);
+    jobj_set(b, strat, "type", jobj_new_str(b, "RollingUpdate"));
+    jobj_set(b, ru, "maxSurge", jobj_new_int(b, 1));
+    jobj_set(b, ru, "maxUnavailable", jobj_new_int(b, 0));
+    jobj_set(b, strat, "rollingUpdate", ru);
+    return strat;
+}
+
+/* The pod's labels and annotations; the hashes roll the pods when the
+ * config or a referenced Secret changes. */
+static json_object *pod_metadata(struct jobj_builder *b, const struct render_workload *w)
+{
+    const struct gw_object *gw = w->gw;
+    json_object *tmd = jobj_new_obj(b), *labels = jobj_new_obj(b), *ann = jobj_new_obj(b);
+    merge_strings(b, labels, common_md(gw)->labels);
+    merge_strings(b, labels, pod_md(gw)->labels);
+    standard_labels(b, labels, gw);
+    jobj_set(b, labels, "app", jobj_new_str(b, gw->meta.name));
+    merge_strings(b, ann, common_md(gw)->annotations);
+    merge_strings(b, ann, pod_md(gw)->annotations);
+    jobj_set(b, ann, GW_ANN_CONFIG_HASH, jobj_new_str(b, w->config_hash));
+    jobj_set(b, ann, GW_ANN_SECRET_HASH, jobj_new_str(b, w->secret_hash));
+    jobj_set(b, tmd, "labels", labels);
+    jobj_set(b, tmd, "annotations", ann);
+    return tmd;
+}
+
+static json_object *pod_security_context(struct jobj_builder *b)
+{
+    json_object *psc = jobj_new_obj(b), *seccomp = jobj_new_obj(b);
+    jobj_set(b, psc, "runAsNonRoot", jobj_new_bool(b, true));
+    jobj_set(b, psc, "runAsUser", jobj_new_int(b, 65532));
+    jobj_set(b, psc, "runAsGroup", jobj_new_int(b, 65532));
+    jobj_set(b, psc, "fsGroup", jobj_new_int(b, 65532));
+    jobj_set(b, seccomp, "type", jobj_new_str(b, "RuntimeDefault"));
+    jobj_set(b, psc, "seccompProfile", seccomp);
+    return psc;
+}
+
+/* The config from the gateway's ConfigMap; scratch space for LiteLLM's
+ * Prometheus files and /tmp (the root file system is read-only). */
+static json_object *pod_volumes(struct jobj_builder *b, const struct gw_object *gw)
+{
+    json_object *vols = jobj_new_arr(b), *cm = jobj_new_obj(b);
+    char cm_name[300];
+    snprintf(cm_name, sizeof(cm_name), "%s-config", gw->meta.name);
+    jobj_set(b, cm, "name", jobj_new_str(b, cm_name));
+    jobj_push(b, vols, volume(b, "config", jobj_new_str(b, "configMap"), cm));
+    jobj_push(b, vols, volume(b, "prometheus-multiproc", jobj_new_str(b, "emptyDir"), jobj_new_obj(b)));
+    jobj_push(b, vols, volume(b, "tmp", jobj_new_str(b, "emptyDir"), jobj_new_obj(b)));
+    return vols;
+}
+
+static json_object *pod_spec(struct jobj_builder *b, const struct render_workload *w)
+{
+    json_object *ps = jobj_new_obj(b), *containers = jobj_new_arr(b);
+    jobj_push(b, containers, container(b, w));
+    jobj_set(b, ps, "containers", containers);
+    jobj_set(b, ps, "automountServiceAccountToken", jobj_new_bool(b, false));
+    jobj_set(b, ps, "terminationGracePeriodSeconds", jobj_new_int(b, 30));
+    jobj_set(b, ps, "securityContext", pod_security_context(b));
+    jobj_set(b, ps, "volumes", pod_volumes(b, w->gw));
+    return ps;
+}
+
 json_object *render_deployment(struct jobj_builder *b, const struct render_workload *w)
 {
     const struct gw_object *gw = w->gw;
@@ -271,48 +339,10 @@ json_object *render_deployment(struct jobj_builder *b, const struct render_workl
     jobj_set(b, ml, "app", jobj_new_str(b, gw->meta.name));
     jobj_set(b, sel, "matchLabels", ml);
     jobj_set(b, spec, "selector", sel);
-    json_object *strat = jobj_new_obj(b), *ru = jobj_new_obj(b);
-    jobj_set(b, strat, "type", jobj_new_str(b, "RollingUpdate"));
-    jobj_set(b, ru, "maxSurge", jobj_new_int(b, 1));
-    jobj_set(b, ru, "maxUnavailable", jobj_new_int(b, 0));
-    jobj_set(b, strat, "rollingUpdate", ru);
-    jobj_set(b, spec, "strategy", strat);
-
-    json_object *tmpl = jobj_new_obj(b), *tmd = jobj_new_obj(b), *labels = jobj_new_obj(b), *ann = jobj_new_obj(b);
-    merge_strings(b, labels, common_md(gw)->labels);
-    merge_strings(b, labels, pod_md(gw)->labels);
-    standard_labels(b, labels, gw);
-    jobj_set(b, labels, "app", jobj_new_str(b, gw->meta.name));
-    merge_strings(b, ann, common_md(gw)->annotations);
-    merge_strings(b, ann, pod_md(gw)->annotations);
-    jobj_set(b, ann, GW_ANN_CONFIG_HASH, jobj_new_str(b, w->config_hash));
-    jobj_set(b, ann, GW_ANN_SECRET_HASH, jobj_new_str(b, w->secret_hash));
-    jobj_set(b, tmd, "labels", labels);
-    jobj_set(b, tmd, "annotations", ann);
-    jobj_set(b, tmpl, "metadata", tmd);
-
-    json_object *ps = jobj_new_obj(b), *containers = jobj_new_arr(b);
-    jobj_push(b, containers, container(b, w));
-    jobj_set(b, ps, "containers", containers);
-    jobj_set(b, ps, "automountServiceAccountToken", jobj_new_bool(b, false));
-    jobj_set(b, ps, "terminationGracePeriodSeconds", jobj_new_int(b, 30));
-    json_object *psc = jobj_new_obj(b), *seccomp = jobj_new_obj(b);
-    jobj_set(b, psc, "runAsNonRoot", jobj_new_bool(b, true));
-    jobj_set(b, psc, "runAsUser", jobj_new_int(b, 65532));
-    jobj_set(b, psc, "runAsGroup", jobj_new_int(b, 65532));
-    jobj_set(b, psc, "fsGroup", jobj_new_int(b, 65532));
-    jobj_set(b, seccomp, "type", jobj_new_str(b, "RuntimeDefault"));
-    jobj_set(b, psc, "seccompProfile", seccomp);
-    jobj_set(b, ps, "securityContext", psc);
-    json_object *vols = jobj_new_arr(b), *cm = jobj_new_obj(b);
-    char cm_name[300];
-    snprintf(cm_name, sizeof(cm_name), "%s-config", gw->meta.name);
-    jobj_set(b, cm, "name", jobj_new_str(b, cm_name));
-    jobj_push(b, vols, volume(b, "config", jobj_new_str(b, "configMap"), cm));
-    jobj_push(b, vols, volume(b, "prometheus-multiproc", jobj_new_str(b, "emptyDir"), jobj_new_obj(b)));
-    jobj_push(b, vols, volume(b, "tmp", jobj_new_str(b, "emptyDir"), jobj_new_obj(b)));
-    jobj_set(b, ps, "volumes", vols);
-    jobj_set(b, tmpl, "spec", ps);
+    jobj_set(b, spec, "strategy", rolling_update(b));
+    json_object *tmpl = jobj_new_obj(b);
+    jobj_set(b, tmpl, "metadata", pod_metadata(b, w));
+    jobj_set(b, tmpl, "spec", pod_spec(b, w));
     jobj_set(b, spec, "template", tmpl);
     jobj_set(b, d, "spec", spec);
     return d;

@@ -93,70 +93,90 @@ static yaml_scalar_style_t key_style(const char *k)
     return gw_yaml11_resolve(k) == GW_Y11_STR ? YAML_PLAIN_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 }
 
-static int emit_node(yaml_emitter_t *em, json_object *o)
+static int emit_node(yaml_emitter_t *em, json_object *o);
+
+static int emit_number(yaml_emitter_t *em, json_object *o)
+{
+    char num[64];
+    if (json_object_is_type(o, json_type_int)) {
+        snprintf(num, sizeof(num), "%lld", (long long)json_object_get_int64(o));
+        return emit_scalar(em, num, YAML_PLAIN_SCALAR_STYLE);
+    }
+    /* An integer too large for int64 keeps its digits (the loader stores
+     * them as the double's text): PyYAML reads them back as the same
+     * integer. */
+    const char *text = json_object_get_string(o);
+    if (integer_text(text))
+        return emit_scalar(em, text, YAML_PLAIN_SCALAR_STYLE);
+    format_double(json_object_get_double(o), num, sizeof(num));
+    return emit_scalar(em, num, YAML_PLAIN_SCALAR_STYLE);
+}
+
+static int emit_string(yaml_emitter_t *em, const char *s)
+{
+    /* Multi-line text (the config inside a ConfigMap) reads best as a
+     * literal block; libyaml falls back to quoting when a block cannot
+     * hold the text exactly. */
+    size_t n = strlen(s);
+    bool block = n > 1 && strchr(s, '\n') && s[n - 1] == '\n' && !strpbrk(s, "\t\r") && !strstr(s, " \n");
+    return emit_scalar(em, s, block ? YAML_LITERAL_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+}
+
+static int emit_sequence(yaml_emitter_t *em, json_object *o)
 {
     yaml_event_t ev;
-    char num[64];
+    if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
+        !yaml_emitter_emit(em, &ev))
+        return -EINVAL;
+    size_t n = json_object_array_length(o);
+    for (size_t i = 0; i < n; i++) {
+        int r = emit_node(em, json_object_array_get_idx(o, i));
+        if (r)
+            return r;
+    }
+    yaml_sequence_end_event_initialize(&ev);
+    return yaml_emitter_emit(em, &ev) ? 0 : -EINVAL;
+}
+
+static int emit_mapping(yaml_emitter_t *em, json_object *o)
+{
+    yaml_event_t ev;
+    size_t n;
+    const char **keys = sorted_keys(o, &n);
+    if (!keys)
+        return -ENOMEM;
+    int r = 0;
+    if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE) ||
+        !yaml_emitter_emit(em, &ev))
+        r = -EINVAL;
+    for (size_t i = 0; i < n && r == 0; i++) {
+        r = emit_scalar(em, keys[i], key_style(keys[i]));
+        if (r == 0)
+            r = emit_node(em, json_object_object_get(o, keys[i]));
+    }
+    free(keys);
+    if (r)
+        return r;
+    yaml_mapping_end_event_initialize(&ev);
+    return yaml_emitter_emit(em, &ev) ? 0 : -EINVAL;
+}
+
+static int emit_node(yaml_emitter_t *em, json_object *o)
+{
     switch (o ? json_object_get_type(o) : json_type_null) {
     case json_type_null:
         return emit_scalar(em, "null", YAML_PLAIN_SCALAR_STYLE);
     case json_type_boolean:
         return emit_scalar(em, json_object_get_boolean(o) ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
     case json_type_int:
-        snprintf(num, sizeof(num), "%lld", (long long)json_object_get_int64(o));
-        return emit_scalar(em, num, YAML_PLAIN_SCALAR_STYLE);
-    case json_type_double: {
-        /* An integer too large for int64 keeps its digits (the loader
-         * stores them as the double's text): PyYAML reads them back as
-         * the same integer. */
-        const char *text = json_object_get_string(o);
-        if (integer_text(text))
-            return emit_scalar(em, text, YAML_PLAIN_SCALAR_STYLE);
-        format_double(json_object_get_double(o), num, sizeof(num));
-        return emit_scalar(em, num, YAML_PLAIN_SCALAR_STYLE);
-    }
-    case json_type_string: {
-        /* Multi-line text (the config inside a ConfigMap) reads best as a
-         * literal block; libyaml falls back to quoting when a block cannot
-         * hold the text exactly. */
-        const char *s = json_object_get_string(o);
-        size_t n = strlen(s);
-        bool block = n > 1 && strchr(s, '\n') && s[n - 1] == '\n' && !strpbrk(s, "\t\r") && !strstr(s, " \n");
-        return emit_scalar(em, s, block ? YAML_LITERAL_SCALAR_STYLE : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
-    }
-    case json_type_array: {
-        if (!yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE) ||
-            !yaml_emitter_emit(em, &ev))
-            return -EINVAL;
-        size_t n = json_object_array_length(o);
-        for (size_t i = 0; i < n; i++) {
-            int r = emit_node(em, json_object_array_get_idx(o, i));
-            if (r)
-                return r;
-        }
-        yaml_sequence_end_event_initialize(&ev);
-        return yaml_emitter_emit(em, &ev) ? 0 : -EINVAL;
-    }
-    case json_type_object: {
-        size_t n;
-        const char **keys = sorted_keys(o, &n);
-        if (!keys)
-            return -ENOMEM;
-        int r = 0;
-        if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE) ||
-            !yaml_emitter_emit(em, &ev))
-            r = -EINVAL;
-        for (size_t i = 0; i < n && r == 0; i++) {
-            r = emit_scalar(em, keys[i], key_style(keys[i]));
-            if (r == 0)
-                r = emit_node(em, json_object_object_get(o, keys[i]));
-        }
-        free(keys);
-        if (r)
-            return r;
-        yaml_mapping_end_event_initialize(&ev);
-        return yaml_emitter_emit(em, &ev) ? 0 : -EINVAL;
-    }
+    case json_type_double:
+        return emit_number(em, o);
+    case json_type_string:
+        return emit_string(em, json_object_get_string(o));
+    case json_type_array:
+        return emit_sequence(em, o);
+    case json_type_object:
+        return emit_mapping(em, o);
     }
     return -EINVAL;
 }

@@ -388,11 +388,16 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
     };
     char now[32];
     gw_rfc3339_now(now);
-    struct ctl_plan_options po = { .image = c->opt.image, .otlp_endpoint = c->opt.otlp_endpoint, .now = now, .list_tools = mcp_cache_list_tools,
-                                   .list_tools_ctx = c->tools };
     struct gw_objset ours = { sv.items, sv.n };
+    struct ctl_plan_options po = { .image = c->opt.image, .otlp_endpoint = c->opt.otlp_endpoint, .now = now };
+    struct mcp_tool_list *tools = NULL;
+    r = ctl_plan_tool_needs(gw, &ours, &tools, &po.n_tool_lists);
+    if (r == 0)
+        r = mcp_cache_answer(c->tools, tools, po.n_tool_lists);
+    po.tool_lists = tools;
     struct ctl_plan p;
-    r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
+    if (r == 0)
+        r = ctl_plan_gateway(gw, &ours, &live, &po, &p);
     if (r == 0) {
         ctl_event_memo_filter(c->events, gw, &p);
         r = run_plan(c, gw, &p);
@@ -400,6 +405,7 @@ static int reconcile_gateway(struct controller *c, const struct snapshot *s, con
             r = CTL_ROLLOUT_RECHECK_MS;
         ctl_plan_release(&p);
     }
+    mcp_tool_lists_free(tools, po.n_tool_lists);
     json_object_put(live.configmap);
     json_object_put(live.deployment);
     json_object_put(live.service);

@@ -95,6 +95,34 @@ static int all_of_kind(const struct gw_objset *w, enum gw_kind kind, const char 
     return 0;
 }
 
+/* The gateways whose Guards use the GuardrailProvider p. */
+static int gateways_using_provider(const struct gw_objset *w, const struct gw_object *p, struct ctl_keys *out)
+{
+    int r = 0;
+    for (size_t i = 0; i < w->n && r == 0; i++) {
+        const struct gw_object *g = w->items[i];
+        if (g->kind == GW_KIND_GUARD && g->u.guard.provider.name &&
+            strcmp(g->u.guard.provider.name, p->meta.name) == 0 &&
+            strcmp(gw_ref_ns(&g->u.guard.provider, g->meta.ns), p->meta.ns) == 0)
+            r = gateways_using_guard(w, g->meta.ns, g->meta.name, out);
+    }
+    return r;
+}
+
+/* The gateways of the routes whose upstream is the ToolServer ts. */
+static int gateways_routing_to(const struct gw_objset *w, const struct gw_object *ts, struct ctl_keys *out)
+{
+    int r = 0;
+    for (size_t i = 0; i < w->n && r == 0; i++) {
+        const struct gw_object *rt = w->items[i];
+        if (rt->kind == GW_KIND_TOOLROUTE && rt->u.route.server.set && rt->u.route.server.name &&
+            strcmp(rt->u.route.server.name, ts->meta.name) == 0 &&
+            strcmp(gw_ref_ns(&rt->u.route.server, rt->meta.ns), ts->meta.ns) == 0)
+            r = route_target(w, rt, out);
+    }
+    return r;
+}
+
 int ctl_affected_keys(const struct gw_objset *w, const struct gw_object *o, const struct gw_object *old,
                       struct ctl_keys *out)
 {
@@ -117,23 +145,9 @@ int ctl_affected_keys(const struct gw_objset *w, const struct gw_object *o, cons
     case GW_KIND_GUARD:
         return gateways_using_guard(w, o->meta.ns, o->meta.name, out);
     case GW_KIND_GUARDRAILPROVIDER:
-        for (size_t i = 0; i < w->n && r == 0; i++) {
-            const struct gw_object *g = w->items[i];
-            if (g->kind == GW_KIND_GUARD && g->u.guard.provider.name &&
-                strcmp(g->u.guard.provider.name, o->meta.name) == 0 &&
-                strcmp(gw_ref_ns(&g->u.guard.provider, g->meta.ns), o->meta.ns) == 0)
-                r = gateways_using_guard(w, g->meta.ns, g->meta.name, out);
-        }
-        return r;
+        return gateways_using_provider(w, o, out);
     case GW_KIND_TOOLSERVER:
-        for (size_t i = 0; i < w->n && r == 0; i++) {
-            const struct gw_object *rt = w->items[i];
-            if (rt->kind == GW_KIND_TOOLROUTE && rt->u.route.server.set && rt->u.route.server.name &&
-                strcmp(rt->u.route.server.name, o->meta.name) == 0 &&
-                strcmp(gw_ref_ns(&rt->u.route.server, rt->meta.ns), o->meta.ns) == 0)
-                r = route_target(w, rt, out);
-        }
-        return r;
+        return gateways_routing_to(w, o, out);
     case GW_KIND_SECRET:
         /* Gateways read Secrets of their own namespace only. */
         r = all_of_kind(w, GW_KIND_AIGATEWAY, o->meta.ns, out);

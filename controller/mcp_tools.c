@@ -223,14 +223,9 @@ static json_object *find_response(const char *body, int id)
     return NULL;
 }
 
-/* POSTs one JSON-RPC message; for requests (id > 0) returns the result. */
-static json_object *rpc(struct exchange *x, const char *step, int id, const char *method, json_object *params)
+/* A JSON-RPC 2.0 message; a request when id > 0, else a notification. */
+static json_object *rpc_message(int id, const char *method, json_object *params)
 {
-    long left = x->deadline_ms - (long)gw_mono_ms();
-    if (left <= 0) {
-        fail(x, step, "timed out");
-        return NULL;
-    }
     json_object *msg = json_object_new_object();
     json_object_object_add(msg, "jsonrpc", json_object_new_string("2.0"));
     if (id > 0)
@@ -238,18 +233,32 @@ static json_object *rpc(struct exchange *x, const char *step, int id, const char
     json_object_object_add(msg, "method", json_object_new_string(method));
     if (params)
         json_object_object_add(msg, "params", json_object_get(params));
-    const char *text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    return msg;
+}
+
+/* The headers of every message: JSON, both answer types, and once agreed
+ * the protocol version and the session. */
+static struct curl_slist *rpc_headers(const struct exchange *x)
+{
     struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
     hdr = curl_slist_append(hdr, "Accept: application/json, text/event-stream");
-    char ver[64], sess[300];
+    char line[300];
     if (x->version[0]) {
-        snprintf(ver, sizeof(ver), "MCP-Protocol-Version: %s", x->version);
-        hdr = curl_slist_append(hdr, ver);
+        snprintf(line, sizeof(line), "MCP-Protocol-Version: %s", x->version);
+        hdr = curl_slist_append(hdr, line);
     }
     if (x->session[0]) {
-        snprintf(sess, sizeof(sess), "Mcp-Session-Id: %s", x->session);
-        hdr = curl_slist_append(hdr, sess);
+        snprintf(line, sizeof(line), "Mcp-Session-Id: %s", x->session);
+        hdr = curl_slist_append(hdr, line);
     }
+    return hdr;
+}
+
+/* POSTs text within left ms; the answer lands in x->body. 0, or -1 with
+ * the failure recorded in x. */
+static int rpc_post(struct exchange *x, const char *step, const char *text, long left)
+{
+    struct curl_slist *hdr = rpc_headers(x);
     sb_release(&x->body);
     sb_init(&x->body, MCP_MAX_RESPONSE + 1);
     curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, hdr);
@@ -259,20 +268,24 @@ static json_object *rpc(struct exchange *x, const char *step, int id, const char
     long code = 0;
     curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
     curl_slist_free_all(hdr);
-    json_object_put(msg);
     if (cc != CURLE_OK) {
         fail_transfer(x, step, cc);
-        return NULL;
+        return -1;
     }
     if (code < 200 || code >= 300) {
         char why[96];
         snprintf(why, sizeof(why), "HTTP %ld%s", code,
                  code >= 300 && code < 400 ? " (a redirect, which the operator does not follow)" : "");
         fail(x, step, why);
-        return NULL;
+        return -1;
     }
-    if (id <= 0)
-        return json_object_new_object(); /* a notification: nothing to read */
+    return 0;
+}
+
+/* The result of the response with id in x->body, or NULL with the failure
+ * recorded in x. */
+static json_object *rpc_result(struct exchange *x, const char *step, int id)
+{
     json_object *resp = find_response(sb_str(&x->body), id);
     json_object *result = NULL, *error = NULL;
     if (resp && json_object_object_get_ex(resp, "result", &result) && result) {
@@ -296,6 +309,25 @@ static json_object *rpc(struct exchange *x, const char *step, int id, const char
     }
     json_object_put(resp);
     return NULL;
+}
+
+/* POSTs one JSON-RPC message; for requests (id > 0) returns the result. */
+static json_object *rpc(struct exchange *x, const char *step, int id, const char *method, json_object *params)
+{
+    long left = x->deadline_ms - (long)gw_mono_ms();
+    if (left <= 0) {
+        fail(x, step, "timed out");
+        return NULL;
+    }
+    json_object *msg = rpc_message(id, method, params);
+    const char *text = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    int r = rpc_post(x, step, text, left);
+    json_object_put(msg);
+    if (r < 0)
+        return NULL;
+    if (id <= 0)
+        return json_object_new_object(); /* a notification: nothing to read */
+    return rpc_result(x, step, id);
 }
 
 static int collect_names(json_object *result, char ***names, size_t *n, size_t *cap)
@@ -337,6 +369,93 @@ static json_object *initialize_params(void)
     return p;
 }
 
+/* Sets up x for one listing of url: a curl handle with every bound of the
+ * header (no redirects, no proxy, no netrc, the size cap, the address
+ * check at connect). 0 or -ENOMEM. */
+static int exchange_open(struct exchange *x, const char *url, const struct mcp_options *o)
+{
+    long timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : MCP_DEFAULT_TIMEOUT_MS;
+    long connect_ms = o && o->connect_timeout_ms > 0 ? o->connect_timeout_ms : MCP_DEFAULT_CONNECT_MS;
+    if (connect_ms > timeout_ms)
+        connect_ms = timeout_ms;
+    *x = (struct exchange){ .url = url, .deadline_ms = (long)gw_mono_ms() + timeout_ms,
+                            .allow_link_local = o && o->allow_link_local };
+    sb_init(&x->body, MCP_MAX_RESPONSE + 1);
+    x->h = curl_easy_init();
+    if (!x->h) {
+        sb_release(&x->body);
+        return -ENOMEM;
+    }
+    curl_easy_setopt(x->h, CURLOPT_URL, url);
+    curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(x->h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(x->h, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(x->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(x->h, CURLOPT_MAXREDIRS, 0L);
+    curl_easy_setopt(x->h, CURLOPT_PROXY, "");
+    curl_easy_setopt(x->h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+    curl_easy_setopt(x->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MCP_MAX_RESPONSE);
+    curl_easy_setopt(x->h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(x->h, CURLOPT_OPENSOCKETDATA, x);
+    curl_easy_setopt(x->h, CURLOPT_USERAGENT, "litellm-gateway-operator");
+    return 0;
+}
+
+/* initialize (keeping the protocol version the upstream agreed to), then
+ * notifications/initialized. false when either failed (recorded in x). */
+static bool handshake(struct exchange *x)
+{
+    json_object *params = initialize_params();
+    json_object *init = rpc(x, "initialize", 1, "initialize", params);
+    json_object_put(params);
+    json_object *agreed = NULL;
+    if (init && json_object_object_get_ex(init, "protocolVersion", &agreed) &&
+        json_object_is_type(agreed, json_type_string) && json_object_get_string_len(agreed) < (int)sizeof(x->version))
+        snprintf(x->version, sizeof(x->version), "%s", json_object_get_string(agreed));
+    json_object *ack = init ? rpc(x, "notifications/initialized", 0, "notifications/initialized", NULL) : NULL;
+    json_object_put(init);
+    json_object_put(ack);
+    return ack != NULL;
+}
+
+/* tools/list, page after page (at most MCP_MAX_PAGES), into names. 0, or
+ * a negative errno (-EIO when a call failed: x says why). */
+static int list_pages(struct exchange *x, char ***names, size_t *n)
+{
+    size_t cap = 0;
+    int r = -EIO;
+    char *cursor = NULL;
+    for (int page = 0; page < MCP_MAX_PAGES; page++) {
+        json_object *p = json_object_new_object();
+        if (cursor)
+            json_object_object_add(p, "cursor", json_object_new_string(cursor));
+        json_object *res = rpc(x, "tools/list", 2 + page, "tools/list", p);
+        json_object_put(p);
+        free(cursor);
+        cursor = NULL;
+        if (!res)
+            break;
+        r = collect_names(res, names, n, &cap);
+        json_object *next = NULL;
+        if (r == 0 && json_object_object_get_ex(res, "nextCursor", &next) && json_object_is_type(next, json_type_string))
+            cursor = strdup(json_object_get_string(next));
+        json_object_put(res);
+        if (r < 0) {
+            fail(x, "tools/list", r == -E2BIG ? "more tools than the operator lists" : "unexpected result");
+            break;
+        }
+        if (!cursor)
+            break;
+    }
+    free(cursor);
+    return r;
+}
+
 int mcp_list_tools_opt(const char *url, const char *transport, const struct mcp_options *o, char ***ret_names,
                        size_t *ret_n, char **ret_err)
 {
@@ -350,72 +469,12 @@ int mcp_list_tools_opt(const char *url, const char *transport, const struct mcp_
         *ret_err = strdup(bad_url);
         return -EACCES;
     }
-    long timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : MCP_DEFAULT_TIMEOUT_MS;
-    long connect_ms = o && o->connect_timeout_ms > 0 ? o->connect_timeout_ms : MCP_DEFAULT_CONNECT_MS;
-    if (connect_ms > timeout_ms)
-        connect_ms = timeout_ms;
-    struct exchange x = { .url = url, .deadline_ms = (long)gw_mono_ms() + timeout_ms,
-                          .allow_link_local = o && o->allow_link_local };
-    sb_init(&x.body, MCP_MAX_RESPONSE + 1);
-    x.h = curl_easy_init();
-    if (!x.h) {
-        sb_release(&x.body);
+    struct exchange x;
+    if (exchange_open(&x, url, o) < 0)
         return -ENOMEM;
-    }
-    curl_easy_setopt(x.h, CURLOPT_URL, url);
-    curl_easy_setopt(x.h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x.h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    curl_easy_setopt(x.h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(x.h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(x.h, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(x.h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(x.h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(x.h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(x.h, CURLOPT_MAXREDIRS, 0L);
-    curl_easy_setopt(x.h, CURLOPT_PROXY, "");
-    curl_easy_setopt(x.h, CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
-    curl_easy_setopt(x.h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MCP_MAX_RESPONSE);
-    curl_easy_setopt(x.h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(x.h, CURLOPT_OPENSOCKETDATA, &x);
-    curl_easy_setopt(x.h, CURLOPT_USERAGENT, "litellm-gateway-operator");
     char **names = NULL;
-    size_t n = 0, cap = 0;
-    int r = -EIO;
-    json_object *params = initialize_params();
-    json_object *init = rpc(&x, "initialize", 1, "initialize", params);
-    json_object_put(params);
-    json_object *agreed = NULL;
-    if (init && json_object_object_get_ex(init, "protocolVersion", &agreed) &&
-        json_object_is_type(agreed, json_type_string) && json_object_get_string_len(agreed) < (int)sizeof(x.version))
-        snprintf(x.version, sizeof(x.version), "%s", json_object_get_string(agreed));
-    json_object *ack = init ? rpc(&x, "notifications/initialized", 0, "notifications/initialized", NULL) : NULL;
-    json_object_put(init);
-    char *cursor = NULL;
-    for (int page = 0; ack && page < MCP_MAX_PAGES; page++) {
-        json_object *p = json_object_new_object();
-        if (cursor)
-            json_object_object_add(p, "cursor", json_object_new_string(cursor));
-        json_object *res = rpc(&x, "tools/list", 2 + page, "tools/list", p);
-        json_object_put(p);
-        free(cursor);
-        cursor = NULL;
-        if (!res)
-            break;
-        r = collect_names(res, &names, &n, &cap);
-        json_object *next = NULL;
-        if (r == 0 && json_object_object_get_ex(res, "nextCursor", &next) && json_object_is_type(next, json_type_string))
-            cursor = strdup(json_object_get_string(next));
-        json_object_put(res);
-        if (r < 0) {
-            fail(&x, "tools/list", r == -E2BIG ? "more tools than the operator lists" : "unexpected result");
-            break;
-        }
-        if (!cursor)
-            break;
-    }
-    free(cursor);
-    json_object_put(ack);
+    size_t n = 0;
+    int r = handshake(&x) ? list_pages(&x, &names, &n) : -EIO;
     curl_easy_cleanup(x.h);
     sb_release(&x.body);
     if (x.err || r < 0) {
@@ -636,10 +695,9 @@ static int copy_answer(const struct cache_entry *e, char ***ret_names, size_t *r
     return 0;
 }
 
-int mcp_cache_list_tools(void *cache, const char *url, const char *transport, char ***ret_names, size_t *ret_n,
-                         char **ret_err)
+int mcp_cache_list_tools(struct mcp_cache *c, const char *url, const char *transport, char ***ret_names,
+                         size_t *ret_n, char **ret_err)
 {
-    struct mcp_cache *c = cache;
     long now = (long)gw_mono_ms();
     pthread_mutex_lock(&c->lock);
     struct cache_entry *e = c->entries;
@@ -666,6 +724,18 @@ int mcp_cache_list_tools(void *cache, const char *url, const char *transport, ch
     int r = e->answered ? copy_answer(e, ret_names, ret_n, ret_err) : -EAGAIN;
     pthread_mutex_unlock(&c->lock);
     return r;
+}
+
+int mcp_cache_answer(struct mcp_cache *c, struct mcp_tool_list *lists, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct mcp_tool_list *l = &lists[i];
+        mcp_tool_list_clear(l);
+        l->status = mcp_cache_list_tools(c, l->url, l->transport, &l->names, &l->n, &l->error);
+        if (l->status == -ENOMEM)
+            return -ENOMEM;
+    }
+    return 0;
 }
 
 unsigned long mcp_cache_fetches(struct mcp_cache *c)

@@ -18,14 +18,18 @@
  *     MCP, refused address...): nothing the upstream sends is ever copied
  *     into an error, so nothing it says reaches a status, an Event or a log.
  *
- * The planner must not wait on upstreams: struct mcp_cache answers from
+ * Planning must not wait on upstreams: struct mcp_cache answers from
  * memory and fetches what is missing or stale on its own threads, in
- * parallel, calling back when an answer lands. */
+ * parallel, calling back when an answer lands. The controller gathers the
+ * lists a gateway needs from it (mcp_cache_answer) before it plans, and
+ * hands them to the planner as data. */
 #ifndef GW_MCP_TOOLS_H
 #define GW_MCP_TOOLS_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+
+#include "tool_lists.h"
 
 #define MCP_TOOLS_MAX 10000
 #define MCP_MAX_RESPONSE (1u << 20)
@@ -88,10 +92,14 @@ void mcp_cache_free(struct mcp_cache *c);
  * mcp_tools_free); a negative errno with *ret_err (caller frees) for a
  * cached failure; -EAGAIN when there is no answer yet: a fetch is queued and
  * on_ready is called when it lands. A stale answer is still given while its
- * refresh is queued. The signature is ctl_list_tools_fn's (cache is the
- * struct mcp_cache). */
-int mcp_cache_list_tools(void *cache, const char *url, const char *transport, char ***ret_names, size_t *ret_n,
+ * refresh is queued. */
+int mcp_cache_list_tools(struct mcp_cache *c, const char *url, const char *transport, char ***ret_names, size_t *ret_n,
                          char **ret_err);
+
+/* Answers each of the n lists from the cache without waiting on the
+ * network (mcp_cache_list_tools for each, replacing an earlier answer).
+ * 0 or -ENOMEM. */
+int mcp_cache_answer(struct mcp_cache *c, struct mcp_tool_list *lists, size_t n);
 
 /* Fetches started so far (for tests and metrics). */
 unsigned long mcp_cache_fetches(struct mcp_cache *c);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "k8sname.h"
-#include "mcp_tools.h"
 #include "patch.h"
 #include "render.h"
 #include "status.h"
@@ -203,12 +202,6 @@ static int plan_children(struct ctl_plan *p, struct gw_render_output *out, const
     return 0;
 }
 
-struct gw_names {
-    const char *configured;
-    const char *ready;
-};
-
-
 static int plan_ready(struct ctl_plan *p, const struct ctl_live *live, struct ctl_condition *ready,
                       char **ret_msg)
 {
@@ -257,6 +250,18 @@ struct gw_summary {
     const char *message;
 };
 
+/* A route's status: Accepted and ResolutionFailed as given, Ready,
+ * Reconciling and Stalled from where it stands (state, reason, msg). */
+static int set_route_status(struct ctl_plan *p, const struct gw_object *route, struct ctl_condition accepted,
+                            struct ctl_condition resolution, enum ctl_progress state, const char *reason,
+                            const char *msg, const char *url, const char *now)
+{
+    struct ctl_condition summary[3];
+    ctl_summary_conditions(state, reason, msg, summary);
+    struct ctl_condition c[5] = { accepted, summary[0], resolution, summary[1], summary[2] };
+    return set_status(p, route, c, 5, url, NULL, now);
+}
+
 static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const struct gw_route_input *routes,
                        size_t n, const struct gw_render_output *out, bool gateway_ok,
                        const struct gw_summary *gs, const char *now)
@@ -283,18 +288,12 @@ static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const str
             reason = CTL_R_GATEWAY_NOT_READY;
             summary_msg = waiting_msg;
         }
-        struct ctl_condition c[5] = {
-            { CTL_ROUTE_ACCEPTED, true, "Accepted", accepted_msg },
-            { 0 },
-            { CTL_ROUTE_RESOLUTION_FAILED, unresolved, unresolved ? CTL_R_UPSTREAM_UNRESOLVED : "Resolved",
-              unresolved ? msg : "the upstream resolved" },
-        };
-        struct ctl_condition summary[3];
-        ctl_summary_conditions(state, reason, summary_msg, summary);
-        c[1] = summary[0];
-        c[3] = summary[1];
-        c[4] = summary[2];
-        int r = set_status(p, route, c, 5, state == CTL_PROGRESS_DONE ? rr->url : NULL, NULL, now);
+        struct ctl_condition accepted = { CTL_ROUTE_ACCEPTED, true, "Accepted", accepted_msg };
+        struct ctl_condition resolution = { CTL_ROUTE_RESOLUTION_FAILED, unresolved,
+                                            unresolved ? CTL_R_UPSTREAM_UNRESOLVED : "Resolved",
+                                            unresolved ? msg : "the upstream resolved" };
+        int r = set_route_status(p, route, accepted, resolution, state, reason, summary_msg,
+                                 state == CTL_PROGRESS_DONE ? rr->url : NULL, now);
         if (r < 0)
             return r;
     }
@@ -310,17 +309,11 @@ static int plan_refused(struct ctl_plan *p, const struct gw_object *gw, const st
         char msg[768];
         snprintf(msg, sizeof(msg), "not accepted by ToolGateway %s/%s: %s", gw->meta.ns, gw->meta.name, rr[i].why);
         const char *reason = rr[i].labels_unknown ? CTL_R_NAMESPACE_LABELS_UNKNOWN : CTL_R_NOT_ALLOWED;
-        struct ctl_condition c[5] = {
-            { CTL_ROUTE_ACCEPTED, false, reason, msg },
-            { 0 },
-            { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted", "the route is not accepted by its gateway" },
-        };
-        struct ctl_condition summary[3];
-        ctl_summary_conditions(CTL_PROGRESS_STALLED, reason, msg, summary);
-        c[1] = summary[0];
-        c[3] = summary[1];
-        c[4] = summary[2];
-        int r = set_status(p, rr[i].route, c, 5, NULL, NULL, now);
+        struct ctl_condition accepted = { CTL_ROUTE_ACCEPTED, false, reason, msg };
+        struct ctl_condition resolution = { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted",
+                                            "the route is not accepted by its gateway" };
+        int r = set_route_status(p, rr[i].route, accepted, resolution, CTL_PROGRESS_STALLED, reason, msg, NULL,
+                                 now);
         if (r < 0)
             return r;
     }
@@ -344,55 +337,101 @@ static char *model_names(const struct gw_object *gw)
     return sb_failed(&sb) ? (sb_release(&sb), NULL) : sb_detach(&sb, NULL);
 }
 
-/* Tool lists fetched for routes whose filters have globs. */
+/* The tool lists a gateway's routes read: for route i, the list gathered
+ * for its upstream (NULL when it needs none). Borrowed from the options. */
 struct tool_lists {
-    char ***names;
-    size_t *n;
-    char **errors;
+    const struct mcp_tool_list **of;
     size_t count;
 };
 
-static void tool_lists_release(struct tool_lists *t)
+/* Whether planning route ri needs its upstream's tool list (its filter has
+ * globs): 1 with the upstream (*ret_url, caller frees; *ret_transport
+ * static), 0 when it needs none, -ENOMEM. */
+static int route_tool_need(const struct gw_route_input *ri, char **ret_url, const char **ret_transport)
 {
-    for (size_t i = 0; i < t->count; i++) {
-        mcp_tools_free(t->names[i], t->n[i]);
-        free(t->errors[i]);
-    }
-    free(t->names);
-    free(t->n);
-    free(t->errors);
+    if (!gw_route_filter_needs_tools(ri->route) || (!ri->route->u.route.external_url && !ri->server))
+        return 0;
+    const char *transport = "http";
+    char *url = gw_route_upstream_url(ri, &transport);
+    if (!url)
+        return -ENOMEM;
+    *ret_url = url;
+    *ret_transport = transport;
+    return 1;
 }
 
-static int fetch_tool_lists(struct gw_route_input *routes, size_t n, const struct ctl_plan_options *opt,
-                            struct tool_lists *t)
+int ctl_plan_tool_needs(const struct gw_object *gw, const struct gw_objset *set, struct mcp_tool_list **ret,
+                        size_t *ret_n)
 {
-    memset(t, 0, sizeof(*t));
-    t->names = calloc(n + 1, sizeof(*t->names));
-    t->n = calloc(n + 1, sizeof(*t->n));
-    t->errors = calloc(n + 1, sizeof(*t->errors));
-    if (!t->names || !t->n || !t->errors)
+    struct gw_route_input *routes = NULL;
+    size_t n_routes = 0, n = 0;
+    if (gw->kind == GW_KIND_TOOLGATEWAY && ctl_gateway_is_ours(gw, set, NULL)) {
+        int r = gw_attached_routes(gw, set, &routes, &n_routes);
+        if (r < 0)
+            return r;
+    }
+    struct mcp_tool_list *lists = calloc(n_routes + 1, sizeof(*lists));
+    int r = lists ? 0 : -ENOMEM;
+    for (size_t i = 0; r >= 0 && i < n_routes; i++) {
+        r = route_tool_need(&routes[i], &lists[n].url, &lists[n].transport);
+        if (r == 1)
+            lists[n++].status = -EAGAIN;
+    }
+    free(routes);
+    if (r < 0) {
+        mcp_tool_lists_free(lists, n);
+        return r;
+    }
+    *ret = lists;
+    *ret_n = n;
+    return 0;
+}
+
+/* The gathered list for (url, transport). Lists come in route order, so
+ * the cursor usually points at the one wanted. */
+static const struct mcp_tool_list *find_tool_list(const struct ctl_plan_options *opt, size_t *cursor,
+                                                  const char *url, const char *transport)
+{
+    for (size_t k = 0; k < opt->n_tool_lists; k++) {
+        size_t at = (*cursor + k) % opt->n_tool_lists;
+        const struct mcp_tool_list *l = &opt->tool_lists[at];
+        if (strcmp(l->url, url) == 0 && strcmp(l->transport, transport) == 0) {
+            *cursor = at + 1;
+            return l;
+        }
+    }
+    return NULL;
+}
+
+/* Gives each route whose globs need it the tool list gathered for its
+ * upstream. -EAGAIN when a list is still being fetched. */
+static int use_tool_lists(struct gw_route_input *routes, size_t n, const struct ctl_plan_options *opt,
+                          struct tool_lists *t)
+{
+    t->of = calloc(n + 1, sizeof(*t->of));
+    if (!t->of)
         return -ENOMEM;
     t->count = n;
     bool pending = false;
-    for (size_t i = 0; i < n && opt->list_tools; i++) {
-        struct gw_route_input *ri = &routes[i];
-        if (!gw_route_filter_needs_tools(ri->route) || (!ri->route->u.route.external_url && !ri->server))
-            continue;
-        const char *transport = "http";
-        char *url = gw_route_upstream_url(ri, &transport);
-        if (!url)
-            return -ENOMEM;
-        int r = opt->list_tools(opt->list_tools_ctx, url, transport, &t->names[i], &t->n[i], &t->errors[i]);
-        free(url);
-        if (r == -ENOMEM)
-            return r;
-        if (r == -EAGAIN) { /* being fetched: ask for every other list before giving up */
-            pending = true;
+    size_t cursor = 0;
+    for (size_t i = 0; i < n && opt->tool_lists; i++) {
+        char *url = NULL;
+        const char *transport = NULL;
+        int r = route_tool_need(&routes[i], &url, &transport);
+        if (r <= 0) {
+            if (r < 0)
+                return r;
             continue;
         }
-        if (r == 0) {
-            ri->known_tools = (const char *const *)t->names[i];
-            ri->n_known_tools = t->n[i];
+        const struct mcp_tool_list *l = find_tool_list(opt, &cursor, url, transport);
+        free(url);
+        if (l && l->status == -EAGAIN) /* being fetched: look at every other list before giving up */
+            pending = true;
+        else if (l)
+            t->of[i] = l;
+        if (l && l->status == 0) {
+            routes[i].known_tools = (const char *const *)l->names;
+            routes[i].n_known_tools = l->n;
         }
     }
     return pending ? -EAGAIN : 0;
@@ -402,12 +441,13 @@ static int fetch_tool_lists(struct gw_route_input *routes, size_t n, const struc
 static int note_tool_list_failures(struct gw_render_output *out, const struct tool_lists *t)
 {
     for (size_t i = 0; i < out->n_routes && i < t->count; i++) {
-        if (!t->errors[i] || out->routes[i].state != GW_ROUTE_FILTER_UNENFORCEABLE)
+        const struct mcp_tool_list *l = t->of[i];
+        if (!l || l->status == 0 || !l->error || out->routes[i].state != GW_ROUTE_FILTER_UNENFORCEABLE)
             continue;
         struct strbuf m;
         sb_init(&m, 8192);
         sb_addf(&m, "%s; listing the upstream's tools failed: %s", out->routes[i].message ? out->routes[i].message : "",
-                t->errors[i]);
+                l->error);
         if (sb_failed(&m)) {
             sb_release(&m);
             return -ENOMEM;
@@ -490,6 +530,130 @@ static int plan_applied_event(struct ctl_plan *ret)
     return add_event(ret, false, "Applied", m);
 }
 
+/* What planning a gateway reads besides the gateway itself: resolved from
+ * the set, and the tool lists gathered before planning. */
+struct gw_inputs {
+    bool ai;
+    struct gw_resolved_guard *guards;
+    size_t n_guards;
+    struct gw_route_input *routes;      /* ToolGateway: the routes attached */
+    size_t n_routes;
+    struct gw_refused_route *refused;   /* ToolGateway: the routes allowedRoutes refuses */
+    size_t n_refused;
+    struct gw_secret_version *secrets;
+    size_t n_secrets;
+    char *models;                       /* AiGateway: status.models */
+    struct tool_lists tools;
+};
+
+static void gw_inputs_release(struct gw_inputs *in)
+{
+    free(in->guards);
+    free(in->routes);
+    free(in->refused);
+    free(in->secrets);
+    free(in->models);
+    free(in->tools.of);
+}
+
+/* Resolves what the gateway references. -EAGAIN: a tool list is still
+ * being fetched. *in is to be released whatever the answer. */
+static int gather_inputs(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_plan_options *opt,
+                         struct gw_inputs *in)
+{
+    memset(in, 0, sizeof(*in));
+    bool ai = in->ai = gw->kind == GW_KIND_AIGATEWAY;
+    int r = gw_resolve_guards(gw, set, &in->guards, &in->n_guards);
+    if (r == 0 && !ai)
+        r = gw_attached_routes(gw, set, &in->routes, &in->n_routes);
+    if (r == 0 && !ai)
+        r = gw_refused_routes(gw, set, &in->refused, &in->n_refused);
+    if (r == 0 && ai && !(in->models = model_names(gw)))
+        r = -ENOMEM;
+    if (r == 0 && !ai)
+        r = use_tool_lists(in->routes, in->n_routes, opt, &in->tools);
+    return r;
+}
+
+/* Renders the gateway's configuration and children into out. 0 with
+ * *ret_rendered false when the configuration is refused (out->errors says
+ * why); -ENOMEM. */
+static int render_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_plan_options *opt,
+                          struct gw_inputs *in, struct gw_render_output *out, bool *ret_rendered)
+{
+    struct gw_render_input ri = { .gateway = gw, .guards = in->guards, .n_guards = in->n_guards,
+                                  .routes = in->routes, .n_routes = in->n_routes, .image = opt->image,
+                                  .otlp_endpoint = opt->otlp_endpoint };
+    int r = gw_secret_versions(&ri, set, &in->secrets, &in->n_secrets);
+    if (r < 0)
+        return r;
+    ri.secrets = in->secrets;
+    ri.n_secrets = in->n_secrets;
+    r = gw_render(&ri, out);
+    if (r == -ENOMEM || (r == 0 && note_tool_list_failures(out, &in->tools) < 0))
+        return -ENOMEM;
+    *ret_rendered = r == 0;
+    return 0;
+}
+
+/* Where the gateway stands as a whole, from Configured (conds[0]) and
+ * Ready (conds[1]); *ret_reason is the summary's reason. */
+static struct gw_summary gateway_summary(bool rendered, const struct ctl_condition *conds, const char **ret_reason)
+{
+    if (!rendered) {
+        *ret_reason = conds[0].reason;
+        return (struct gw_summary){ CTL_PROGRESS_STALLED, conds[0].message };
+    }
+    *ret_reason = conds[1].reason;
+    struct gw_summary gs = { CTL_PROGRESS_DONE, conds[1].message };
+    if (!conds[1].status)
+        gs.state = strcmp(conds[1].reason, CTL_R_WORKLOAD_FAILED) == 0 ? CTL_PROGRESS_STALLED : CTL_PROGRESS_WORKING;
+    return gs;
+}
+
+/* The gateway's status (Configured, Ready and the summary conditions
+ * conds[2..4]) and those of its routes, attached and refused. */
+static int plan_statuses(struct ctl_plan *ret, const struct gw_object *gw, const struct gw_inputs *in,
+                         const struct gw_render_output *out, bool rendered, struct ctl_condition *conds,
+                         const char *now)
+{
+    const char *summary_reason = NULL;
+    struct gw_summary gs = gateway_summary(rendered, conds, &summary_reason);
+    ctl_summary_conditions(gs.state, summary_reason, gs.message, &conds[2]);
+    struct status_extra extra = { in->models, in->ai ? -1 : (long long)in->n_routes };
+    int r = set_status(ret, gw, conds, 5, in->ai ? NULL : out->gateway_url, &extra, now);
+    if (r == 0 && !in->ai)
+        r = plan_routes(ret, gw, in->routes, in->n_routes, out, rendered, &gs, now);
+    if (r == 0 && !in->ai)
+        r = plan_refused(ret, gw, in->refused, in->n_refused, now);
+    return r;
+}
+
+/* From a rendered (or refused) configuration: the children to apply, the
+ * conditions, the statuses and the Events. */
+static int plan_outcome(struct ctl_plan *ret, const struct gw_object *gw, const struct ctl_live *live,
+                        const struct gw_inputs *in, struct gw_render_output *out, bool rendered, const char *now)
+{
+    bool ai = in->ai;
+    struct ctl_condition conds[5];
+    conds[1] = (struct ctl_condition){ ai ? CTL_AI_READY : CTL_TOOL_READY, false, CTL_R_ROLLING_OUT, "" };
+    char *ready_msg = NULL, *err_msg = NULL;
+    /* A refused config is no failure of the reconcile: it says why. */
+    int r = rendered ? plan_children(ret, out, live) : 0;
+    if (r == 0)
+        r = plan_configured(ret, gw, out, rendered, ai ? CTL_AI_CONFIGURED : CTL_TOOL_CONFIGURED, &conds[0],
+                            &err_msg);
+    if (r == 0)
+        r = plan_ready(ret, live, &conds[1], &ready_msg);
+    if (r == 0)
+        r = plan_statuses(ret, gw, in, out, rendered, conds, now);
+    if (r == 0)
+        r = plan_applied_event(ret);
+    free(ready_msg);
+    free(err_msg);
+    return r;
+}
+
 int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, const struct ctl_live *live,
                      const struct ctl_plan_options *opt, struct ctl_plan *ret)
 {
@@ -498,28 +662,11 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
     if (!ctl_gateway_is_ours(gw, set, &why))
         return why == WHY_NO_CLASS ? plan_class_not_found(gw, ret) : 0;
     ret->ours = true;
-    bool ai = gw->kind == GW_KIND_AIGATEWAY;
-    struct gw_names names = { ai ? CTL_AI_CONFIGURED : CTL_TOOL_CONFIGURED, ai ? CTL_AI_READY : CTL_TOOL_READY };
-    struct gw_resolved_guard *guards = NULL;
-    struct gw_route_input *routes = NULL;
-    struct gw_refused_route *refused = NULL;
-    struct gw_secret_version *secrets = NULL;
-    size_t n_guards = 0, n_routes = 0, n_secrets = 0, n_refused = 0;
-    char *models = NULL;
+    struct gw_inputs in;
     struct gw_render_output out;
     memset(&out, 0, sizeof(out));
-    char *ready_msg = NULL, *err_msg = NULL;
-    struct tool_lists tools;
-    memset(&tools, 0, sizeof(tools));
-    int r = gw_resolve_guards(gw, set, &guards, &n_guards);
-    if (r == 0 && !ai)
-        r = gw_attached_routes(gw, set, &routes, &n_routes);
-    if (r == 0 && !ai)
-        r = gw_refused_routes(gw, set, &refused, &n_refused);
-    if (r == 0 && ai && !(models = model_names(gw)))
-        r = -ENOMEM;
-    if (r == 0 && !ai)
-        r = fetch_tool_lists(routes, n_routes, opt, &tools);
+    bool rendered = false;
+    int r = gather_inputs(gw, set, opt, &in);
     if (r == -EAGAIN) {
         /* A tool list is still being fetched: plan nothing rather than a
          * route that fails for want of it, and look again. */
@@ -527,59 +674,12 @@ int ctl_plan_gateway(const struct gw_object *gw, const struct gw_objset *set, co
         r = 0;
         goto done;
     }
-    struct gw_render_input in = { .gateway = gw, .guards = guards, .n_guards = n_guards, .routes = routes,
-                                  .n_routes = n_routes, .image = opt->image,
-                                  .otlp_endpoint = opt->otlp_endpoint };
     if (r == 0)
-        r = gw_secret_versions(&in, set, &secrets, &n_secrets);
-    in.secrets = secrets;
-    in.n_secrets = n_secrets;
-    if (r < 0)
-        goto done;
-    r = gw_render(&in, &out);
-    if (r == -ENOMEM || (r == 0 && note_tool_list_failures(&out, &tools) < 0)) {
-        r = -ENOMEM;
-        goto done;
-    }
-    bool rendered = r == 0;
-    struct ctl_condition conds[5];
-    conds[1] = (struct ctl_condition){ names.ready, false, CTL_R_ROLLING_OUT, "" };
-    /* A refused config is no failure of the reconcile: it says why. */
-    r = rendered ? plan_children(ret, &out, live) : 0;
+        r = render_gateway(gw, set, opt, &in, &out, &rendered);
     if (r == 0)
-        r = plan_configured(ret, gw, &out, rendered, names.configured, &conds[0], &err_msg);
-    if (r < 0)
-        goto done;
-    r = plan_ready(ret, live, &conds[1], &ready_msg);
-    if (r < 0)
-        goto done;
-    struct gw_summary gs = { CTL_PROGRESS_DONE, conds[1].message };
-    const char *summary_reason = conds[1].reason;
-    if (!rendered) {
-        gs = (struct gw_summary){ CTL_PROGRESS_STALLED, conds[0].message };
-        summary_reason = conds[0].reason;
-    } else if (!conds[1].status) {
-        gs.state = strcmp(conds[1].reason, CTL_R_WORKLOAD_FAILED) == 0 ? CTL_PROGRESS_STALLED
-                                                                       : CTL_PROGRESS_WORKING;
-    }
-    ctl_summary_conditions(gs.state, summary_reason, gs.message, &conds[2]);
-    struct status_extra extra = { models, ai ? -1 : (long long)n_routes };
-    r = set_status(ret, gw, conds, 5, ai ? NULL : out.gateway_url, &extra, opt->now);
-    if (r == 0 && !ai)
-        r = plan_routes(ret, gw, routes, n_routes, &out, rendered, &gs, opt->now);
-    if (r == 0 && !ai)
-        r = plan_refused(ret, gw, refused, n_refused, opt->now);
-    if (r == 0)
-        r = plan_applied_event(ret);
+        r = plan_outcome(ret, gw, live, &in, &out, rendered, opt->now);
 done:
-    free(ready_msg);
-    free(err_msg);
-    free(guards);
-    free(routes);
-    free(refused);
-    free(models);
-    free(secrets);
-    tool_lists_release(&tools);
+    gw_inputs_release(&in);
     gw_render_output_release(&out);
     if (r < 0)
         ctl_plan_release(ret);
@@ -601,17 +701,11 @@ int ctl_plan_orphan_route(const struct gw_object *route, const struct gw_objset 
     snprintf(msg, sizeof(msg), "not attached: %s", why ? why : "no ToolGateway found");
     /* Waiting for a gateway is progress, not failure: GitOps tools apply
      * a route and its gateway in any order. */
-    struct ctl_condition c[5] = {
-        { CTL_ROUTE_ACCEPTED, false, CTL_R_NO_GATEWAY, msg },
-        { 0 },
-        { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted", "the route is not attached to a gateway" },
-    };
-    struct ctl_condition summary[3];
-    ctl_summary_conditions(CTL_PROGRESS_WORKING, CTL_R_NO_GATEWAY, msg, summary);
-    c[1] = summary[0];
-    c[3] = summary[1];
-    c[4] = summary[2];
-    int r = set_status(ret, route, c, 5, NULL, NULL, opt->now);
+    struct ctl_condition accepted = { CTL_ROUTE_ACCEPTED, false, CTL_R_NO_GATEWAY, msg };
+    struct ctl_condition resolution = { CTL_ROUTE_RESOLUTION_FAILED, false, "NotAttempted",
+                                        "the route is not attached to a gateway" };
+    int r = set_route_status(ret, route, accepted, resolution, CTL_PROGRESS_WORKING, CTL_R_NO_GATEWAY, msg, NULL,
+                             opt->now);
     if (r < 0)
         ctl_plan_release(ret);
     return r;

@@ -11,6 +11,7 @@
 
 #include "model.h"
 #include "resolve.h"
+#include "tool_lists.h"
 
 /* Whether a gateway belongs to us: its class names our controller; with no
  * class name, the default class does. Classes come from set. *ret_why says
@@ -51,22 +52,27 @@ struct ctl_plan {
     bool requeue;               /* rollout in progress: look again later */
 };
 
-/* Lists an MCP upstream's tool names (supplied by the caller) so that glob
- * filters can be expanded. Returns 0 with a malloc'ed array (the plan frees
- * it with mcp_tools_free), or a negative errno with *ret_err. It should not
- * wait on the network: -EAGAIN says the list is being fetched (see
- * mcp_cache_list_tools), and then the gateway's plan is empty but for
- * requeue, so that no route is failed for want of a list. */
-typedef int (*ctl_list_tools_fn)(void *ctx, const char *url, const char *transport, char ***ret_names,
-                                 size_t *ret_n, char **ret_err);
+/* The MCP upstreams whose tool lists planning gw needs (a ToolGateway of
+ * ours with routes whose tool filters have globs), one entry per such
+ * route, in route order, each with status -EAGAIN and no answer yet. The
+ * caller answers them before planning (mcp_cache_answer answers from
+ * memory, never waiting on an upstream) and hands them to the planner in
+ * ctl_plan_options, so planning itself calls nothing. 0 with *ret (free
+ * with mcp_tool_lists_free; n may be 0), or -ENOMEM. */
+int ctl_plan_tool_needs(const struct gw_object *gw, const struct gw_objset *set, struct mcp_tool_list **ret,
+                        size_t *ret_n);
 
 struct ctl_plan_options {
     const char *image;          /* NULL = the pinned default */
     const char *otlp_endpoint;  /* OTLP/HTTP endpoint for every gateway's traces;
                                  * NULL: none unless a config patch sets one */
     const char *now;            /* RFC 3339, for condition transitions */
-    ctl_list_tools_fn list_tools;   /* NULL: glob filters fail closed */
-    void *list_tools_ctx;
+    /* The answered ctl_plan_tool_needs of the gateway (borrowed). A list
+     * still being fetched (-EAGAIN) makes the gateway's plan empty but for
+     * requeue, so that no route is failed for want of it; a failed list is
+     * named in the route's message. NULL: glob filters fail closed. */
+    const struct mcp_tool_list *tool_lists;
+    size_t n_tool_lists;
 };
 
 /* Plans the reconcile of gw (AiGateway or ToolGateway) in set. For a

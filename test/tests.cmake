@@ -64,6 +64,12 @@ add_test(NAME unit/layering COMMAND ${CMAKE_SOURCE_DIR}/test/checks/layering.sh 
 add_test(NAME unit/layering-selftest COMMAND ${CMAKE_SOURCE_DIR}/test/checks/test_layering.sh)
 set_tests_properties(unit/layering unit/layering-selftest PROPERTIES LABELS unit)
 
+# Function length: a function fits on a screen (60 lines); the few known
+# longer ones are listed in the check and the list only shrinks.
+add_test(NAME unit/funclen COMMAND ${CMAKE_SOURCE_DIR}/test/checks/funclen.sh ${CMAKE_SOURCE_DIR})
+add_test(NAME unit/funclen-selftest COMMAND ${CMAKE_SOURCE_DIR}/test/checks/test_funclen.sh)
+set_tests_properties(unit/funclen unit/funclen-selftest PROPERTIES LABELS unit)
+
 # The YAML loader and writer against PyYAML, the YAML reader of LiteLLM.
 add_executable(yaml_roundtrip ${CMAKE_SOURCE_DIR}/test/checks/yaml_roundtrip.c)
 target_link_libraries(yaml_roundtrip PRIVATE gwcore)

@@ -31,21 +31,6 @@ static enum wh_kind kind_label_of(enum gw_kind k)
     }
 }
 
-enum wh_endpoint wh_endpoint_of(const char *path)
-{
-    if (!path)
-        return WH_EP_OTHER;
-    if (strcmp(path, "/validate") == 0)
-        return WH_EP_VALIDATE;
-    if (strcmp(path, "/mutate") == 0)
-        return WH_EP_MUTATE;
-    if (strcmp(path, "/preview") == 0)
-        return WH_EP_PREVIEW;
-    if (strcmp(path, "/convert") == 0)
-        return WH_EP_CONVERT;
-    return WH_EP_OTHER;
-}
-
 /* --- before the body ------------------------------------------------------ */
 
 static bool media_type_is_json(const char *ct)

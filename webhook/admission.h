@@ -28,10 +28,6 @@
 #include "model.h"
 #include "reply.h"
 
-/* The endpoint a request path names (query strings are not expected: the
- * API server sends the path from the webhook configuration as it is). */
-enum wh_endpoint wh_endpoint_of(const char *path);
-
 /* Checks what can be decided from the request line and headers alone,
  * before any byte of the body is read: the method (405), the media type
  * (415), and a Content-Length that is malformed (400) or above cap (413).

@@ -85,8 +85,7 @@ static void render_latency(struct wh_metrics *m, struct strbuf *out)
 /* controller-runtime's webhook metrics: the label webhook is the path. */
 static const char *webhook_path(int ep)
 {
-    static const char *const paths[WH_EP__MAX] = { "/validate", "/mutate", "/preview", NULL };
-    return ep >= 0 && ep < WH_EP__MAX ? paths[ep] : NULL;
+    return ep >= 0 ? wh_endpoint_cr_label((enum wh_endpoint)ep) : NULL;
 }
 
 static void render_cr_requests(struct wh_metrics *m, struct strbuf *out)

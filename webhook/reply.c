@@ -17,12 +17,6 @@ void wh_reply_init(struct wh_reply *r)
     r->op = WH_OP_NONE;
 }
 
-const char *wh_endpoint_name(enum wh_endpoint e)
-{
-    static const char *const names[WH_EP__MAX] = { "validate", "mutate", "preview", "convert", "other" };
-    return e < WH_EP__MAX ? names[e] : "other";
-}
-
 const char *wh_op_name(enum wh_op o)
 {
     static const char *const names[WH_OP__MAX] = { "", "CREATE", "UPDATE", "DELETE", "CONNECT" };

@@ -9,6 +9,7 @@
 
 #include "errlist.h"
 #include "model.h"
+#include "routes.h"
 
 /* Bodies above this are refused with 413 before they are read. */
 #define WH_BODY_CAP_DEFAULT ((size_t)16 << 20)
@@ -17,15 +18,6 @@
 #define WH_JSON_MAX_DEPTH 64
 /* At most this many warnings per response (the API server keeps 4 KiB). */
 #define WH_MAX_WARNINGS 64
-
-enum wh_endpoint {
-    WH_EP_VALIDATE = 0,
-    WH_EP_MUTATE,
-    WH_EP_PREVIEW,
-    WH_EP_CONVERT,        /* ConversionReview: conversion.h */
-    WH_EP_OTHER,          /* unknown path: 404 */
-    WH_EP__MAX,
-};
 
 enum wh_op {
     WH_OP_NONE = 0,       /* not an admission request, or it did not parse */
@@ -54,7 +46,6 @@ enum wh_kind {
     WH_K__MAX,
 };
 
-const char *wh_endpoint_name(enum wh_endpoint e);
 const char *wh_op_name(enum wh_op o);
 const char *wh_verdict_name(enum wh_verdict v);
 const char *wh_kind_label(enum wh_kind k);

@@ -22,6 +22,7 @@
 #include "conversion.h"
 #include "metrics.h"
 #include "reply.h"
+#include "routes.h"
 #include "log.h"
 
 /* TLS 1.2 and 1.3 only, and in TLS 1.2 only AEAD ciphers (AES-GCM,
@@ -85,9 +86,13 @@ struct wh_conn {
     bool closing;             /* shut down by the keeper, not yet closed */
 };
 
+/* What answers the requests of one endpoint. */
+typedef int (*route_fn)(const struct wh_server *s, enum wh_endpoint ep, const char *body, size_t len,
+                        struct wh_reply *out);
+
 /* One request, from its headers to the last byte of its answer. */
 struct wh_request {
-    const struct route *route;    /* NULL: not found */
+    route_fn handle;              /* NULL: not found */
     enum wh_endpoint ep;
     uint64_t start_ns;
     struct strbuf body;
@@ -435,25 +440,13 @@ static int handle_convert(const struct wh_server *s, enum wh_endpoint ep, const 
     return wh_convert(body, len, out);
 }
 
-static const struct route {
-    const char *path;
-    enum wh_endpoint ep;
-    int (*handle)(const struct wh_server *s, enum wh_endpoint ep, const char *body, size_t len,
-                  struct wh_reply *out);
-} ROUTES[] = {
-    { "/validate", WH_EP_VALIDATE, handle_review },
-    { "/mutate", WH_EP_MUTATE, handle_review },
-    { "/preview", WH_EP_PREVIEW, handle_preview },
-    { "/convert", WH_EP_CONVERT, handle_convert },
+/* The handler of each endpoint (routes.h maps paths to endpoints). */
+static const route_fn HANDLERS[WH_EP__MAX] = {
+    [WH_EP_VALIDATE] = handle_review,
+    [WH_EP_MUTATE] = handle_review,
+    [WH_EP_PREVIEW] = handle_preview,
+    [WH_EP_CONVERT] = handle_convert,
 };
-
-static const struct route *route_of(const char *path)
-{
-    for (size_t i = 0; path && i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++)
-        if (strcmp(ROUTES[i].path, path) == 0)
-            return &ROUTES[i];
-    return NULL;
-}
 
 /* What the framing headers say, all of them (libmicrohttpd's lookup sees
  * only the first of a repeated header). */
@@ -510,8 +503,8 @@ static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *co
         return MHD_NO;
     rq->start_ns = gw_mono_ns();
     conn_busy(s, conn_of(conn), rq->start_ns);
-    rq->route = route_of(url);
-    rq->ep = rq->route ? rq->route->ep : WH_EP_OTHER;
+    rq->ep = wh_endpoint_of(url);
+    rq->handle = HANDLERS[rq->ep];
     rq->kind = WH_K_OTHER;
     sb_init(&rq->body, s->opt.max_body);
     *req_cls = rq;
@@ -521,7 +514,7 @@ static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *co
         rq->close = true;
         return send_reply(s, conn, rq, &rep);
     }
-    if (!rq->route) {
+    if (!rq->handle) {
         wh_reply_init(&rep);
         wh_reply_error(&rep, 404, "not found: the webhook serves POST /validate, /mutate, /preview and /convert");
         return send_reply(s, conn, rq, &rep);
@@ -579,7 +572,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         snprintf(msg, sizeof(msg), "request body is larger than the limit of %zu bytes", s->opt.max_body);
         wh_reply_error(&rep, 413, msg);
         rq->close = true;
-    } else if (rq->route->handle(s, rq->ep, sb_str(&rq->body), rq->body.len, &rep) < 0) {
+    } else if (rq->handle(s, rq->ep, sb_str(&rq->body), rq->body.len, &rep) < 0) {
         wh_reply_release(&rep);
         wh_reply_init(&rep);
         wh_reply_error(&rep, 500, "out of memory");

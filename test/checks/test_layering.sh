@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 check=$here/layering.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-failures=0
+. "$here/expect.sh"
 
 # A small product: core a <- b, a runtime file using the core, a command.
 make_tree() {
@@ -21,18 +21,6 @@ make_tree() {
     printf '#include <curl/curl.h>\n#include <pthread.h>\n#include "b.h"\nint k(void);\n' >"$t/common/kube/k.h"
     printf '#include "k.h"\nint k(void) { return b(); }\n' >"$t/common/kube/k.c"
     printf '#include "k.h"\nint main(void) { return k(); }\n' >"$t/cmd/main.c"
-}
-
-expect() { # expect <name> <want rc> <pattern> <tree>
-    local name=$1 want=$2 pattern=$3 tree=$4 out rc=0
-    out=$("$check" "$tree" 2>&1) || rc=$?
-    if [[ $rc -ne $want ]] || ! grep -qE -- "$pattern" <<<"$out"; then
-        echo "FAIL $name: exit $rc (want $want), output:"
-        sed 's/^/    /' <<<"$out"
-        failures=$((failures + 1))
-    else
-        echo "ok   $name"
-    fi
 }
 
 t=$tmp/tree
@@ -81,8 +69,4 @@ expect "runtime library may use clocks and files" 0 "no cycle" "$t"
 
 expect "a folder without common/ is a usage error" 2 "has no common/" "$tmp/nothing"
 
-if [[ $failures -ne 0 ]]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "all layering checks behave"
+finish layering

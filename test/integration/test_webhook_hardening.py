@@ -226,8 +226,17 @@ def test_metrics_parse_with_a_prometheus_parser(server):
         raw_request(server, "POST", "/validate", body_of(review(aigateway())))
     raw_request(server, "POST", "/validate", body_of(review(aigateway(port=0))))
     raw_request(server, "POST", "/mutate", b"{")
-    text = server.metrics()
-    fams = {f.name: f for f in text_string_to_metric_families(text)}
+    # A request is counted when its answer has gone out, which can be just
+    # after the client read it: wait until all five are.
+    deadline = time.time() + 10
+    while True:
+        text = server.metrics()
+        fams = {f.name: f for f in text_string_to_metric_families(text)}
+        counted = sum(s.value for s in fams["controller_runtime_webhook_requests"].samples
+                      if s.name == "controller_runtime_webhook_requests_total")
+        if counted >= 5 or time.time() > deadline:
+            break
+        time.sleep(0.05)
     # HELP and TYPE on each family.
     for name, fam in fams.items():
         assert fam.documentation, f"{name} has no HELP"

@@ -3,7 +3,7 @@
  * the conversion webhook) and read the way the controller reads them. */
 #include <errno.h>
 
-#include "testutil.h"
+#include "plantest.h"
 
 #include "convert.h"
 #include "jsonutil.h"
@@ -15,15 +15,6 @@
 
 #define V1A1 "apiVersion: runtime.agentic-layer.ai/v1alpha1\n"
 #define V1B1 "apiVersion: runtime.agentic-layer.ai/v1beta1\n"
-
-static const struct gw_object *first_gateway(struct fixture *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (f->objs[i]->kind == GW_KIND_AIGATEWAY || f->objs[i]->kind == GW_KIND_TOOLGATEWAY)
-            return f->objs[i];
-    fail_msg("no gateway in fixture");
-    return NULL;
-}
 
 static int render_first(struct fixture *f, struct gw_render_output *out)
 {
@@ -266,8 +257,6 @@ static void test_corrupt_annotation_refused(void **state)
 
 /* --- planning ----------------------------------------------------------------------------- */
 
-static const struct ctl_plan_options OPT = { .image = "litellm:test", .now = "2026-11-26T00:00:00Z" };
-
 #define AICLASS "---\n" V1A1 "kind: AiGatewayClass\nmetadata: {name: litellm}\n" \
     "spec: {controller: aigateway.agentic-layer.ai/ai-gateway-litellm-controller}\n"
 #define TOOLCLASS "---\n" V1A1 "kind: ToolGatewayClass\nmetadata: {name: litellm}\n" \
@@ -280,77 +269,12 @@ static const struct ctl_plan_options OPT = { .image = "litellm:test", .now = "20
     "spec: {gatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: 'http://up.example/mcp'}}" \
     extra "}\n"
 
-static json_object *status_of(struct ctl_plan *p, enum gw_kind kind, const char *name)
-{
-    for (size_t i = 0; i < p->n_statuses; i++)
-        if (p->statuses[i].kind == kind && strcmp(p->statuses[i].name, name) == 0)
-            return p->statuses[i].status;
-    return NULL;
-}
-
-static const char *cond_field(json_object *status, const char *type, const char *field)
-{
-    json_object *conds = json_object_object_get(status, "conditions");
-    for (size_t i = 0; i < json_object_array_length(conds); i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        if (strcmp(json_object_get_string(json_object_object_get(c, "type")), type) == 0)
-            return json_object_get_string(json_object_object_get(c, field));
-    }
-    return NULL;
-}
-
-static struct gw_object *obj_named(struct fixture *f, enum gw_kind kind, const char *name)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (f->objs[i]->kind == kind && strcmp(f->objs[i]->meta.name, name) == 0)
-            return f->objs[i];
-    fail_msg("no %s in fixture", name);
-    return NULL;
-}
-
 /* Makes what the plan wrote the objects' live status and the applied
  * children live, with a Deployment that finished rolling out. */
 static void converge(struct fixture *f, struct ctl_plan *p, struct ctl_live *live)
 {
-    for (size_t i = 0; i < p->n_statuses; i++) {
-        struct gw_object *o = obj_named(f, p->statuses[i].kind, p->statuses[i].name);
-        json_object *st = NULL;
-        if (!json_object_object_get_ex(o->root, "status", &st)) {
-            st = json_object_new_object();
-            json_object_object_add(o->root, "status", st);
-        }
-        json_object_object_foreach(p->statuses[i].status, k, v) {
-            if (v)
-                json_object_object_add(st, k, json_object_get(v));
-            else
-                json_object_object_del(st, k);
-        }
-    }
-    json_object **slot[3] = { &live->configmap, &live->deployment, &live->service };
-    for (int i = 0; i < 3; i++) {
-        if (!p->apply[i])
-            continue;
-        json_object_put(*slot[i]);
-        assert_int_equal(json_object_deep_copy(p->apply[i], slot[i], NULL), 0);
-    }
-    json_object *md = json_object_object_get(live->deployment, "metadata");
-    json_object_object_add(md, "generation", json_object_new_int64(1));
-    json_object *st = yaml_obj("{observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, "
-                               "readyReplicas: 1}");
-    json_object_object_add(live->deployment, "status", st);
-}
-
-static void live_release(struct ctl_live *l)
-{
-    json_object_put(l->configmap);
-    json_object_put(l->deployment);
-    json_object_put(l->service);
-}
-
-static int plan_first(struct fixture *f, const struct ctl_live *live, struct ctl_plan *p)
-{
-    struct gw_objset set = { (const struct gw_object *const *)f->objs, f->n };
-    return ctl_plan_gateway(first_gateway(f), &set, live, &OPT, p);
+    write_statuses(f, p);
+    make_live(p, live);
 }
 
 /* The mcp_servers keys of the ConfigMap the plan applies. */

@@ -309,6 +309,44 @@ static void test_cache_fetches_off_the_caller_and_in_parallel(void **state)
     fake_free(&fs);
 }
 
+/* The lists a gateway needs are answered from memory, each in its own
+ * entry: pending, then the names, then a failure in our words. */
+static void test_cache_answers_gathered_lists(void **state)
+{
+    (void)state;
+    const struct reply good[] = {
+        INIT, ACK, { 200, NULL, "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":[{\"name\":\"t1\"}]}}", NULL, false },
+    };
+    struct fake fg;
+    fake_start(&fg, good, 3);
+    struct mcp_cache_options o = { .call = { .timeout_ms = 3000 }, .fetchers = 2 };
+    struct mcp_cache *c = NULL;
+    assert_int_equal(mcp_cache_new(&o, &c), 0);
+    struct mcp_tool_list *lists = calloc(2, sizeof(*lists));
+    assert_non_null(lists);
+    lists[0] = (struct mcp_tool_list){ .url = strdup(url_of(&fg)), .transport = "http", .status = -EAGAIN };
+    lists[1] = (struct mcp_tool_list){ .url = strdup("http://127.0.0.1:1/sse"), .transport = "sse",
+                                       .status = -EAGAIN };
+    assert_int_equal(mcp_cache_answer(c, lists, 2), 0);
+    assert_int_equal(lists[0].status, -EAGAIN);
+    assert_null(lists[0].names);
+    for (int i = 0; i < 500 && (lists[0].status == -EAGAIN || lists[1].status == -EAGAIN); i++) {
+        sleep_ms(10);
+        assert_int_equal(mcp_cache_answer(c, lists, 2), 0); /* replaces the earlier answers */
+    }
+    assert_int_equal(lists[0].status, 0);
+    assert_int_equal(lists[0].n, 1);
+    assert_string_equal(lists[0].names[0], "t1");
+    assert_null(lists[0].error);
+    assert_int_equal(lists[1].status, -EOPNOTSUPP);
+    assert_string_equal(lists[1].error, "only streamable HTTP upstreams can be listed");
+    assert_int_equal(mcp_cache_fetches(c), 2);
+    mcp_tool_lists_free(lists, 2);
+    mcp_cache_free(c);
+    fake_stop(&fg);
+    fake_free(&fg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -319,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_metadata_addresses_are_never_called),
         cmocka_unit_test(test_bounds_and_hostile_answers),
         cmocka_unit_test(test_cache_fetches_off_the_caller_and_in_parallel),
+        cmocka_unit_test(test_cache_answers_gathered_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,7 @@
  * statuses, and that a converged world plans nothing. */
 #include <errno.h>
 
-#include "testutil.h"
-
-#include "plan.h"
+#include "plantest.h"
 #include "status.h"
 #include "strbuf.h"
 
@@ -14,34 +12,6 @@
 #define DEFAULT_ANN ", annotations: {aigatewayclass.kubernetes.io/is-default-class: 'true'}"
 #define GW(extra) V1A1 "kind: AiGateway\nmetadata: {name: main, namespace: ai, uid: u-1, generation: 3}\n" \
     "spec: {" extra "aiModels: [{name: gpt-4o, provider: openai}]}\n"
-
-static const struct ctl_plan_options OPT = { .image = "litellm:test", .now = "2026-11-26T00:00:00Z" };
-
-static const struct gw_object *first_gateway(struct fixture *f)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (f->objs[i]->kind == GW_KIND_AIGATEWAY || f->objs[i]->kind == GW_KIND_TOOLGATEWAY)
-            return f->objs[i];
-    fail_msg("no gateway in fixture");
-    return NULL;
-}
-
-static int plan_first(struct fixture *f, const struct ctl_live *live, struct ctl_plan *p)
-{
-    struct gw_objset set = { (const struct gw_object *const *)f->objs, f->n };
-    return ctl_plan_gateway(first_gateway(f), &set, live, &OPT, p);
-}
-
-static const char *cond_field(json_object *status, const char *type, const char *field)
-{
-    json_object *conds = json_object_object_get(status, "conditions");
-    for (size_t i = 0; i < json_object_array_length(conds); i++) {
-        json_object *c = json_object_array_get_idx(conds, i);
-        if (strcmp(json_object_get_string(json_object_object_get(c, "type")), type) == 0)
-            return json_object_get_string(json_object_object_get(c, field));
-    }
-    return NULL;
-}
 
 static void test_class_claiming(void **state)
 {
@@ -93,24 +63,7 @@ static void converge(struct fixture *f, struct ctl_plan *p, struct ctl_live *liv
     for (size_t i = 0; i < p->n_statuses; i++)
         if (strcmp(p->statuses[i].name, gw->meta.name) == 0)
             json_object_object_add(gw->root, "status", json_object_get(p->statuses[i].status));
-    json_object **slot[3] = { &live->configmap, &live->deployment, &live->service };
-    for (int i = 0; i < 3; i++) {
-        if (!p->apply[i])
-            continue;
-        json_object_put(*slot[i]);
-        assert_int_equal(json_object_deep_copy(p->apply[i], slot[i], NULL), 0);
-    }
-    json_object *md = json_object_object_get(live->deployment, "metadata");
-    json_object_object_add(md, "generation", json_object_new_int64(1));
-    json_object *st = yaml_obj("{observedGeneration: 1, replicas: 1, updatedReplicas: 1, availableReplicas: 1, readyReplicas: 1}");
-    json_object_object_add(live->deployment, "status", st);
-}
-
-static void live_release(struct ctl_live *l)
-{
-    json_object_put(l->configmap);
-    json_object_put(l->deployment);
-    json_object_put(l->service);
+    make_live(p, live);
 }
 
 static void test_new_gateway_applies_then_converged_plans_nothing(void **state)
@@ -141,8 +94,7 @@ static void test_new_gateway_applies_then_converged_plans_nothing(void **state)
     ctl_plan_release(&p);
     /* The rollout finished: only Ready flips. */
     assert_int_equal(plan_first(&f, &live, &p), 0);
-    for (int i = 0; i < 3; i++)
-        assert_null(p.apply[i]);
+    assert_no_apply(&p);
     assert_int_equal(p.n_statuses, 1);
     assert_string_equal(cond_field(p.statuses[0].status, CTL_AI_READY, "status"), "True");
     assert_string_equal(cond_field(p.statuses[0].status, CTL_AI_READY, "reason"), CTL_R_RECONCILED);
@@ -151,9 +103,7 @@ static void test_new_gateway_applies_then_converged_plans_nothing(void **state)
     ctl_plan_release(&p);
     /* Converged: a resync plans no write at all. */
     assert_int_equal(plan_first(&f, &live, &p), 0);
-    assert_int_equal(p.n_statuses + p.n_events, 0);
-    for (int i = 0; i < 3; i++)
-        assert_null(p.apply[i]);
+    assert_no_writes(&p);
     ctl_plan_release(&p);
     live_release(&live);
     free_objs(&f);
@@ -167,8 +117,7 @@ static void test_broken_guard_keeps_workload_and_says_why(void **state)
     struct ctl_live live = { 0 };
     struct ctl_plan p;
     assert_int_equal(plan_first(&f, &live, &p), 0);
-    for (int i = 0; i < 3; i++)
-        assert_null(p.apply[i]);
+    assert_no_apply(&p);
     assert_int_equal(p.n_statuses, 1);
     json_object *st = p.statuses[0].status;
     assert_string_equal(cond_field(st, CTL_AI_CONFIGURED, "status"), "False");
@@ -221,43 +170,6 @@ static void test_many_patch_notes_are_bounded_not_fatal(void **state)
     "{toolgatewayclass.kubernetes.io/is-default-class: 'true'}}\nspec: {controller: litellm.agentic-layer.ai/tool-gateway-litellm-controller}\n"
 #define TOOLGW V1A1 "kind: ToolGateway\nmetadata: {name: tools, namespace: tg, uid: u-2, generation: 1}\nspec: {}\n"
 
-static json_object *status_of(struct ctl_plan *p, const char *name)
-{
-    for (size_t i = 0; i < p->n_statuses; i++)
-        if (strcmp(p->statuses[i].name, name) == 0)
-            return p->statuses[i].status;
-    return NULL;
-}
-
-static struct gw_object *obj_named(struct fixture *f, enum gw_kind kind, const char *name)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (f->objs[i]->kind == kind && strcmp(f->objs[i]->meta.name, name) == 0)
-            return f->objs[i];
-    fail_msg("no %s in fixture", name);
-    return NULL;
-}
-
-/* Makes what the plan wrote the objects' live status, as a merge patch
- * would: null removes a key. */
-static void write_statuses(struct fixture *f, struct ctl_plan *p)
-{
-    for (size_t i = 0; i < p->n_statuses; i++) {
-        struct gw_object *o = obj_named(f, p->statuses[i].kind, p->statuses[i].name);
-        json_object *st = NULL;
-        if (!json_object_object_get_ex(o->root, "status", &st)) {
-            st = json_object_new_object();
-            json_object_object_add(o->root, "status", st);
-        }
-        json_object_object_foreach(p->statuses[i].status, k, v) {
-            if (v)
-                json_object_object_add(st, k, json_object_get(v));
-            else
-                json_object_object_del(st, k);
-        }
-    }
-}
-
 #define ROUTES_FIXTURE TOOLGW TOOLCLASS \
     "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: weather, namespace: team, generation: 2}\n" \
     "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {toolServerRef: {name: weather}}}\n" \
@@ -281,7 +193,7 @@ static void test_routes_get_exact_statuses(void **state)
     assert_non_null(strstr(cfg, "team_weather:"));
     assert_null(strstr(cfg, "team_gone"));
     /* While the gateway rolls out, the good route waits for it: no url. */
-    json_object *weather = status_of(&p, "weather");
+    json_object *weather = status_of(&p, GW_KIND_TOOLROUTE, "weather");
     assert_string_equal(cond_field(weather, CTL_ROUTE_READY, "status"), "False");
     assert_string_equal(cond_field(weather, CTL_ROUTE_READY, "reason"), CTL_R_GATEWAY_NOT_READY);
     assert_string_equal(cond_field(weather, CTL_COND_RECONCILING, "status"), "True");
@@ -293,9 +205,9 @@ static void test_routes_get_exact_statuses(void **state)
 
     /* The gateway is Ready: so is the route, with its url. */
     assert_int_equal(plan_first(&f, &live, &p), 0);
-    json_object *gw = status_of(&p, "tools");
-    weather = status_of(&p, "weather");
-    json_object *gone = status_of(&p, "gone");
+    json_object *gw = status_of(&p, GW_KIND_TOOLGATEWAY, "tools");
+    weather = status_of(&p, GW_KIND_TOOLROUTE, "weather");
+    json_object *gone = status_of(&p, GW_KIND_TOOLROUTE, "gone");
     assert_non_null(gw);
     assert_non_null(weather);
     assert_string_equal(json_object_get_string(json_object_object_get(gw, "url")),
@@ -328,7 +240,7 @@ static void test_routes_get_exact_statuses(void **state)
     json_object_object_add(json_object_object_get(live.deployment, "status"), "availableReplicas",
                            json_object_new_int(0));
     assert_int_equal(plan_first(&f, &live, &p), 0);
-    weather = status_of(&p, "weather");
+    weather = status_of(&p, GW_KIND_TOOLROUTE, "weather");
     assert_non_null(weather);
     json_object *url = (json_object *)1;
     assert_true(json_object_object_get_ex(weather, "url", &url));
@@ -346,29 +258,30 @@ static void test_routes_get_exact_statuses(void **state)
     free_objs(&f);
 }
 
-static int lists_pending(void *ctx, const char *url, const char *transport, char ***names, size_t *n, char **err)
+/* A route of namespace team to ToolGateway tg/tools, with an external
+ * upstream and the tool filter allow. */
+#define EXT_ROUTE(allow)                                                                              \
+    "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: ext, namespace: team, generation: 1}\n"            \
+    "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: "                \
+    "'https://mcp.example.com/mcp'}}, toolFilter: {allow: " allow "}}\n"
+
+/* The tool lists planning the fixture's first gateway needs. */
+static size_t tool_needs(struct fixture *f, struct mcp_tool_list **ret)
 {
-    (void)url;
-    (void)transport;
-    (void)names;
-    (void)n;
-    (void)err;
-    (*(int *)ctx)++;
-    return -EAGAIN;
+    struct gw_objset set = { (const struct gw_object *const *)f->objs, f->n };
+    size_t n = 7;
+    assert_int_equal(ctl_plan_tool_needs(first_gateway(f), &set, ret, &n), 0);
+    return n;
 }
 
-static int lists_ready(void *ctx, const char *url, const char *transport, char ***names, size_t *n, char **err)
+/* Plans the fixture's first gateway with the gathered lists. */
+static void plan_with_lists(struct fixture *f, struct mcp_tool_list *lists, size_t n, struct ctl_plan *p)
 {
-    (void)ctx;
-    (void)url;
-    (void)transport;
-    (void)err;
-    char **out = calloc(3, sizeof(*out));
-    out[0] = strdup("get_weather");
-    out[1] = strdup("set_weather");
-    *names = out;
-    *n = 2;
-    return 0;
+    struct gw_objset set = { (const struct gw_object *const *)f->objs, f->n };
+    struct ctl_plan_options o = PLAN_OPT;
+    o.tool_lists = lists;
+    o.n_tool_lists = n;
+    assert_int_equal(ctl_plan_gateway(first_gateway(f), &set, &(struct ctl_live){ 0 }, &o, p), 0);
 }
 
 /* The planner never waits for an upstream: a list still being fetched
@@ -377,32 +290,77 @@ static void test_pending_tool_list_requeues_without_writing(void **state)
 {
     (void)state;
     struct fixture f;
-    load_objs(&f, TOOLGW TOOLCLASS
-              "---\n" V1A1 "kind: ToolRoute\nmetadata: {name: ext, namespace: team, generation: 1}\n"
-              "spec: {toolGatewayRef: {name: tools, namespace: tg}, upstream: {external: {url: "
-              "'https://mcp.example.com/mcp'}}, toolFilter: {allow: ['get_*']}}\n");
-    struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
-    int asked = 0;
-    struct ctl_plan_options o = OPT;
-    o.list_tools = lists_pending;
-    o.list_tools_ctx = &asked;
-    struct ctl_plan p;
-    assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
+    load_objs(&f, TOOLGW TOOLCLASS EXT_ROUTE("['get_*']"));
+    struct mcp_tool_list *lists = NULL;
+    size_t asked = tool_needs(&f, &lists);
     assert_int_equal(asked, 1);
+    assert_int_equal(lists[0].status, -EAGAIN);
+    struct ctl_plan p;
+    plan_with_lists(&f, lists, asked, &p);
     assert_true(p.ours);
     assert_true(p.requeue);
-    assert_int_equal(p.n_statuses + p.n_events, 0);
-    for (int i = 0; i < 3; i++)
-        assert_null(p.apply[i]);
+    assert_no_writes(&p);
     ctl_plan_release(&p);
-    o.list_tools = lists_ready;
-    assert_int_equal(ctl_plan_gateway(first_gateway(&f), &set, &(struct ctl_live){ 0 }, &o, &p), 0);
+    /* The list landed. */
+    lists[0].status = 0;
+    lists[0].names = calloc(3, sizeof(*lists[0].names));
+    lists[0].names[0] = strdup("get_weather");
+    lists[0].names[1] = strdup("set_weather");
+    lists[0].n = 2;
+    plan_with_lists(&f, lists, asked, &p);
     const char *cfg = json_object_get_string(json_object_object_get(
         json_object_object_get(p.apply[0], "data"), "config.yaml"));
     assert_non_null(strstr(cfg, "get_weather"));
     assert_null(strstr(cfg, "set_weather"));
     ctl_plan_release(&p);
+    mcp_tool_lists_free(lists, asked);
     free_objs(&f);
+}
+
+/* A list that could not be fetched fails the route closed, and its
+ * message says why in the fetcher's words. */
+static void test_failed_tool_list_is_named_in_route_status(void **state)
+{
+    (void)state;
+    struct fixture f;
+    load_objs(&f, TOOLGW TOOLCLASS EXT_ROUTE("['get_*']"));
+    struct mcp_tool_list *lists = NULL;
+    size_t n = tool_needs(&f, &lists);
+    assert_int_equal(n, 1);
+    assert_string_equal(lists[0].url, "https://mcp.example.com/mcp");
+    assert_string_equal(lists[0].transport, "http");
+    lists[0].status = -EIO;
+    lists[0].error = strdup("initialize: HTTP 401");
+    struct ctl_plan p;
+    plan_with_lists(&f, lists, n, &p);
+    json_object *route = status_of(&p, GW_KIND_TOOLROUTE, "ext");
+    assert_non_null(route);
+    assert_non_null(strstr(json_object_to_json_string(route),
+                           "listing the upstream's tools failed: initialize: HTTP 401"));
+    ctl_plan_release(&p);
+    mcp_tool_lists_free(lists, n);
+    free_objs(&f);
+}
+
+/* Only a ToolGateway of ours with glob filters needs tool lists. */
+static void test_tool_needs_only_for_globs_of_ours(void **state)
+{
+    (void)state;
+    static const char *const fixtures[] = {
+        TOOLGW TOOLCLASS EXT_ROUTE("[get_weather]"),     /* a literal name: no list needed */
+        GW("") AICLASS(OURS, DEFAULT_ANN),                /* an AiGateway has no routes */
+        TOOLGW EXT_ROUTE("['get_*']"),                    /* no class: not ours */
+    };
+    for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+        struct fixture f;
+        load_objs(&f, fixtures[i]);
+        struct mcp_tool_list *lists = NULL;
+        size_t n = tool_needs(&f, &lists);
+        if (n != 0)
+            fail_msg("case %zu: %zu lists needed", i, n);
+        mcp_tool_lists_free(lists, n);
+        free_objs(&f);
+    }
 }
 
 /* What kstatus reads: observedGeneration and exactly one of Ready,
@@ -486,7 +444,7 @@ static void test_orphan_route_says_why(void **state)
                   "spec: {upstream: {external: {url: 'http://mcp.example.com/mcp'}}}\n");
     struct gw_objset set = { (const struct gw_object *const *)f.objs, f.n };
     struct ctl_plan p;
-    assert_int_equal(ctl_plan_orphan_route(f.objs[0], &set, &set, &OPT, &p), 0);
+    assert_int_equal(ctl_plan_orphan_route(f.objs[0], &set, &set, &PLAN_OPT, &p), 0);
     assert_int_equal(p.n_statuses, 1);
     assert_string_equal(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "status"), "False");
     assert_string_equal(cond_field(p.statuses[0].status, CTL_ROUTE_ACCEPTED, "reason"), "NoGateway");
@@ -497,7 +455,7 @@ static void test_orphan_route_says_why(void **state)
     ctl_plan_release(&p);
     /* A route that had a url (its gateway is gone) loses it explicitly. */
     json_object_object_add(f.objs[0]->root, "status", yaml_obj("{url: 'http://tools.tg.svc.cluster.local/mcp/x'}"));
-    assert_int_equal(ctl_plan_orphan_route(f.objs[0], &set, &set, &OPT, &p), 0);
+    assert_int_equal(ctl_plan_orphan_route(f.objs[0], &set, &set, &PLAN_OPT, &p), 0);
     assert_int_equal(p.n_statuses, 1);
     json_object *url = (json_object *)1;
     assert_true(json_object_object_get_ex(p.statuses[0].status, "url", &url));
@@ -518,6 +476,8 @@ int main(void)
         cmocka_unit_test(test_summary_conditions_for_kstatus),
         cmocka_unit_test(test_status_patch_removes_keys),
         cmocka_unit_test(test_pending_tool_list_requeues_without_writing),
+        cmocka_unit_test(test_failed_tool_list_is_named_in_route_status),
+        cmocka_unit_test(test_tool_needs_only_for_globs_of_ours),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
