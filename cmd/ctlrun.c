@@ -343,7 +343,8 @@ static int start_controller(struct ctlrun *r, const struct ctlrun_opts *o)
                               .otlp_endpoint = o->otlp_endpoint,
                               .resync_secs = o->resync_secs, .allow_link_local_upstreams = o->allow_link_local,
                               .coalesce_ms = o->coalesce_ms, .namespaces = r->namespaces,
-                              .n_namespaces = o->n_namespaces, .fence = r->le ? leader_fence(r->le) : NULL };
+                              .n_namespaces = o->n_namespaces, .fence = r->le ? leader_fence(r->le) : NULL,
+                              .term_end = r->le ? leader_term_end(r->le) : NULL };
     int e = ctl_start(&co, &r->ctl, &err);
     if (e < 0)
         gw_log(GW_LOG_ERROR, "controller", NULL, err ? err : strerror(-e), "cannot start the controller");

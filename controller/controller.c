@@ -249,8 +249,10 @@ static struct kube_client *thread_client(struct controller *c)
         pthread_setspecific(c->client_key, kc);
     /* Both flags: the leader's fence (set by the elector the moment
      * leadership ends) when there is one, our own otherwise. */
-    if (kc)
+    if (kc) {
         kube_client_set_stop(kc, stop_flag(c));
+        kube_client_set_deadline(kc, c->opt.term_end);
+    }
     return kc;
 }
 

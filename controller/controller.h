@@ -11,6 +11,7 @@
 #define CTL_CONTROLLER_H
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "kubeconfig.h"
 
@@ -28,6 +29,9 @@ struct ctl_options {
      * outlive the controller. NULL: only ctl_set_leading decides. Every
      * worker's client stops on it: no request starts once it is set. */
     const atomic_bool *fence;
+    /* With fence: when the leader's term ends (leader_term_end); every
+     * worker's client stops then too, by the clock. NULL: none. */
+    const _Atomic uint64_t *term_end;
     /* Namespaced mode: watch (and so reconcile) only these namespaces, with
      * one informer per namespace and kind, so that Roles in each suffice
      * (classes stay cluster-wide). n_namespaces 0: the whole cluster. The

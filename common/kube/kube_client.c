@@ -45,6 +45,7 @@ struct kube_client {
     CURL *curl;
     struct kube_client_opts opts;
     const atomic_bool *stop;
+    const _Atomic uint64_t *due_ms; /* see kube_client_set_deadline */
     char *err;
     long status;
     char reason[64];
@@ -141,6 +142,11 @@ void kube_client_set_stop(struct kube_client *c, const atomic_bool *stop)
     c->stop = stop;
 }
 
+void kube_client_set_deadline(struct kube_client *c, const _Atomic uint64_t *due_ms)
+{
+    c->due_ms = due_ms;
+}
+
 const char *kube_client_error(const struct kube_client *c)
 {
     return c->err ? c->err : "";
@@ -174,7 +180,10 @@ static void set_error(struct kube_client *c, long status, const char *reason, ch
 
 static bool stopped(const struct kube_client *c)
 {
-    return c->stop && atomic_load(c->stop);
+    if (c->stop && atomic_load(c->stop))
+        return true;
+    uint64_t due = c->due_ms ? atomic_load(c->due_ms) : 0;
+    return due && gw_mono_ms() >= due;
 }
 
 /* ---- URLs ------------------------------------------------------------------ */

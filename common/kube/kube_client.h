@@ -30,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kubeconfig.h"
 
@@ -84,6 +85,12 @@ void kube_client_get_opts(const struct kube_client *c, struct kube_client_opts *
 /* When *stop turns true, a request in flight aborts within about a second
  * and backoff sleeps end, with -ECANCELED. NULL detaches the flag. */
 void kube_client_set_stop(struct kube_client *c, const atomic_bool *stop);
+/* Once gw_mono_ms() reaches *due_ms (when nonzero) the client acts as if
+ * stopped: no request starts, one in flight aborts, -ECANCELED. For a
+ * leader's writers (leader_term_end): a term ends at its renew deadline
+ * even when the thread that sets the fence has not run yet, as after the
+ * process was frozen and thawed. NULL detaches. */
+void kube_client_set_deadline(struct kube_client *c, const _Atomic uint64_t *due_ms);
 
 /* The last failure: message (never NULL, "" after success), HTTP status (0
  * for a transport error) and Status reason ("" when none). Valid until the

@@ -26,6 +26,7 @@ struct leader {
     atomic_bool stop;
     atomic_bool leading;
     atomic_bool fence;          /* !leading, set by the elector itself */
+    _Atomic uint64_t term_end;  /* gw_mono_ms() the term ends at; see leader.h */
     bool running;
     pthread_t thread;
     char *err;
@@ -129,6 +130,7 @@ int leader_new(struct kube_config *cfg, const struct leader_opts *o, struct lead
     gw_cond_init_mono(&le->cb_cond);
     pthread_mutex_init(&le->lock, NULL);
     atomic_init(&le->fence, true);
+    atomic_init(&le->term_end, 0);
     if (!le->ns || !le->name || !le->identity) {
         leader_free(le);
         return -ENOMEM;
@@ -163,6 +165,11 @@ bool leader_is_leader(struct leader *le)
 const atomic_bool *leader_fence(struct leader *le)
 {
     return &le->fence;
+}
+
+const _Atomic uint64_t *leader_term_end(struct leader *le)
+{
+    return &le->term_end;
 }
 
 const char *leader_identity(const struct leader *le)
@@ -519,9 +526,10 @@ static int renew(struct leader *le, uint64_t last_ok)
         int r = try_acquire_or_renew(le);
         /* Count from when the attempt began: the others may have seen the
          * new renewTime as early as that. */
-        if (r == 0)
+        if (r == 0) {
             last_ok = now;
-        else if (r != -ECANCELED)
+            atomic_store(&le->term_end, last_ok + le->renew_deadline_ms);
+        } else if (r != -ECANCELED)
             set_err(le, kube_client_error(le->c));
         if (r == -EBUSY)
             return -EBUSY;
@@ -530,6 +538,7 @@ static int renew(struct leader *le, uint64_t last_ok)
 
 static void lead(struct leader *le, uint64_t acquired_at)
 {
+    atomic_store(&le->term_end, acquired_at + le->renew_deadline_ms);
     atomic_store(&le->leading, true);
     atomic_store(&le->fence, false);
     count_term(le, true);

@@ -22,7 +22,9 @@
  * and the elector itself sets it the moment leadership ends (deadline
  * missed, someone else holds the Lease, or leader_stop). Give it to every
  * client that writes for the leader (kube_client_set_stop): no request
- * starts and no retry waits once it is set, and one in flight aborts.
+ * starts and no retry waits once it is set, and one in flight aborts. Give
+ * those clients leader_term_end() as well (kube_client_set_deadline): it
+ * fences them by the clock, even before the elector's thread has run.
  *
  * Callbacks (on_started, on_stopped, on_new_leader) run on a separate
  * callback thread, one at a time and in order, so a callback that blocks
@@ -39,6 +41,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "kube_client.h"
 
@@ -71,6 +74,15 @@ bool leader_is_leader(struct leader *le);
 /* True whenever this replica does not lead (see above); valid until
  * leader_free. */
 const atomic_bool *leader_fence(struct leader *le);
+/* When the current term ends at the latest, by gw_mono_ms(): the renew
+ * deadline counted from the start of the last successful acquire or renew
+ * attempt (0 before the first term). The elector sets the fence at that
+ * moment, but only once its thread runs: after the whole process was
+ * stopped (SIGSTOP, a paused VM) past it, another thread may run first.
+ * Give it to every writing client too (kube_client_set_deadline), so that
+ * none starts a request once the term is over, whichever thread runs
+ * first. Valid until leader_free. */
+const _Atomic uint64_t *leader_term_end(struct leader *le);
 /* Our identity as written into holderIdentity; valid until leader_free. */
 const char *leader_identity(const struct leader *le);
 /* The last failed Lease request (caller frees), or NULL. */

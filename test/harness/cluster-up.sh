@@ -115,11 +115,14 @@ start() {
 }
 
 log "starting etcd on 127.0.0.1:$ETCD_PORT"
-start etcd "$BIN_DIR/etcd" --name local --data-dir "$STATE/etcd" \
+# The command line is kept so tests can restart etcd alone (restart-etcd.sh).
+etcd_cmd=("$BIN_DIR/etcd" --name local --data-dir "$STATE/etcd" \
   --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster "local=http://127.0.0.1:$ETCD_PEER_PORT" --listen-metrics-urls "" \
-  --quota-backend-bytes 2147483648 --unsafe-no-fsync --log-level warn
+  --quota-backend-bytes 2147483648 --unsafe-no-fsync --log-level warn)
+printf '%s\0' "${etcd_cmd[@]}" > "$STATE/etcd.cmd"
+start etcd "${etcd_cmd[@]}"
 
 for _ in $(seq 1 100); do
   port_free "$ETCD_PORT" || break
@@ -132,9 +135,10 @@ if [ "$small" = 1 ]; then
   watch_flags=(--etcd-compaction-interval 5s)
 fi
 
-# LGO_AUDIT=1 logs every request (metadata only) to logs/audit.log, so a
-# benchmark can count what a client asked of the API server.
-audit_flags=()
+# logs/audit.log records (metadata only) every write a ServiceAccount makes,
+# so the fault tests can tell which replica of the operator wrote what and
+# when. LGO_AUDIT=1 logs every request of everyone, so a benchmark can count
+# what a client asked of the API server.
 if [ "${LGO_AUDIT:-0}" = 1 ]; then
   cat > "$STATE/audit-policy.yaml" <<'POLICY'
 apiVersion: audit.k8s.io/v1
@@ -143,9 +147,20 @@ omitStages: [RequestReceived]
 rules:
 - level: Metadata
 POLICY
-  audit_flags=(--audit-policy-file "$STATE/audit-policy.yaml" --audit-log-path "$STATE/logs/audit.log"
-               --audit-log-format json --audit-log-maxsize 2000)
+else
+  cat > "$STATE/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  userGroups: ["system:serviceaccounts"]
+  verbs: ["create", "update", "patch", "delete", "deletecollection"]
+- level: None
+POLICY
 fi
+audit_flags=(--audit-policy-file "$STATE/audit-policy.yaml" --audit-log-path "$STATE/logs/audit.log"
+             --audit-log-format json --audit-log-maxsize 2000)
 
 log "starting kube-apiserver on https://127.0.0.1:$API_PORT"
 # The command line is kept so tests can restart the API server alone.

@@ -219,12 +219,74 @@ static void test_candidate_respects_a_live_holder(void **state)
     fl_stop(&f);
 }
 
+/* The whole process is frozen past the renew deadline (SIGSTOP, a paused
+ * VM) and thawed: the thread of a writer may run before the elector's and
+ * find the fence not yet set. The term's end, by the clock, must hold that
+ * writer by itself: a client given only leader_term_end() starts nothing
+ * once it has passed. The end moves with each renewal, never lies beyond
+ * the renew deadline of the last accepted one, and a new term has its own. */
+static void test_a_writer_stops_at_the_end_of_the_term_by_the_clock(void **state)
+{
+    (void)state;
+    struct fakelease f;
+    fl_start(&f);
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
+    struct watcher w = { 0 };
+    make(cfg, &w, "me");
+    const _Atomic uint64_t *end = leader_term_end(w.le);
+    assert_int_equal(atomic_load(end), 0);
+    assert_int_equal(leader_start(w.le), 0);
+    assert_true(wait_for(leads, w.le, 5000));
+    uint64_t first = atomic_load(end), now = gw_mono_ms();
+    assert_true(first > now && first <= now + RENEW_MS);
+    sleep_ms(3 * RETRY_MS);
+    assert_true(atomic_load(end) > first); /* renewals move it */
+
+    /* Only the clock guards this writer: no fence attached. */
+    struct kube_client *writer = NULL;
+    struct kube_client_opts wo = { .timeout_ms = 500, .max_tries = 1 };
+    assert_int_equal(kube_client_new(cfg, &wo, &writer), 0);
+    kube_client_set_deadline(writer, end);
+    json_object *cm = json_tokener_parse("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"x\"}}");
+    atomic_store(&f.mode, FL_STALL);
+    uint64_t last_ok = 0;
+    fl_writes_by(&f, "me", &last_ok);
+    uint64_t due = atomic_load(end);
+    assert_true(due < last_ok + LEASE_MS); /* before the lease can expire for the others */
+    while (gw_mono_ms() < due) {
+        sleep_ms(5);
+        due = atomic_load(end);
+    }
+    pthread_mutex_lock(&f.lock);
+    unsigned long before = f.requests;
+    pthread_mutex_unlock(&f.lock);
+    assert_int_equal(kube_create(writer, &KUBE_CONFIGMAPS, "ns", cm, NULL), -ECANCELED);
+    pthread_mutex_lock(&f.lock);
+    unsigned long after = f.requests;
+    pthread_mutex_unlock(&f.lock);
+    assert_true(after - before <= 2); /* the elector's own attempts at most */
+    assert_true(wait_for(fenced, w.le, 3 * LEASE_MS));
+    assert_true(atomic_load(end) <= gw_mono_ms());
+
+    /* A new term: the writer may write again. */
+    atomic_store(&f.mode, FL_OK);
+    assert_true(wait_for(leads, w.le, 5000 + 2000));
+    assert_true(atomic_load(end) > gw_mono_ms());
+    assert_int_equal(kube_create(writer, &KUBE_CONFIGMAPS, "ns", cm, NULL) == -ECANCELED, 0);
+    json_object_put(cm);
+    leader_free(w.le);
+    kube_client_free(writer);
+    kube_config_free(cfg);
+    fl_stop(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_renewals_go_on_while_a_callback_blocks),
         cmocka_unit_test(test_leader_steps_down_before_its_lease_can_expire),
         cmocka_unit_test(test_candidate_respects_a_live_holder),
+        cmocka_unit_test(test_a_writer_stops_at_the_end_of_the_term_by_the_clock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
