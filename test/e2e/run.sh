@@ -11,6 +11,10 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/../harness/common.sh"
 export LGO_STATE_DIR="${LGO_STATE_DIR:-$LOCAL_DIR/e2e-cluster}"
+# kubectl's discovery cache belongs to this control plane: the CRD tests
+# clear it when the served versions change, which must not reach another
+# checkout's runs or the user's own cache.
+export KUBECACHEDIR="${KUBECACHEDIR:-$LGO_STATE_DIR/kube-cache}"
 export GW_OPERATOR_BIN="${GW_OPERATOR_BIN:-$REPO_ROOT/build/litellm-gateway-operator}"
 # The end-to-end tests never leave the machine: LiteLLM reads its model cost
 # map from the package, and nothing may phone home.

@@ -236,6 +236,7 @@ cat > "$STATE/env" <<ENV
 export KUBECONFIG="$STATE/kubeconfig"
 export LGO_BIN_DIR="$BIN_DIR"
 export LGO_STATE_DIR="$STATE"
+export KUBECACHEDIR="$STATE/kube-cache"
 export LGO_API_URL="https://127.0.0.1:$API_PORT"
 export LGO_API_PORT=$API_PORT
 export LGO_ETCD_PORT=$ETCD_PORT

@@ -7,6 +7,10 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/../harness/common.sh"
 export LGO_STATE_DIR="${LGO_STATE_DIR:-$LOCAL_DIR/test-cluster}"
+# kubectl's discovery cache belongs to this control plane: the CRD tests
+# clear it when the served versions change, which must not reach another
+# checkout's runs or the user's own cache.
+export KUBECACHEDIR="${KUBECACHEDIR:-$LGO_STATE_DIR/kube-cache}"
 export GW_OPERATOR_BIN="${GW_OPERATOR_BIN:-$REPO_ROOT/build/litellm-gateway-operator}"
 py="$("$REPO_ROOT/test/harness/pyenv.sh")" || exit 1
 cleanup() { "$REPO_ROOT/test/harness/cluster-down.sh"; }
