@@ -199,11 +199,15 @@ def test_a_failed_reconcile_is_logged_and_counted(cluster, operator_factory, ns)
             if fam.name == "controller_runtime_reconcile_errors":
                 return sum(s.value for s in fam.samples if s.labels["controller"] == "aigateway")
         return 0
+    def failed_lines():
+        about = [line for line in op.log_text().splitlines() if ns in line and "main" in line]
+        return about, [line for line in about if ('"level":"error"' in line or " ERROR " in line)
+                       and "reconcile failed" in line]
+    # Other tests' namespaces being deleted can fail reconciles too: wait for
+    # this gateway's own failure in the log, then for it to be counted.
+    cluster.wait_for("the gateway's failure logged", lambda: failed_lines()[1])
     cluster.wait_for("an error counted", lambda: errors() >= 1)
-    about = [line for line in op.log_text().splitlines() if ns in line and "main" in line]
-    failed = [line for line in about if ('"level":"error"' in line or " ERROR " in line)
-              and "reconcile failed" in line]
-    assert failed, "no error line about the gateway:\n" + op.log_text()[-3000:]
+    about, failed = failed_lines()
     assert "quota" in failed[0].lower() or "forbidden" in failed[0].lower(), failed[0]
     assert not [line for line in about if "reconciled" in line], "a failed reconcile logged as reconciled"
 
