@@ -10,6 +10,7 @@
 #include "reply.h"
 #include "strbuf.h"
 #include "jsonutil.h"
+#include "jsonscan.h"
 
 #define REVIEW_API_VERSION "apiextensions.k8s.io/v1"
 #define REVIEW_KIND "ConversionReview"
@@ -186,7 +187,7 @@ static int review_request(json_object *root, struct wh_reply *out)
     return convert_all(&rv, out);
 }
 
-int wh_convert(const char *body, size_t len, struct wh_reply *out)
+int wh_convert_tree(const char *body, size_t len, struct wh_reply *out)
 {
     wh_reply_init(out);
     json_object *root = NULL;
@@ -196,4 +197,376 @@ int wh_convert(const char *body, size_t len, struct wh_reply *out)
     r = review_request(root, out);
     json_object_put(root);
     return r < 0 ? -ENOMEM : 0;
+}
+
+/* --- the fast path ---------------------------------------------------------------
+ *
+ * The API server sends whole list pages: hundreds of objects, nearly all of
+ * whose bytes (status, managedFields, most of metadata and spec) conversion
+ * copies unchanged. The fast path checks the body once (wh_json_check),
+ * builds for each object a json-c tree of only what gw_convert reads or
+ * writes, with every other member a placeholder that prints its original
+ * bytes, converts it, and streams each converted object into the response
+ * buffer. Anything out of the ordinary (a body the check is not sure of, an
+ * object that does not convert, an envelope with a problem) is answered by
+ * the tree path, which gives the same verdict and words it. */
+
+/* Members of spec that gw_convert reads, moves or writes: parsed; the
+ * others are copied as they are. */
+static const char *const SPEC_PARSED[] = { "aiModels", "models", "configPatch", "replicas", "resources",
+                                           "allowedRoutes", "serverName", NULL };
+/* Members of metadata that are parsed: the annotations conversion edits,
+ * and what names the object. */
+static const char *const METADATA_PARSED[] = { "annotations", "name", "namespace", NULL };
+
+#define RAW_CHUNK 128
+#define KEY_MAX 256
+
+struct raw {
+    const char *p;
+    size_t n;
+};
+
+struct raw_chunk {
+    struct raw_chunk *next;
+    size_t used;
+    struct raw items[RAW_CHUNK];
+};
+
+struct fast {
+    const char *b;
+    struct wh_json_index idx;
+    json_tokener *tok;
+    struct raw_chunk *raws;
+};
+
+static void fast_release_raws(struct fast *f)
+{
+    while (f->raws) {
+        struct raw_chunk *n = f->raws->next;
+        free(f->raws);
+        f->raws = n;
+    }
+}
+
+static int raw_to_json(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    (void)level;
+    (void)flags;
+    const struct raw *r = json_object_get_userdata(o);
+    return printbuf_memappend(pb, r->p, (int)r->n);
+}
+
+/* A placeholder for b[s, e): a json-c boolean (a type no conversion step
+ * looks into) that prints those bytes. */
+static json_object *raw_value(struct fast *f, size_t s, size_t e)
+{
+    if (!f->raws || f->raws->used == RAW_CHUNK) {
+        struct raw_chunk *c = malloc(sizeof(*c));
+        if (!c)
+            return NULL;
+        c->next = f->raws;
+        c->used = 0;
+        f->raws = c;
+    }
+    struct raw *r = &f->raws->items[f->raws->used++];
+    r->p = f->b + s;
+    r->n = e - s;
+    json_object *o = json_object_new_boolean(0);
+    if (o)
+        json_object_set_serializer(o, raw_to_json, r, NULL);
+    return o;
+}
+
+static json_object *tokener_value(struct fast *f, const char *p, size_t n, int *r)
+{
+    json_tokener_reset(f->tok);
+    json_object *o = json_tokener_parse_ex(f->tok, p, (int)n);
+    if (!o && json_tokener_get_error(f->tok) == json_tokener_continue)
+        o = json_tokener_parse_ex(f->tok, " ", 1);
+    if (json_tokener_get_error(f->tok) != json_tokener_success) {
+        json_object_put(o);
+        *r = -EINVAL;
+        return NULL;
+    }
+    if (!o && !(n == 4 && memcmp(p, "null", 4) == 0))
+        *r = -ENOMEM;
+    return o;
+}
+
+/* b[s, e) parsed into a tree (the body has passed wh_json_check): what
+ * needs no decoding (containers, strings without escapes, integers,
+ * literals) built directly, the rest by json-c's tokener, so every value
+ * is what the tree path would hold. */
+static json_object *parsed_value(struct fast *f, size_t s, size_t e, int *r)
+{
+    const char *p = f->b + s;
+    size_t n = e - s;
+    json_object *o = NULL;
+    if (p[0] == '"') {
+        if (memchr(p + 1, '\\', n - 2))
+            return tokener_value(f, p, n, r);
+        o = json_object_new_string_len(p + 1, (int)(n - 2));
+    } else if (p[0] == '{' || p[0] == '[') {
+        struct wh_json_iter it;
+        size_t ks, ke, vs, ve;
+        int more;
+        bool obj = p[0] == '{';
+        if (wh_json_iter_init(&it, f->b, s, e, &f->idx) < 0) {
+            *r = -EINVAL;
+            return NULL;
+        }
+        o = obj ? json_object_new_object() : json_object_new_array();
+        if (!o) {
+            *r = -ENOMEM;
+            return NULL;
+        }
+        while (*r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
+            char key[KEY_MAX];
+            if (obj && (ke - ks >= KEY_MAX || memchr(f->b + ks, '\\', ke - ks))) {
+                *r = -EINVAL;
+                break;
+            }
+            json_object *v = parsed_value(f, vs, ve, r);
+            if (*r != 0)
+                break;
+            if (obj) {
+                memcpy(key, f->b + ks, ke - ks);
+                key[ke - ks] = '\0';
+            }
+            if ((obj ? json_object_object_add(o, key, v) : json_object_array_add(o, v)) != 0) {
+                json_object_put(v);
+                *r = -ENOMEM;
+            }
+        }
+        if (*r == 0 && more < 0)
+            *r = -EINVAL;
+        if (*r != 0) {
+            json_object_put(o);
+            return NULL;
+        }
+        return o;
+    } else if (p[0] == 't' || p[0] == 'f') {
+        o = json_object_new_boolean(p[0] == 't');
+    } else if (p[0] == 'n') {
+        return NULL;
+    } else if (!memchr(p, '.', n) && !memchr(p, 'e', n) && !memchr(p, 'E', n)) {
+        /* wh_json_check let through integers of at most 18 digits. */
+        o = json_object_new_int64(strtoll(p, NULL, 10));
+    } else {
+        return tokener_value(f, p, n, r);
+    }
+    if (!o)
+        *r = -ENOMEM;
+    return o;
+}
+
+static bool listed(const char *const *l, const char *s)
+{
+    for (; *l; l++)
+        if (strcmp(*l, s) == 0)
+            return true;
+    return false;
+}
+
+/* The members of the object at b[s, e) into a new tree: the keys in
+ * `parsed` (all when NULL) parsed, `metadata` and `spec` (when descend)
+ * built the same way a level down, the others placeholders. 1 when the
+ * tree path must answer (an escaped or long key), 0, or -ENOMEM. */
+static int shallow_object(struct fast *f, size_t s, size_t e, int level, json_object **ret)
+{
+    struct wh_json_iter it;
+    if (wh_json_iter_init(&it, f->b, s, e, &f->idx) < 0 || f->b[s] != '{')
+        return 1;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return -ENOMEM;
+    size_t ks, ke, vs, ve;
+    int r = 0, more;
+    while (r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
+        char key[KEY_MAX];
+        if (ke - ks >= KEY_MAX || memchr(f->b + ks, '\\', ke - ks)) {
+            r = 1;
+            break;
+        }
+        memcpy(key, f->b + ks, ke - ks);
+        key[ke - ks] = '\0';
+        json_object *v = NULL;
+        if (level == 0 && (strcmp(key, "metadata") == 0 || strcmp(key, "spec") == 0) && f->b[vs] == '{')
+            r = shallow_object(f, vs, ve, strcmp(key, "metadata") == 0 ? 1 : 2, &v);
+        else if ((level == 0 && (strcmp(key, "apiVersion") == 0 || strcmp(key, "kind") == 0)) ||
+                 (level == 1 && listed(METADATA_PARSED, key)) || (level == 2 && listed(SPEC_PARSED, key)))
+            v = parsed_value(f, vs, ve, &r);
+        else if (!(v = raw_value(f, vs, ve)))
+            r = -ENOMEM;
+        if (r == -EINVAL)
+            r = 1;
+        if (r == 0 && json_object_object_add(o, key, v) != 0)
+            r = -ENOMEM;
+        if (r != 0)
+            json_object_put(v);
+    }
+    if (r == 0 && more < 0)
+        r = 1;
+    if (r != 0) {
+        json_object_put(o);
+        return r;
+    }
+    *ret = o;
+    return 0;
+}
+
+/* Converts one object and appends it to out: 0, 1 (the tree path must
+ * answer), -ENOMEM. */
+static int fast_convert_one(struct fast *f, size_t s, size_t e, enum gw_api_version to, bool first,
+                            struct strbuf *out, struct wh_reply *rep)
+{
+    json_object *o = NULL;
+    int r = shallow_object(f, s, e, 0, &o);
+    if (r != 0)
+        return r;
+    if (first)
+        rep->kind = kind_label(gw_convert_kind_of(jobj_get_str(o, "apiVersion"), jobj_get_str(o, "kind")));
+    struct gw_errlist errs;
+    errlist_init(&errs);
+    r = gw_convert_in_place(o, to, &errs);
+    errlist_free(&errs);
+    if (r == 0) {
+        size_t n = 0;
+        const char *text = json_object_to_json_string_length(o, WH_JSON_OUT_FLAGS, &n);
+        r = !text ? -ENOMEM : sb_add(out, text, n) < 0 ? 1 : 0;
+    } else if (r == -EINVAL) {
+        r = 1;
+    }
+    json_object_put(o);
+    return r;
+}
+
+/* The envelope without the objects, checked the tree path's way. 0 with
+ * *ret_root (which *ret_uid points into), 1 when the tree path must answer. */
+static int fast_envelope(const char *body, size_t len, size_t os, size_t oe, json_object **ret_root,
+                         const char **ret_uid, enum gw_api_version *ret_to)
+{
+    /* The objects replaced by an empty array: the rest is small. */
+    struct strbuf sb;
+    sb_init(&sb, len);
+    sb_add(&sb, body, os);
+    sb_adds(&sb, "[]");
+    sb_add(&sb, body + oe, len - oe);
+    if (sb_failed(&sb)) {
+        sb_release(&sb);
+        return -ENOMEM;
+    }
+    json_object *root = NULL;
+    char *err = NULL;
+    int r = gw_json_parse(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH, &root, &err);
+    sb_release(&sb);
+    free(err);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return 1;
+    struct wh_reply scratch;
+    wh_reply_init(&scratch);
+    json_object *req = NULL;
+    const char *uid = NULL;
+    int er = wh_review_envelope(root, REVIEW_KIND, REVIEW_API_VERSION, "conversionReviewVersions", &req, &uid,
+                                &scratch);
+    wh_reply_release(&scratch);
+    enum gw_api_version to = er == 0 ? gw_api_version_of(jobj_get_str(req, "desiredAPIVersion")) : GW_API_OTHER;
+    if (er < 0 || to == GW_API_OTHER) {
+        json_object_put(root);
+        return er < 0 ? er : 1;
+    }
+    *ret_root = root;
+    *ret_uid = uid;
+    *ret_to = to;
+    return 0;
+}
+
+static int fast_convert_all(struct fast *f, size_t os, size_t oe, enum gw_api_version to, struct strbuf *out,
+                            struct wh_reply *rep, size_t *ret_n)
+{
+    struct wh_json_iter it;
+    if (wh_json_iter_init(&it, f->b, os, oe, &f->idx) < 0 || f->b[os] != '[')
+        return 1;
+    size_t ks, ke, vs, ve, n = 0;
+    int more, r = 0;
+    while (r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
+        if (n > 0 && sb_addc(out, ',') < 0)
+            return 1;
+        r = fast_convert_one(f, vs, ve, to, n == 0, out, rep);
+        n++;
+    }
+    if (r == 0 && more < 0)
+        r = 1;
+    *ret_n = n;
+    return r;
+}
+
+/* 0 when *out holds the answer, 1 when the tree path must give it, or
+ * -ENOMEM. */
+static int fast_convert(const char *body, size_t len, struct wh_reply *out)
+{
+    static const char *const objects_path[] = { "request", "objects" };
+    size_t os = 0, oe = 0;
+    struct fast f = { .b = body };
+    int r = len ? wh_json_check_indexed(body, len, WH_JSON_MAX_DEPTH, &f.idx) : -EINVAL;
+    if (r == 0 && (wh_json_find(body, len, objects_path, 2, &os, &oe) != 0 || body[os] != '['))
+        r = -EINVAL;
+    json_object *root = NULL;
+    const char *uid = NULL;
+    enum gw_api_version to = GW_API_OTHER;
+    if (r == 0)
+        r = fast_envelope(body, len, os, oe, &root, &uid, &to);
+    if (r != 0) {
+        wh_json_index_free(&f.idx);
+        return r == -ENOMEM ? r : 1;
+    }
+    struct strbuf sb;
+    /* Converted objects are about as long as the originals; the cap leaves
+     * room for a patch that grows as YAML or as JSON. */
+    sb_init(&sb, 4 * len + (1 << 20));
+    json_object *uid_o = json_object_new_string(uid);
+    const char *uid_json = uid_o ? json_object_to_json_string_ext(uid_o, WH_JSON_OUT_FLAGS) : NULL;
+    f.tok = json_tokener_new_ex(WH_JSON_MAX_DEPTH);
+    size_t n = 0;
+    r = -ENOMEM;
+    if (!uid_json || !f.tok)
+        goto done;
+    sb_addf(&sb, "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"response\":{\"uid\":%s,\"convertedObjects\":[",
+            REVIEW_API_VERSION, REVIEW_KIND, uid_json);
+    r = fast_convert_all(&f, os, oe, to, &sb, out, &n);
+    if (r != 0)
+        goto done;
+    sb_adds(&sb, "],\"result\":{\"status\":\"Success\"}}}");
+    if (sb_failed(&sb)) {
+        r = 1;
+        goto done;
+    }
+    out->verdict = WH_V_ALLOWED;
+    wh_summarize(out, "converted %zu object%s to %s", n, n == 1 ? "" : "s", gw_api_version_string(to));
+    out->status = 200;
+    out->content_type = "application/json";
+    out->body = sb_detach(&sb, &out->body_len);
+    r = out->body ? 0 : -ENOMEM;
+done:
+    sb_release(&sb);
+    fast_release_raws(&f);
+    wh_json_index_free(&f.idx);
+    if (f.tok)
+        json_tokener_free(f.tok);
+    json_object_put(uid_o);
+    json_object_put(root);
+    return r;
+}
+
+int wh_convert(const char *body, size_t len, struct wh_reply *out)
+{
+    wh_reply_init(out);
+    int r = fast_convert(body, len, out);
+    if (r <= 0)
+        return r;
+    wh_reply_release(out);
+    return wh_convert_tree(body, len, out);
 }
