@@ -1,6 +1,8 @@
 #include "conversion.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +201,98 @@ int wh_convert_tree(const char *body, size_t len, struct wh_reply *out)
     return r < 0 ? -ENOMEM : 0;
 }
 
+
+/* --- the patch memo ---------------------------------------------------------------
+ *
+ * The objects of one list page often share their config patch (a team's
+ * gateways), and reading one costs a YAML parse and an emit. What a text
+ * gave is kept in a small direct-mapped table shared by the server's
+ * threads: bounded in entries and in the length of a text, a slot taken
+ * over by the next text that hashes to it. */
+
+#define MEMO_SLOTS 32
+#define MEMO_TEXT_MAX ((size_t)16 << 10)
+
+struct memo_slot {
+    uint64_t hash;
+    char *text;           /* NULL: empty slot */
+    size_t len;
+    json_object *patch;   /* NULL: the text is no YAML mapping */
+    bool same;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct memo_slot slots[MEMO_SLOTS];
+} memo = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static uint64_t text_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int memo_lookup(void *ctx, const char *text, size_t len, json_object **ret_patch, bool *ret_same)
+{
+    (void)ctx;
+    if (len > MEMO_TEXT_MAX)
+        return 0;
+    uint64_t h = text_hash(text, len);
+    struct memo_slot *s = &memo.slots[h % MEMO_SLOTS];
+    int r = 0;
+    pthread_mutex_lock(&memo.lock);
+    if (s->text && s->hash == h && s->len == len && memcmp(s->text, text, len) == 0) {
+        json_object *copy = NULL;
+        if (s->patch && json_object_deep_copy(s->patch, &copy, NULL) != 0)
+            r = -ENOMEM;
+        else {
+            *ret_patch = copy;
+            *ret_same = s->same;
+            r = 1;
+        }
+    }
+    pthread_mutex_unlock(&memo.lock);
+    return r;
+}
+
+static void memo_store(void *ctx, const char *text, size_t len, json_object *patch, bool same)
+{
+    (void)ctx;
+    if (len > MEMO_TEXT_MAX)
+        return;
+    json_object *copy = NULL;
+    char *t = malloc(len + 1);
+    if (!t || (patch && json_object_deep_copy(patch, &copy, NULL) != 0)) {
+        free(t);
+        return;
+    }
+    memcpy(t, text, len);
+    t[len] = '\0';
+    uint64_t h = text_hash(text, len);
+    struct memo_slot old, *s = &memo.slots[h % MEMO_SLOTS];
+    pthread_mutex_lock(&memo.lock);
+    old = *s;
+    *s = (struct memo_slot){ .hash = h, .text = t, .len = len, .patch = copy, .same = same };
+    pthread_mutex_unlock(&memo.lock);
+    free(old.text);
+    json_object_put(old.patch);
+}
+
+
+void wh_convert_memo_clear(void)
+{
+    for (size_t i = 0; i < MEMO_SLOTS; i++) {
+        pthread_mutex_lock(&memo.lock);
+        struct memo_slot old = memo.slots[i];
+        memset(&memo.slots[i], 0, sizeof(memo.slots[i]));
+        pthread_mutex_unlock(&memo.lock);
+        free(old.text);
+        json_object_put(old.patch);
+    }
+}
+
 /* --- the fast path ---------------------------------------------------------------
  *
  * The API server sends whole list pages: hundreds of objects, nearly all of
@@ -280,6 +374,10 @@ static json_object *raw_value(struct fast *f, size_t s, size_t e)
 
 static json_object *tokener_value(struct fast *f, const char *p, size_t n, int *r)
 {
+    if (!f->tok && !(f->tok = json_tokener_new_ex(WH_JSON_MAX_DEPTH))) {
+        *r = -ENOMEM;
+        return NULL;
+    }
     json_tokener_reset(f->tok);
     json_object *o = json_tokener_parse_ex(f->tok, p, (int)n);
     if (!o && json_tokener_get_error(f->tok) == json_tokener_continue)
@@ -294,6 +392,76 @@ static json_object *tokener_value(struct fast *f, const char *p, size_t n, int *
     return o;
 }
 
+static void put_utf8(char *out, size_t *o, unsigned long u)
+{
+    if (u < 0x80) {
+        out[(*o)++] = (char)u;
+    } else if (u < 0x800) {
+        out[(*o)++] = (char)(0xc0 | (u >> 6));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    } else if (u < 0x10000) {
+        out[(*o)++] = (char)(0xe0 | (u >> 12));
+        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    } else {
+        out[(*o)++] = (char)(0xf0 | (u >> 18));
+        out[(*o)++] = (char)(0x80 | ((u >> 12) & 0x3f));
+        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    }
+}
+
+static unsigned long hex4_at(const char *p)
+{
+    unsigned long v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        v = v * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* The string p[0, n) (quotes included) decoded: wh_json_check has made
+ * sure every escape is well formed, no \u0000, surrogates in pairs. */
+static json_object *unescaped_string(const char *p, size_t n)
+{
+    char small[512], *out = n <= sizeof(small) ? small : malloc(n);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    size_t o = 0;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (p[i] != '\\') {
+            out[o++] = p[i];
+            continue;
+        }
+        char e = p[++i];
+        switch (e) {
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'u': {
+            unsigned long u = hex4_at(p + i + 1);
+            i += 4;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                unsigned long lo = hex4_at(p + i + 3);
+                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            }
+            put_utf8(out, &o, u);
+            break;
+        }
+        default: out[o++] = e; break;
+        }
+    }
+    json_object *s = json_object_new_string_len(out, (int)o);
+    if (out != small)
+        free(out);
+    return s;
+}
+
 /* b[s, e) parsed into a tree (the body has passed wh_json_check): what
  * needs no decoding (containers, strings without escapes, integers,
  * literals) built directly, the rest by json-c's tokener, so every value
@@ -304,9 +472,7 @@ static json_object *parsed_value(struct fast *f, size_t s, size_t e, int *r)
     size_t n = e - s;
     json_object *o = NULL;
     if (p[0] == '"') {
-        if (memchr(p + 1, '\\', n - 2))
-            return tokener_value(f, p, n, r);
-        o = json_object_new_string_len(p + 1, (int)(n - 2));
+        o = memchr(p + 1, '\\', n - 2) ? unescaped_string(p, n) : json_object_new_string_len(p + 1, (int)(n - 2));
     } else if (p[0] == '{' || p[0] == '[') {
         struct wh_json_iter it;
         size_t ks, ke, vs, ve;
@@ -416,6 +582,35 @@ static int shallow_object(struct fast *f, size_t s, size_t e, int level, json_ob
     return 0;
 }
 
+/* gw_json_parse's results, faster: text wh_json_check is sure of is built
+ * directly; anything else goes to gw_json_parse for its verdict and words. */
+static int fast_json_parse(const char *buf, size_t len, unsigned max_depth, json_object **ret, char **ret_err)
+{
+    int r = len ? wh_json_check(buf, len, max_depth) : -EINVAL;
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return gw_json_parse(buf, len, max_depth, ret, ret_err);
+    size_t s = 0, e = len;
+    while (s < e && strchr(" \t\r\n", buf[s]))
+        s++;
+    while (e > s && strchr(" \t\r\n", buf[e - 1]))
+        e--;
+    struct fast f = { .b = buf };
+    json_object *o = parsed_value(&f, s, e, &r);
+    if (f.tok)
+        json_tokener_free(f.tok);
+    if (r == -EINVAL)
+        return gw_json_parse(buf, len, max_depth, ret, ret_err);
+    if (r < 0)
+        return r;
+    *ret = o;
+    return 0;
+}
+
+static const struct gw_convert_hooks HOOKS = { .lookup = memo_lookup, .store = memo_store,
+                                               .json_parse = fast_json_parse };
+
 /* Converts one object and appends it to out: 0, 1 (the tree path must
  * answer), -ENOMEM. */
 static int fast_convert_one(struct fast *f, size_t s, size_t e, enum gw_api_version to, bool first,
@@ -429,7 +624,7 @@ static int fast_convert_one(struct fast *f, size_t s, size_t e, enum gw_api_vers
         rep->kind = kind_label(gw_convert_kind_of(jobj_get_str(o, "apiVersion"), jobj_get_str(o, "kind")));
     struct gw_errlist errs;
     errlist_init(&errs);
-    r = gw_convert_in_place(o, to, &errs);
+    r = gw_convert_in_place_hooked(o, to, &HOOKS, &errs);
     errlist_free(&errs);
     if (r == 0) {
         size_t n = 0;
@@ -504,6 +699,33 @@ static int fast_convert_all(struct fast *f, size_t os, size_t oe, enum gw_api_ve
     return r;
 }
 
+/* wh_json_find through the index: no container scanned twice. */
+static int indexed_find(struct fast *f, size_t len, const char *const *path, size_t n, size_t *ret_s, size_t *ret_e)
+{
+    size_t s = 0, e = len;
+    while (s < e && strchr(" \t\r\n", f->b[s]))
+        s++;
+    while (e > s && strchr(" \t\r\n", f->b[e - 1]))
+        e--;
+    for (size_t k = 0; k < n; k++) {
+        struct wh_json_iter it;
+        if (wh_json_iter_init(&it, f->b, s, e, &f->idx) < 0 || f->b[s] != '{')
+            return -ENOENT;
+        size_t ks, ke, vs, ve, klen = strlen(path[k]);
+        int more;
+        while ((more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1)
+            if (ke - ks == klen && memcmp(f->b + ks, path[k], klen) == 0)
+                break;
+        if (more != 1)
+            return -ENOENT;
+        s = vs;
+        e = ve;
+    }
+    *ret_s = s;
+    *ret_e = e;
+    return 0;
+}
+
 /* 0 when *out holds the answer, 1 when the tree path must give it, or
  * -ENOMEM. */
 static int fast_convert(const char *body, size_t len, struct wh_reply *out)
@@ -512,7 +734,7 @@ static int fast_convert(const char *body, size_t len, struct wh_reply *out)
     size_t os = 0, oe = 0;
     struct fast f = { .b = body };
     int r = len ? wh_json_check_indexed(body, len, WH_JSON_MAX_DEPTH, &f.idx) : -EINVAL;
-    if (r == 0 && (wh_json_find(body, len, objects_path, 2, &os, &oe) != 0 || body[os] != '['))
+    if (r == 0 && (indexed_find(&f, len, objects_path, 2, &os, &oe) != 0 || body[os] != '['))
         r = -EINVAL;
     json_object *root = NULL;
     const char *uid = NULL;
@@ -529,10 +751,9 @@ static int fast_convert(const char *body, size_t len, struct wh_reply *out)
     sb_init(&sb, 4 * len + (1 << 20));
     json_object *uid_o = json_object_new_string(uid);
     const char *uid_json = uid_o ? json_object_to_json_string_ext(uid_o, WH_JSON_OUT_FLAGS) : NULL;
-    f.tok = json_tokener_new_ex(WH_JSON_MAX_DEPTH);
     size_t n = 0;
     r = -ENOMEM;
-    if (!uid_json || !f.tok)
+    if (!uid_json)
         goto done;
     sb_addf(&sb, "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"response\":{\"uid\":%s,\"convertedObjects\":[",
             REVIEW_API_VERSION, REVIEW_KIND, uid_json);

@@ -31,5 +31,9 @@ int wh_convert(const char *body, size_t len, struct wh_reply *out);
  * byte; member order and number spelling may differ). For the tests. */
 int wh_convert_tree(const char *body, size_t len, struct wh_reply *out);
 
+/* Forgets every config patch the conversion remembers (a small bounded
+ * table shared by all threads; see conversion.c). For shutdown and tests. */
+void wh_convert_memo_clear(void);
+
 
 #endif
