@@ -1020,10 +1020,11 @@ void gw_convert_check_beta_fields(json_object *beta, const char *prefix, struct 
 
 /* --- admission for both versions --------------------------------------------------- */
 
-static int validate_alpha(json_object *root, enum gw_kind kind, const char *ns, struct gw_errlist *errors,
+static int validate_alpha(json_object *root, enum gw_kind kind, const char *ns,
+                          const struct gw_patch_review_cache *cache, struct gw_errlist *errors,
                           struct gw_errlist *warnings)
 {
-    int r = gw_validate(root, ns, errors, warnings);
+    int r = gw_validate_cached(root, ns, cache, errors, warnings);
     if (r < 0 || kind == GW_KIND_UNKNOWN || !member(member(member(root, "metadata"), "annotations"),
                                                     GW_CONVERSION_ANNOTATION))
         return r;
@@ -1042,10 +1043,16 @@ static int validate_alpha(json_object *root, enum gw_kind kind, const char *ns, 
 
 int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings)
 {
+    return gw_validate_any_cached(root, ns, NULL, errors, warnings);
+}
+
+int gw_validate_any_cached(json_object *root, const char *ns, const struct gw_patch_review_cache *cache,
+                           struct gw_errlist *errors, struct gw_errlist *warnings)
+{
     const char *api = str_member(root, "apiVersion");
     enum gw_kind kind = gw_convert_kind_of(api, str_member(root, "kind"));
     if (gw_api_version_of(api) != GW_API_V1BETA1 || kind == GW_KIND_UNKNOWN)
-        return validate_alpha(root, kind, ns, errors, warnings);
+        return validate_alpha(root, kind, ns, cache, errors, warnings);
     json_object *alpha = NULL;
     int r = gw_convert(root, GW_API_V1ALPHA1, &alpha, errors);
     if (r == -EINVAL)
@@ -1055,7 +1062,7 @@ int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors
     struct gw_errlist e, w;
     errlist_init(&e);
     errlist_init(&w);
-    r = gw_validate(alpha, ns, &e, &w);
+    r = gw_validate_cached(alpha, ns, cache, &e, &w);
     json_object_put(alpha);
     if (r >= 0 || r == -EINVAL) {
         int m = gw_convert_errlist_to_beta(kind, &e);

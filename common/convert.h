@@ -45,6 +45,7 @@
 
 #include "errlist.h"
 #include "model.h"
+#include "validate.h"
 
 #define GW_V1BETA1 GW_GROUP "/v1beta1"
 
@@ -117,6 +118,9 @@ void gw_convert_check_beta_fields(json_object *beta, const char *prefix, struct 
  * hand-edited or corrupt one is an error, never ignored. Returns like
  * gw_validate (0 with a verdict, -EINVAL not one of our objects, -ENOMEM). */
 int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings);
+/* gw_validate_any with a patch-review cache (validate.h; may be NULL). */
+int gw_validate_any_cached(json_object *root, const char *ns, const struct gw_patch_review_cache *cache,
+                           struct gw_errlist *errors, struct gw_errlist *warnings);
 
 /* Reads the v1beta1-only fields of a v1alpha1 (or v1beta1) object. On
  * success *ret is filled (release with gw_beta_fields_free); on -EINVAL

@@ -337,6 +337,63 @@ int gw_validate_object(const struct gw_object *o, struct gw_errlist *errors, str
     return r;
 }
 
+static void key_add(struct strbuf *sb, const char *s)
+{
+    size_t n = s ? strlen(s) + 1 : 0;
+    sb_add(sb, &n, sizeof(n));
+    if (s)
+        sb_add(sb, s, n);
+}
+
+/* Everything the patch review reads: the patch text and what the base
+ * config is rendered from (the models, with their v1beta1 fields). */
+static int patch_review_key(const struct gw_object *gw, struct strbuf *sb)
+{
+    const struct gw_aigateway *ai = &gw->u.ai;
+    key_add(sb, ai->config_patch);
+    for (size_t i = 0; i < ai->n_models; i++) {
+        key_add(sb, ai->models[i].name);
+        key_add(sb, ai->models[i].provider);
+    }
+    for (size_t i = 0; gw->beta && i < gw->beta->n_models; i++) {
+        const struct gw_beta_model *m = &gw->beta->models[i];
+        key_add(sb, m->name);
+        key_add(sb, m->model);
+        key_add(sb, m->api_base);
+        key_add(sb, m->key_secret);
+        key_add(sb, m->key_key);
+        key_add(sb, m->key_optional ? "optional" : "required");
+    }
+    return sb_failed(sb) ? -ENOMEM : 0;
+}
+
+static int patch_review(const struct gw_object *gw, struct gw_errlist *errors, struct gw_errlist *warnings);
+
+/* patch_review through the cache: a hit appends what the review gave. */
+static int patch_review_cached(const struct gw_object *gw, const struct gw_patch_review_cache *cache,
+                               struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    if (!cache)
+        return patch_review(gw, errors, warnings);
+    struct strbuf key;
+    sb_init(&key, (size_t)1 << 20);
+    if (patch_review_key(gw, &key) < 0) {
+        /* Too long to remember (or no memory for the key): review. */
+        sb_release(&key);
+        return patch_review(gw, errors, warnings);
+    }
+    int r = cache->lookup(cache->ctx, key.buf, key.len, errors, warnings);
+    if (r == 0) {
+        size_t e0 = errors->n, w0 = warnings->n, ed = errors->dropped, wd = warnings->dropped;
+        r = patch_review(gw, errors, warnings);
+        /* A review cut short by a full list is not the whole answer. */
+        if (r == 0 && errors->dropped == ed && warnings->dropped == wd)
+            cache->store(cache->ctx, key.buf, key.len, errors, e0, warnings, w0);
+    }
+    sb_release(&key);
+    return r < 0 ? r : 0;
+}
+
 /* The admission review of an AiGateway's patch: parse, describe against the
  * config the gateway alone renders, merge, check. Returns 0 or -ENOMEM. */
 static int patch_review(const struct gw_object *gw, struct gw_errlist *errors, struct gw_errlist *warnings)
@@ -365,6 +422,12 @@ static int patch_review(const struct gw_object *gw, struct gw_errlist *errors, s
 
 int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings)
 {
+    return gw_validate_cached(root, ns, NULL, errors, warnings);
+}
+
+int gw_validate_cached(json_object *root, const char *ns, const struct gw_patch_review_cache *cache,
+                       struct gw_errlist *errors, struct gw_errlist *warnings)
+{
     struct gw_object *o = NULL;
     int r = gw_object_parse(root, &o, errors);
     if (r < 0)
@@ -373,7 +436,7 @@ int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, st
         o->meta.ns = ns;
     r = gw_validate_object(o, errors, warnings);
     if (r == 0 && o->kind == GW_KIND_AIGATEWAY && o->u.ai.config_patch)
-        r = patch_review(o, errors, warnings);
+        r = patch_review_cached(o, cache, errors, warnings);
     gw_object_free(o);
     return r == -ENOMEM ? r : 0;
 }
