@@ -231,6 +231,10 @@ static int parse_body(const char *body, size_t len, json_object **ret, struct wh
     static const char *const old_object[] = { "request", "oldObject" };
     static const char *const managed[] = { "request", "object", "metadata", "managedFields" };
     static const struct wh_json_path unread[] = { { old_object, 2 }, { managed, 4 } };
+    int fast = wh_json_parse_checked(body, len, WH_JSON_MAX_DEPTH, unread, 2, ret);
+    if (fast <= 0)
+        return fast;
+    /* Text the one-pass check is not sure of: the strict parser judges. */
     char *pruned = NULL;
     size_t pruned_len = 0;
     if (wh_json_null_members(body, len, unread, 2, &pruned, &pruned_len) == -ENOMEM)

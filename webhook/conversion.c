@@ -330,9 +330,18 @@ struct raw_chunk {
 struct fast {
     const char *b;
     struct wh_json_index idx;
-    json_tokener *tok;
+    struct wh_json_builder build;
     struct raw_chunk *raws;
 };
+
+static json_object *parsed_value(struct fast *f, size_t s, size_t e, int *r)
+{
+    json_object *o = NULL;
+    int b = wh_json_build(&f->build, s, e, &o);
+    if (b != 0)
+        *r = b;
+    return o;
+}
 
 static void fast_release_raws(struct fast *f)
 {
@@ -369,161 +378,6 @@ static json_object *raw_value(struct fast *f, size_t s, size_t e)
     json_object *o = json_object_new_boolean(0);
     if (o)
         json_object_set_serializer(o, raw_to_json, r, NULL);
-    return o;
-}
-
-static json_object *tokener_value(struct fast *f, const char *p, size_t n, int *r)
-{
-    if (!f->tok && !(f->tok = json_tokener_new_ex(WH_JSON_MAX_DEPTH))) {
-        *r = -ENOMEM;
-        return NULL;
-    }
-    json_tokener_reset(f->tok);
-    json_object *o = json_tokener_parse_ex(f->tok, p, (int)n);
-    if (!o && json_tokener_get_error(f->tok) == json_tokener_continue)
-        o = json_tokener_parse_ex(f->tok, " ", 1);
-    if (json_tokener_get_error(f->tok) != json_tokener_success) {
-        json_object_put(o);
-        *r = -EINVAL;
-        return NULL;
-    }
-    if (!o && !(n == 4 && memcmp(p, "null", 4) == 0))
-        *r = -ENOMEM;
-    return o;
-}
-
-static void put_utf8(char *out, size_t *o, unsigned long u)
-{
-    if (u < 0x80) {
-        out[(*o)++] = (char)u;
-    } else if (u < 0x800) {
-        out[(*o)++] = (char)(0xc0 | (u >> 6));
-        out[(*o)++] = (char)(0x80 | (u & 0x3f));
-    } else if (u < 0x10000) {
-        out[(*o)++] = (char)(0xe0 | (u >> 12));
-        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
-        out[(*o)++] = (char)(0x80 | (u & 0x3f));
-    } else {
-        out[(*o)++] = (char)(0xf0 | (u >> 18));
-        out[(*o)++] = (char)(0x80 | ((u >> 12) & 0x3f));
-        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
-        out[(*o)++] = (char)(0x80 | (u & 0x3f));
-    }
-}
-
-static unsigned long hex4_at(const char *p)
-{
-    unsigned long v = 0;
-    for (int k = 0; k < 4; k++) {
-        char c = p[k];
-        v = v * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-    return v;
-}
-
-/* The string p[0, n) (quotes included) decoded: wh_json_check has made
- * sure every escape is well formed, no \u0000, surrogates in pairs. */
-static json_object *unescaped_string(const char *p, size_t n)
-{
-    char small[512], *out = n <= sizeof(small) ? small : malloc(n);
-    if (!out)
-        return NULL;
-    out[0] = '\0';
-    size_t o = 0;
-    for (size_t i = 1; i + 1 < n; i++) {
-        if (p[i] != '\\') {
-            out[o++] = p[i];
-            continue;
-        }
-        char e = p[++i];
-        switch (e) {
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'u': {
-            unsigned long u = hex4_at(p + i + 1);
-            i += 4;
-            if (u >= 0xd800 && u <= 0xdbff) {
-                unsigned long lo = hex4_at(p + i + 3);
-                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-                i += 6;
-            }
-            put_utf8(out, &o, u);
-            break;
-        }
-        default: out[o++] = e; break;
-        }
-    }
-    json_object *s = json_object_new_string_len(out, (int)o);
-    if (out != small)
-        free(out);
-    return s;
-}
-
-/* b[s, e) parsed into a tree (the body has passed wh_json_check): what
- * needs no decoding (containers, strings without escapes, integers,
- * literals) built directly, the rest by json-c's tokener, so every value
- * is what the tree path would hold. */
-static json_object *parsed_value(struct fast *f, size_t s, size_t e, int *r)
-{
-    const char *p = f->b + s;
-    size_t n = e - s;
-    json_object *o = NULL;
-    if (p[0] == '"') {
-        o = memchr(p + 1, '\\', n - 2) ? unescaped_string(p, n) : json_object_new_string_len(p + 1, (int)(n - 2));
-    } else if (p[0] == '{' || p[0] == '[') {
-        struct wh_json_iter it;
-        size_t ks, ke, vs, ve;
-        int more;
-        bool obj = p[0] == '{';
-        if (wh_json_iter_init(&it, f->b, s, e, &f->idx) < 0) {
-            *r = -EINVAL;
-            return NULL;
-        }
-        o = obj ? json_object_new_object() : json_object_new_array();
-        if (!o) {
-            *r = -ENOMEM;
-            return NULL;
-        }
-        while (*r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
-            char key[KEY_MAX];
-            if (obj && (ke - ks >= KEY_MAX || memchr(f->b + ks, '\\', ke - ks))) {
-                *r = -EINVAL;
-                break;
-            }
-            json_object *v = parsed_value(f, vs, ve, r);
-            if (*r != 0)
-                break;
-            if (obj) {
-                memcpy(key, f->b + ks, ke - ks);
-                key[ke - ks] = '\0';
-            }
-            if ((obj ? json_object_object_add(o, key, v) : json_object_array_add(o, v)) != 0) {
-                json_object_put(v);
-                *r = -ENOMEM;
-            }
-        }
-        if (*r == 0 && more < 0)
-            *r = -EINVAL;
-        if (*r != 0) {
-            json_object_put(o);
-            return NULL;
-        }
-        return o;
-    } else if (p[0] == 't' || p[0] == 'f') {
-        o = json_object_new_boolean(p[0] == 't');
-    } else if (p[0] == 'n') {
-        return NULL;
-    } else if (!memchr(p, '.', n) && !memchr(p, 'e', n) && !memchr(p, 'E', n)) {
-        /* wh_json_check let through integers of at most 18 digits. */
-        o = json_object_new_int64(strtoll(p, NULL, 10));
-    } else {
-        return tokener_value(f, p, n, r);
-    }
-    if (!o)
-        *r = -ENOMEM;
     return o;
 }
 
@@ -582,30 +436,10 @@ static int shallow_object(struct fast *f, size_t s, size_t e, int level, json_ob
     return 0;
 }
 
-/* gw_json_parse's results, faster: text wh_json_check is sure of is built
- * directly; anything else goes to gw_json_parse for its verdict and words. */
 static int fast_json_parse(const char *buf, size_t len, unsigned max_depth, json_object **ret, char **ret_err)
 {
-    int r = len ? wh_json_check(buf, len, max_depth) : -EINVAL;
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0)
-        return gw_json_parse(buf, len, max_depth, ret, ret_err);
-    size_t s = 0, e = len;
-    while (s < e && strchr(" \t\r\n", buf[s]))
-        s++;
-    while (e > s && strchr(" \t\r\n", buf[e - 1]))
-        e--;
-    struct fast f = { .b = buf };
-    json_object *o = parsed_value(&f, s, e, &r);
-    if (f.tok)
-        json_tokener_free(f.tok);
-    if (r == -EINVAL)
-        return gw_json_parse(buf, len, max_depth, ret, ret_err);
-    if (r < 0)
-        return r;
-    *ret = o;
-    return 0;
+    int r = wh_json_parse_checked(buf, len, max_depth, NULL, 0, ret);
+    return r == 1 ? gw_json_parse(buf, len, max_depth, ret, ret_err) : r;
 }
 
 static const struct gw_convert_hooks HOOKS = { .lookup = memo_lookup, .store = memo_store,
@@ -733,6 +567,8 @@ static int fast_convert(const char *body, size_t len, struct wh_reply *out)
     static const char *const objects_path[] = { "request", "objects" };
     size_t os = 0, oe = 0;
     struct fast f = { .b = body };
+    f.build.buf = body;
+    f.build.idx = &f.idx;
     int r = len ? wh_json_check_indexed(body, len, WH_JSON_MAX_DEPTH, &f.idx) : -EINVAL;
     if (r == 0 && (indexed_find(&f, len, objects_path, 2, &os, &oe) != 0 || body[os] != '['))
         r = -EINVAL;
@@ -774,9 +610,8 @@ static int fast_convert(const char *body, size_t len, struct wh_reply *out)
 done:
     sb_release(&sb);
     fast_release_raws(&f);
+    wh_json_builder_release(&f.build);
     wh_json_index_free(&f.idx);
-    if (f.tok)
-        json_tokener_free(f.tok);
     json_object_put(uid_o);
     json_object_put(root);
     return r;

@@ -1,6 +1,7 @@
 #include "jsonscan.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -633,4 +634,239 @@ int wh_json_iter_next(struct wh_json_iter *it, size_t *ret_ks, size_t *ret_ke, s
         i = skip_ws(b, i + 1, n);
     it->i = i;
     return 1;
+}
+
+/* --- building trees -------------------------------------------------------------- */
+
+#define PRUNE_DEPTH 8
+#define KEY_MAX 256
+
+struct keyspan {
+    const char *p;
+    size_t n;
+};
+
+/* Whether the member path[0..n) is one to build as null. */
+static bool pruned(const struct wh_json_builder *f, const struct keyspan *path, size_t n)
+{
+    for (size_t i = 0; i < f->n_prune; i++) {
+        const struct wh_json_path *p = &f->prune[i];
+        if (p->n != n)
+            continue;
+        size_t k = 0;
+        while (k < n && strlen(p->keys[k]) == path[k].n && memcmp(p->keys[k], path[k].p, path[k].n) == 0)
+            k++;
+        if (k == n)
+            return true;
+    }
+    return false;
+}
+
+static json_object *tokener_value(struct wh_json_builder *f, const char *p, size_t n, int *r)
+{
+    if (!f->tok && !(f->tok = json_tokener_new_ex(SCAN_MAX_DEPTH))) {
+        *r = -ENOMEM;
+        return NULL;
+    }
+    json_tokener_reset(f->tok);
+    json_object *o = json_tokener_parse_ex(f->tok, p, (int)n);
+    if (!o && json_tokener_get_error(f->tok) == json_tokener_continue)
+        o = json_tokener_parse_ex(f->tok, " ", 1);
+    if (json_tokener_get_error(f->tok) != json_tokener_success) {
+        json_object_put(o);
+        *r = -EINVAL;
+        return NULL;
+    }
+    if (!o && !(n == 4 && memcmp(p, "null", 4) == 0))
+        *r = -ENOMEM;
+    return o;
+}
+
+static void put_utf8(char *out, size_t *o, unsigned long u)
+{
+    if (u < 0x80) {
+        out[(*o)++] = (char)u;
+    } else if (u < 0x800) {
+        out[(*o)++] = (char)(0xc0 | (u >> 6));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    } else if (u < 0x10000) {
+        out[(*o)++] = (char)(0xe0 | (u >> 12));
+        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    } else {
+        out[(*o)++] = (char)(0xf0 | (u >> 18));
+        out[(*o)++] = (char)(0x80 | ((u >> 12) & 0x3f));
+        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    }
+}
+
+static unsigned long hex4_at(const char *p)
+{
+    unsigned long v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        v = v * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* The string p[0, n) (quotes included) decoded: wh_json_check has made
+ * sure every escape is well formed, no \u0000, surrogates in pairs. */
+static json_object *unescaped_string(const char *p, size_t n)
+{
+    char small[512], *out = n <= sizeof(small) ? small : malloc(n);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    size_t o = 0;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (p[i] != '\\') {
+            out[o++] = p[i];
+            continue;
+        }
+        char e = p[++i];
+        switch (e) {
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'u': {
+            unsigned long u = hex4_at(p + i + 1);
+            i += 4;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                unsigned long lo = hex4_at(p + i + 3);
+                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            }
+            put_utf8(out, &o, u);
+            break;
+        }
+        default: out[o++] = e; break;
+        }
+    }
+    json_object *s = json_object_new_string_len(out, (int)o);
+    if (out != small)
+        free(out);
+    return s;
+}
+
+/* buf[s, e) built into a tree: what
+ * needs no decoding (containers, strings, integers, literals) directly,
+ * the rest (fractions, exponents) by json-c's tokener, so every value is
+ * what gw_json_parse would hold. */
+static json_object *build_value(struct wh_json_builder *f, size_t s, size_t e, unsigned depth,
+                                const struct keyspan *path, int *r)
+{
+    const char *p = f->buf + s;
+    size_t n = e - s;
+    json_object *o = NULL;
+    if (p[0] == '"') {
+        o = memchr(p + 1, '\\', n - 2) ? unescaped_string(p, n) : json_object_new_string_len(p + 1, (int)(n - 2));
+    } else if (p[0] == '{' || p[0] == '[') {
+        struct wh_json_iter it;
+        size_t ks, ke, vs, ve;
+        int more;
+        bool obj = p[0] == '{';
+        if (wh_json_iter_init(&it, f->buf, s, e, f->idx) < 0) {
+            *r = -EINVAL;
+            return NULL;
+        }
+        o = obj ? json_object_new_object() : json_object_new_array();
+        if (!o) {
+            *r = -ENOMEM;
+            return NULL;
+        }
+        while (*r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
+            char key[KEY_MAX];
+            if (obj && (ke - ks >= KEY_MAX || memchr(f->buf + ks, '\\', ke - ks))) {
+                *r = -EINVAL;
+                break;
+            }
+            struct keyspan here[PRUNE_DEPTH];
+            json_object *v = NULL;
+            if (depth < PRUNE_DEPTH && f->n_prune) {
+                /* An array element's step matches no key. */
+                if (depth)
+                    memcpy(here, path, depth * sizeof(*here));
+                here[depth] = obj ? (struct keyspan){ f->buf + ks, ke - ks } : (struct keyspan){ NULL, SIZE_MAX };
+                if (!obj || !pruned(f, here, depth + 1))
+                    v = build_value(f, vs, ve, depth + 1, here, r);
+            } else {
+                v = build_value(f, vs, ve, depth + 1, path, r);
+            }
+            if (*r != 0)
+                break;
+            if (obj) {
+                memcpy(key, f->buf + ks, ke - ks);
+                key[ke - ks] = '\0';
+            }
+            if ((obj ? json_object_object_add(o, key, v) : json_object_array_add(o, v)) != 0) {
+                json_object_put(v);
+                *r = -ENOMEM;
+            }
+        }
+        if (*r == 0 && more < 0)
+            *r = -EINVAL;
+        if (*r != 0) {
+            json_object_put(o);
+            return NULL;
+        }
+        return o;
+    } else if (p[0] == 't' || p[0] == 'f') {
+        o = json_object_new_boolean(p[0] == 't');
+    } else if (p[0] == 'n') {
+        return NULL;
+    } else if (!memchr(p, '.', n) && !memchr(p, 'e', n) && !memchr(p, 'E', n)) {
+        /* wh_json_check let through integers of at most 18 digits. */
+        o = json_object_new_int64(strtoll(p, NULL, 10));
+    } else {
+        return tokener_value(f, p, n, r);
+    }
+    if (!o)
+        *r = -ENOMEM;
+    return o;
+}
+
+
+int wh_json_build(struct wh_json_builder *f, size_t s, size_t e, json_object **ret)
+{
+    int r = 0;
+    json_object *o = build_value(f, s, e, 0, NULL, &r);
+    if (r != 0)
+        return r;
+    *ret = o;
+    return 0;
+}
+
+void wh_json_builder_release(struct wh_json_builder *f)
+{
+    if (f && f->tok) {
+        json_tokener_free(f->tok);
+        f->tok = NULL;
+    }
+}
+
+int wh_json_parse_checked(const char *buf, size_t len, unsigned max_depth, const struct wh_json_path *prune,
+                          size_t n_prune, json_object **ret)
+{
+    struct wh_json_index idx = { 0 };
+    int r = len ? wh_json_check_indexed(buf, len, max_depth, &idx) : -EINVAL;
+    if (r < 0) {
+        wh_json_index_free(&idx);
+        return r == -ENOMEM ? r : 1;
+    }
+    size_t s = skip_ws(buf, 0, len), e = len;
+    while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t' || buf[e - 1] == '\r' || buf[e - 1] == '\n'))
+        e--;
+    struct wh_json_builder f = { .buf = buf, .idx = &idx, .prune = prune, .n_prune = n_prune };
+    json_object *o = NULL;
+    r = wh_json_build(&f, s, e, &o);
+    wh_json_builder_release(&f);
+    wh_json_index_free(&idx);
+    if (r < 0)
+        return r == -EINVAL ? 1 : r;
+    *ret = o;
+    return 0;
 }

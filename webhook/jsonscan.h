@@ -81,4 +81,32 @@ int wh_json_iter_init(struct wh_json_iter *it, const char *buf, size_t start, si
  * its value. Returns 1 with the spans set, 0 after the last, -EINVAL. */
 int wh_json_iter_next(struct wh_json_iter *it, size_t *ret_ks, size_t *ret_ke, size_t *ret_vs, size_t *ret_ve);
 
+/* --- building trees ------------------------------------------------------ */
+
+/* Builds json-c trees from text that has passed wh_json_check, without
+ * json-c's tokener (but for numbers with a fraction or an exponent) and
+ * without gw_json_parse's second pass: what the check has made sure of
+ * needs no second look. */
+struct wh_json_builder {
+    const char *buf;
+    const struct wh_json_index *idx;    /* optional */
+    const struct wh_json_path *prune;   /* members built as null (optional) */
+    size_t n_prune;
+    struct json_tokener *tok;           /* made when needed */
+};
+
+struct json_object;
+/* The value at buf[s, e) as a new tree (*ret NULL for JSON null; caller
+ * puts it). Returns 0, -EINVAL for what the builder does not read (the
+ * caller takes gw_json_parse), -ENOMEM. */
+int wh_json_build(struct wh_json_builder *b, size_t s, size_t e, struct json_object **ret);
+/* Frees what the builder made for itself (not the trees). */
+void wh_json_builder_release(struct wh_json_builder *b);
+
+/* gw_json_parse's tree for text wh_json_check is sure of, with the prune
+ * members (may be NULL) as null: 0 with *ret, 1 when the text must go to
+ * gw_json_parse (which then gives the verdict and the message), -ENOMEM. */
+int wh_json_parse_checked(const char *buf, size_t len, unsigned max_depth, const struct wh_json_path *prune,
+                          size_t n_prune, struct json_object **ret);
+
 #endif
