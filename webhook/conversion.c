@@ -402,7 +402,7 @@ static int shallow_object(struct fast *f, size_t s, size_t e, int level, json_ob
     if (!o)
         return -ENOMEM;
     size_t ks, ke, vs, ve;
-    int r = 0, more;
+    int r = 0, more = 0;
     while (r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
         char key[KEY_MAX];
         if (ke - ks >= KEY_MAX || memchr(f->b + ks, '\\', ke - ks)) {
@@ -520,7 +520,7 @@ static int fast_convert_all(struct fast *f, size_t os, size_t oe, enum gw_api_ve
     if (wh_json_iter_init(&it, f->b, os, oe, &f->idx) < 0 || f->b[os] != '[')
         return 1;
     size_t ks, ke, vs, ve, n = 0;
-    int more, r = 0;
+    int more = 0, r = 0;
     while (r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
         if (n > 0 && sb_addc(out, ',') < 0)
             return 1;

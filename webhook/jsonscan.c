@@ -767,7 +767,7 @@ static json_object *build_value(struct wh_json_builder *f, size_t s, size_t e, u
     } else if (p[0] == '{' || p[0] == '[') {
         struct wh_json_iter it;
         size_t ks, ke, vs, ve;
-        int more;
+        int more = 0;
         bool obj = p[0] == '{';
         if (wh_json_iter_init(&it, f->buf, s, e, f->idx) < 0) {
             *r = -EINVAL;
