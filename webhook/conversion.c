@@ -546,7 +546,7 @@ static int indexed_find(struct fast *f, size_t len, const char *const *path, siz
         if (wh_json_iter_init(&it, f->b, s, e, &f->idx) < 0 || f->b[s] != '{')
             return -ENOENT;
         size_t ks, ke, vs, ve, klen = strlen(path[k]);
-        int more;
+        int more = 0;
         while ((more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1)
             if (ke - ks == klen && memcmp(f->b + ks, path[k], klen) == 0)
                 break;
