@@ -41,7 +41,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" serve --controller=false --cert-dir "$tmp/certs" --bind 127.0.0.1 --webhook-port "$ours_port" \
+"$BIN" serve --controller=false --ownership=all --cert-dir "$tmp/certs" --bind 127.0.0.1 --webhook-port "$ours_port" \
   --health-port "$health_port" --threads "$THREADS" >"$tmp/serve.log" 2>&1 &
 ours_pid=$!
 pids+=("$ours_pid")
