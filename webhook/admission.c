@@ -118,11 +118,14 @@ bool wh_precheck(const char *method, const char *content_type, const char *conte
  * describe, merge, check) is most of an AiGateway's admission, and the
  * patch rarely changes when the gateway does. What a review gave is kept
  * in a direct-mapped table shared by the server's threads, keyed by the
- * review's inputs (validate.h), bounded in slots and in key length; a slot
- * is taken over by the next key that hashes to it. */
+ * review's inputs (validate.h), bounded in slots, key length and the text
+ * of the problems kept (at most about 4 MiB in all); a slot is taken over
+ * by the next key that hashes to it. */
 
 #define REVIEW_CACHE_SLOTS 64
 #define REVIEW_CACHE_KEY_MAX ((size_t)32 << 10)
+/* A review whose problems take more text than this is not kept. */
+#define REVIEW_CACHE_TEXT_MAX ((size_t)32 << 10)
 
 struct review_slot {
     uint64_t hash;
@@ -150,6 +153,15 @@ static void slot_clear(struct review_slot *s)
     errlist_free(&s->errors);
     errlist_free(&s->warnings);
     memset(s, 0, sizeof(*s));
+}
+
+static size_t issues_text(const struct gw_errlist *l, size_t from)
+{
+    size_t n = 0;
+    for (size_t i = from; i < l->n; i++)
+        n += strlen(l->items[i].field ? l->items[i].field : "") + strlen(l->items[i].body ? l->items[i].body : "") +
+             strlen(l->items[i].message ? l->items[i].message : "");
+    return n;
 }
 
 static int copy_issues(struct gw_errlist *dst, const struct gw_errlist *src, size_t from)
@@ -185,7 +197,8 @@ static void review_cache_store(void *ctx, const char *key, size_t key_len, const
                                size_t errors_from, const struct gw_errlist *warnings, size_t warnings_from)
 {
     (void)ctx;
-    if (key_len > REVIEW_CACHE_KEY_MAX)
+    if (key_len > REVIEW_CACHE_KEY_MAX ||
+        issues_text(errors, errors_from) + issues_text(warnings, warnings_from) > REVIEW_CACHE_TEXT_MAX)
         return;
     struct review_slot fresh = { .hash = key_hash(key, key_len), .key_len = key_len };
     errlist_init(&fresh.errors);
