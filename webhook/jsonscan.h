@@ -1,13 +1,17 @@
-/* jsonscan: finds where a member's value lies in JSON text without building
- * a tree. The webhook uses it to drop request.oldObject (which validation
- * and defaulting never read) and the object's metadata.managedFields
- * before the strict parse: an UPDATE then costs one object's parse, not
- * two, and managedFields (which mirror the whole object) are not built.
+/* jsonscan: JSON text read without json-c's tokener.
  *
- * The scan checks only what it needs to find its way (strings, bracket
- * pairing, member syntax) and gives up on anything else; the strict parser
- * that follows judges the whole body except the values replaced, which
- * nothing reads. */
+ * Three tools for the webhook's request bodies:
+ *   - wh_json_find / wh_json_null_members find where a member's value lies
+ *     without building a tree (the fallback path prunes request.oldObject
+ *     and managedFields with them before the strict parse);
+ *   - wh_json_check proves in one pass that text is JSON gw_json_parse
+ *     accepts (and records where each container ends);
+ *   - the builder makes json-c trees from checked text, leaving out
+ *     members nothing reads, and wh_json_iter walks checked text so that a
+ *     caller builds only the parts it needs (the conversion fast path).
+ *
+ * The scans of wh_json_find check only what they need to find their way;
+ * the builder relies on wh_json_check having passed. */
 #ifndef WH_JSONSCAN_H
 #define WH_JSONSCAN_H
 
