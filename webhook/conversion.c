@@ -537,9 +537,9 @@ static int fast_convert_all(struct fast *f, size_t os, size_t oe, enum gw_api_ve
 static int indexed_find(struct fast *f, size_t len, const char *const *path, size_t n, size_t *ret_s, size_t *ret_e)
 {
     size_t s = 0, e = len;
-    while (s < e && strchr(" \t\r\n", f->b[s]))
+    while (s < e && (f->b[s] == ' ' || f->b[s] == '\t' || f->b[s] == '\r' || f->b[s] == '\n'))
         s++;
-    while (e > s && strchr(" \t\r\n", f->b[e - 1]))
+    while (e > s && (f->b[e - 1] == ' ' || f->b[e - 1] == '\t' || f->b[e - 1] == '\r' || f->b[e - 1] == '\n'))
         e--;
     for (size_t k = 0; k < n; k++) {
         struct wh_json_iter it;

@@ -820,7 +820,15 @@ static json_object *build_value(struct wh_json_builder *f, size_t s, size_t e, u
         return NULL;
     } else if (!memchr(p, '.', n) && !memchr(p, 'e', n) && !memchr(p, 'E', n)) {
         /* wh_json_check let through integers of at most 18 digits. */
-        o = json_object_new_int64(strtoll(p, NULL, 10));
+        /* The text need not end after the number: read a copy. */
+        char digits[32];
+        if (n >= sizeof(digits)) {
+            *r = -EINVAL;
+            return NULL;
+        }
+        memcpy(digits, p, n);
+        digits[n] = '\0';
+        o = json_object_new_int64(strtoll(digits, NULL, 10));
     } else {
         return tokener_value(f, p, n, r);
     }

@@ -33,7 +33,13 @@ static void assert_parse_agrees(const char *text, size_t len)
 {
     json_object *fast = NULL, *ref = NULL;
     char *err = NULL;
-    int f = wh_json_parse_checked(text, len, WH_JSON_MAX_DEPTH, NULL, 0, &fast);
+    /* Request bodies need not end with a NUL: the fast parse gets an exact
+     * copy (the sanitizer build catches a read past it). */
+    char *exact = malloc(len ? len : 1);
+    assert_non_null(exact);
+    memcpy(exact, text, len);
+    int f = wh_json_parse_checked(exact, len, WH_JSON_MAX_DEPTH, NULL, 0, &fast);
+    free(exact);
     int r = gw_json_parse(text, len, WH_JSON_MAX_DEPTH, &ref, &err);
     assert_true(f == 0 || f == 1);
     if (f == 0) {
