@@ -190,6 +190,7 @@ struct conv {
     json_object *spec;         /* its spec when that is an object, or NULL */
     struct gw_errlist *errors;
     size_t n_errors_before;
+    const struct gw_convert_hooks *hooks;  /* may be NULL */
 };
 
 static bool conv_failed(const struct conv *c)
@@ -213,7 +214,8 @@ static int carrier_read(struct conv *c, json_object **ret)
         return err_invalid_str(c->errors, GW_CONVERSION_FIELD, "...", "longer than 256 KiB");
     char *perr = NULL;
     json_object *root = NULL;
-    int r = gw_json_parse(s, len, CARRIER_MAX_DEPTH, &root, &perr);
+    int r = c->hooks && c->hooks->json_parse ? c->hooks->json_parse(s, len, CARRIER_MAX_DEPTH, &root, &perr)
+                                             : gw_json_parse(s, len, CARRIER_MAX_DEPTH, &root, &perr);
     if (r == -ENOMEM) {
         free(perr);
         return r;
@@ -480,18 +482,39 @@ static int alpha_carrier_parse(struct conv *c, json_object *carrier, struct alph
     return 0;
 }
 
-/* Keeps the original text in the v1beta1 annotation when our emitter would
- * not write it identically. */
-static int keep_patch_text(json_object *patch, const char *text, size_t len, json_object *beta_carrier)
+/* Reads a config-patch text: 1 with *ret (a mapping) and *ret_same (our
+ * emitter writes it back identically), 0 when it is no YAML mapping, or
+ * -ENOMEM. The memo, when there is one, is asked first and told after. */
+static int read_patch(struct conv *c, const char *text, size_t len, json_object **ret, bool *ret_same)
 {
-    char *out = NULL;
-    size_t out_len = 0;
-    int r = gw_yaml_emit(patch, &out, &out_len);
-    bool same = r == 0 && out_len == len && memcmp(out, text, len) == 0;
-    free(out);
-    if (r == -ENOMEM)
+    *ret = NULL;
+    *ret_same = false;
+    if (c->hooks && c->hooks->lookup) {
+        int m = c->hooks->lookup(c->hooks->ctx, text, len, ret, ret_same);
+        if (m != 0)
+            return m < 0 ? m : *ret ? 1 : 0;
+    }
+    json_object *patch = NULL;
+    int r = patch_parse(text, len, &patch);
+    if (r < 0)
         return r;
-    return same ? 0 : put_str(beta_carrier, "configPatchText", text, len);
+    bool same = false;
+    if (r == 1) {
+        char *out = NULL;
+        size_t out_len = 0;
+        int e = gw_yaml_emit(patch, &out, &out_len);
+        same = e == 0 && out_len == len && memcmp(out, text, len) == 0;
+        free(out);
+        if (e == -ENOMEM) {
+            json_object_put(patch);
+            return e;
+        }
+    }
+    if (c->hooks && c->hooks->store)
+        c->hooks->store(c->hooks->ctx, text, len, patch, same);
+    *ret = patch;
+    *ret_same = same;
+    return r;
 }
 
 /* The config-patch annotation becomes spec.configPatch when it is a YAML
@@ -505,11 +528,14 @@ static int alpha_patch_to_beta(struct conv *c, const struct alpha_carrier *ac, j
         const char *text = json_object_get_string(pv);
         size_t len = (size_t)json_object_get_string_len(pv);
         json_object *patch = NULL;
-        r = patch_parse(text, len, &patch);
+        bool same = false;
+        r = read_patch(c, text, len, &patch, &same);
         if (r < 0)
             return r;
         if (r == 1) {
-            r = keep_patch_text(patch, text, len, beta_carrier);
+            /* Keeps the original text in the v1beta1 annotation when our
+             * emitter would not write it identically. */
+            r = same ? 0 : put_str(beta_carrier, "configPatchText", text, len);
             if (r < 0) {
                 json_object_put(patch);
                 return r;
@@ -645,12 +671,14 @@ static int beta_patch_to_alpha(struct conv *c, json_object *text, json_object *c
 {
     json_object *ann_patch = member(c->ann, GW_CONFIG_PATCH_ANNOTATION);
     json_object *patch = NULL;
+    bool same = false; /* only alpha_patch_to_beta needs it */
     bool has_patch = json_object_object_get_ex(c->spec, "configPatch", &patch);
     if (!has_patch) {
         json_object *parsed = NULL;
         int r = 0;
         if (ann_patch && json_object_is_type(ann_patch, json_type_string))
-            r = patch_parse(json_object_get_string(ann_patch), (size_t)json_object_get_string_len(ann_patch), &parsed);
+            r = read_patch(c, json_object_get_string(ann_patch), (size_t)json_object_get_string_len(ann_patch), &parsed,
+                           &same);
         json_object_put(parsed);
         if (r == 1)
             r = put(carried, "configPatchFromAnnotation", json_object_new_boolean(1));
@@ -661,7 +689,7 @@ static int beta_patch_to_alpha(struct conv *c, json_object *text, json_object *c
     int r = 0;
     json_object *parsed = NULL;
     if (text)
-        r = patch_parse(json_object_get_string(text), (size_t)json_object_get_string_len(text), &parsed);
+        r = read_patch(c, json_object_get_string(text), (size_t)json_object_get_string_len(text), &parsed, &same);
     if (r < 0)
         return r;
     bool keep_text = r == 1 && gw_json_same(parsed, patch);
@@ -740,6 +768,12 @@ finish:
 
 int gw_convert_in_place(json_object *obj, enum gw_api_version to, struct gw_errlist *errors)
 {
+    return gw_convert_in_place_hooked(obj, to, NULL, errors);
+}
+
+int gw_convert_in_place_hooked(json_object *obj, enum gw_api_version to, const struct gw_convert_hooks *hooks,
+                               struct gw_errlist *errors)
+{
     const char *api = str_member(obj, "apiVersion"), *kind_s = str_member(obj, "kind");
     enum gw_kind kind = gw_convert_kind_of(api, kind_s);
     enum gw_api_version from = gw_api_version_of(api);
@@ -751,7 +785,8 @@ int gw_convert_in_place(json_object *obj, enum gw_api_version to, struct gw_errl
     }
     if (from == to)
         return 0;
-    struct conv c = { .kind = kind, .obj = obj, .errors = errors, .n_errors_before = errors->n + errors->dropped };
+    struct conv c = { .kind = kind, .obj = obj, .errors = errors, .n_errors_before = errors->n + errors->dropped,
+                      .hooks = hooks };
     if (put_str(obj, "apiVersion", gw_api_version_string(to), strlen(gw_api_version_string(to))) < 0)
         return -ENOMEM;
     json_object *ann = member(member(obj, "metadata"), "annotations");
@@ -1001,10 +1036,11 @@ void gw_convert_check_beta_fields(json_object *beta, const char *prefix, struct 
 
 /* --- admission for both versions --------------------------------------------------- */
 
-static int validate_alpha(json_object *root, enum gw_kind kind, const char *ns, struct gw_errlist *errors,
+static int validate_alpha(json_object *root, enum gw_kind kind, const char *ns,
+                          const struct gw_patch_review_cache *cache, struct gw_errlist *errors,
                           struct gw_errlist *warnings)
 {
-    int r = gw_validate(root, ns, errors, warnings);
+    int r = gw_validate_cached(root, ns, cache, errors, warnings);
     if (r < 0 || kind == GW_KIND_UNKNOWN || !member(member(member(root, "metadata"), "annotations"),
                                                     GW_CONVERSION_ANNOTATION))
         return r;
@@ -1023,10 +1059,16 @@ static int validate_alpha(json_object *root, enum gw_kind kind, const char *ns, 
 
 int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings)
 {
+    return gw_validate_any_cached(root, ns, NULL, errors, warnings);
+}
+
+int gw_validate_any_cached(json_object *root, const char *ns, const struct gw_patch_review_cache *cache,
+                           struct gw_errlist *errors, struct gw_errlist *warnings)
+{
     const char *api = str_member(root, "apiVersion");
     enum gw_kind kind = gw_convert_kind_of(api, str_member(root, "kind"));
     if (gw_api_version_of(api) != GW_API_V1BETA1 || kind == GW_KIND_UNKNOWN)
-        return validate_alpha(root, kind, ns, errors, warnings);
+        return validate_alpha(root, kind, ns, cache, errors, warnings);
     json_object *alpha = NULL;
     int r = gw_convert(root, GW_API_V1ALPHA1, &alpha, errors);
     if (r == -EINVAL)
@@ -1036,7 +1078,7 @@ int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors
     struct gw_errlist e, w;
     errlist_init(&e);
     errlist_init(&w);
-    r = gw_validate(alpha, ns, &e, &w);
+    r = gw_validate_cached(alpha, ns, cache, &e, &w);
     json_object_put(alpha);
     if (r >= 0 || r == -EINVAL) {
         int m = gw_convert_errlist_to_beta(kind, &e);

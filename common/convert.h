@@ -45,6 +45,7 @@
 
 #include "errlist.h"
 #include "model.h"
+#include "validate.h"
 
 #define GW_V1BETA1 GW_GROUP "/v1beta1"
 
@@ -75,6 +76,29 @@ int gw_convert(json_object *obj, enum gw_api_version to, json_object **ret, stru
  * converted and must be discarded. */
 int gw_convert_in_place(json_object *obj, enum gw_api_version to, struct gw_errlist *errors);
 
+/* Ways for a caller that converts many objects to make it cheaper: what
+ * reading a config-patch text gave, remembered so that many objects with
+ * one patch (a list page of gateways) read it once, and a faster reader of
+ * the conversion annotation's JSON. Every member may be NULL; the
+ * callbacks must be safe to call from every thread that converts. */
+struct gw_convert_hooks {
+    /* 1 when text was read before: *ret_patch a tree the caller of lookup
+     * owns (NULL when the text is no YAML mapping) and *ret_same whether
+     * the YAML emitter writes the tree back as exactly text; 0 when not
+     * known; -ENOMEM. */
+    int (*lookup)(void *ctx, const char *text, size_t len, json_object **ret_patch, bool *ret_same);
+    /* Remembers what text gave; patch (may be NULL) is only read. */
+    void (*store)(void *ctx, const char *text, size_t len, json_object *patch, bool same);
+    /* Parses JSON exactly as gw_json_parse does (same results, same
+     * errors), presumably faster. */
+    int (*json_parse)(const char *buf, size_t len, unsigned max_depth, json_object **ret, char **ret_err);
+    void *ctx;
+};
+
+/* gw_convert_in_place with hooks (may be NULL). */
+int gw_convert_in_place_hooked(json_object *obj, enum gw_api_version to, const struct gw_convert_hooks *hooks,
+                               struct gw_errlist *errors);
+
 /* Maps a field path of a v1alpha1 object to the path of the same field in
  * v1beta1 ("spec.aiModels[1].name" -> "spec.models[1].name"). Returns a new
  * string (caller frees) or NULL on allocation failure. */
@@ -94,6 +118,9 @@ void gw_convert_check_beta_fields(json_object *beta, const char *prefix, struct 
  * hand-edited or corrupt one is an error, never ignored. Returns like
  * gw_validate (0 with a verdict, -EINVAL not one of our objects, -ENOMEM). */
 int gw_validate_any(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings);
+/* gw_validate_any with a patch-review cache (validate.h; may be NULL). */
+int gw_validate_any_cached(json_object *root, const char *ns, const struct gw_patch_review_cache *cache,
+                           struct gw_errlist *errors, struct gw_errlist *warnings);
 
 /* Reads the v1beta1-only fields of a v1alpha1 (or v1beta1) object. On
  * success *ret is filled (release with gw_beta_fields_free); on -EINVAL

@@ -119,6 +119,25 @@ int errlist_add(struct gw_errlist *l, enum gw_errtype t, const char *field,
     return 0;
 }
 
+int errlist_add_copy(struct gw_errlist *l, const struct gw_issue *src)
+{
+    if (l->n >= GW_ERRLIST_MAX) {
+        l->dropped++;
+        return 0;
+    }
+    struct gw_issue it = { .type = src->type };
+    it.field = strdup(src->field ? src->field : "");
+    it.body = strdup(src->body ? src->body : "");
+    it.message = strdup(src->message ? src->message : "");
+    if (!it.field || !it.body || !it.message || errlist_push(l, &it) < 0) {
+        free(it.field);
+        free(it.body);
+        free(it.message);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 int errlist_vaddf(struct gw_errlist *l, enum gw_errtype t, const char *field, const char *value,
                   const char *fmt, va_list ap)
 {

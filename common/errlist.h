@@ -74,6 +74,10 @@ int err_not_supported(struct gw_errlist *l, const char *field, const char *value
 int err_type(struct gw_errlist *l, const char *field, const char *got,
              const char *want);
 
+/* Appends a copy of one entry as it is (a full list counts the drop).
+ * Returns 0 or -ENOMEM. */
+int errlist_add_copy(struct gw_errlist *l, const struct gw_issue *it);
+
 /* Moves every entry of src onto dst (src ends empty). */
 int errlist_concat(struct gw_errlist *dst, struct gw_errlist *src);
 /* True when some entry's message equals msg (tests and de-duplication). */

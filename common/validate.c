@@ -1,6 +1,7 @@
 #include "validate.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,18 @@
 #include "textutil.h"
 
 #define FIELD_MAX 512
+
+/* Field paths are formatted only for a problem to report: the common case
+ * (nothing wrong) formats none. */
+static const char *path_of(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static const char *path_of(char *buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, FIELD_MAX, fmt, ap);
+    va_end(ap);
+    return buf;
+}
 
 /* Refuses a list longer than its documented limit; true when within. */
 static bool within_limit(size_t n, size_t max, const char *field, struct gw_errlist *errors)
@@ -38,25 +51,24 @@ static int model_rules(const struct gw_aigateway *ai, struct gw_errlist *errors,
     for (size_t i = 0; i < ai->n_models; i++) {
         const struct gw_ai_model *m = &ai->models[i];
         if (m->name && *m->name) {
-            snprintf(f, sizeof(f), "spec.aiModels[%zu].name", i);
             int added = gw_strset_add(&seen, m->name, i, NULL);
             if (added < 0) {
                 gw_strset_free(&seen);
                 return added;
             }
             if (added == 0)
-                err_duplicate(errors, f, m->name);
+                err_duplicate(errors, path_of(f, "spec.aiModels[%zu].name", i), m->name);
             bool ok = strlen(m->name) <= 200 && (isalnum_ascii(m->name[0]));
             for (const char *p = m->name; ok && *p; p++)
                 ok = isalnum_ascii(*p) || strchr("._:/@+-", *p);
             if (!ok)
-                err_invalid_str(errors, f, m->name,
+                err_invalid_str(errors, path_of(f, "spec.aiModels[%zu].name", i), m->name,
                                 "must be at most 200 characters of letters, digits, '.', '_', ':', '/', "
                                 "'@', '+' or '-', starting with a letter or digit (LiteLLM routes requests "
                                 "by this name)");
         }
         if (m->provider && *m->provider) {
-            snprintf(f, sizeof(f), "spec.aiModels[%zu].provider", i);
+            path_of(f, "spec.aiModels[%zu].provider", i);
             bool ok = strlen(m->provider) <= 63;
             for (const char *p = m->provider; ok && *p; p++)
                 ok = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-';
@@ -95,12 +107,11 @@ static int env_rules(json_object *env, struct gw_errlist *errors, struct gw_errl
         const char *s = jobj_get_str(json_object_array_get_idx(env, i), "name");
         if (!s)
             continue;
-        snprintf(f, sizeof(f), "spec.env[%zu].name", i);
         r = gw_strset_add(&seen, s, i, NULL);
         if (r == 0)
-            err_invalid_str(warnings, f, s, "duplicate name: the last definition wins");
+            err_invalid_str(warnings, path_of(f, "spec.env[%zu].name", i), s, "duplicate name: the last definition wins");
         if (*s && !k8s_check_env_name(s) && !k8s_is_c_identifier(s))
-            err_invalid_str(warnings, f, s,
+            err_invalid_str(warnings, path_of(f, "spec.env[%zu].name", i), s,
                             "not a C identifier: shells and os.environ/ references may not reach it");
     }
     gw_strset_free(&seen);
@@ -148,10 +159,10 @@ static void map_rules(json_object *map, const char *field, bool labels, bool pod
     char f[FIELD_MAX];
     size_t total = 0;
     json_object_object_foreach(map, k, v) {
-        snprintf(f, sizeof(f), "%s[%.200s]", field, k);
+#define MAP_PATH path_of(f, "%s[%.200s]", field, k)
         const char *why = k8s_check_qualified_name(k);
         if (why)
-            err_invalid_str(errors, f, k, why);
+            err_invalid_str(errors, MAP_PATH, k, why);
         total += strlen(k);
         if (!v || !json_object_is_type(v, json_type_string))
             continue;
@@ -160,14 +171,15 @@ static void map_rules(json_object *map, const char *field, bool labels, bool pod
         if (labels) {
             why = k8s_check_label_value(val);
             if (why)
-                err_invalid_str(errors, f, val, why);
+                err_invalid_str(errors, MAP_PATH, val, why);
             if (pod_template && strcmp(k, "app") == 0)
-                err_forbidden(errors, f,
+                err_forbidden(errors, MAP_PATH,
                               "the label \"app\" is the Deployment's selector, set by the operator");
             for (const char *const *p = OPERATOR_LABELS; *p; p++)
                 if (strcmp(k, *p) == 0)
-                    err_invalid_str(warnings, f, val, "set by the operator; this value is ignored");
+                    err_invalid_str(warnings, MAP_PATH, val, "set by the operator; this value is ignored");
         }
+#undef MAP_PATH
     }
     if (!labels && total > 256 * 1024) {
         snprintf(f, sizeof(f), "%s", field);
@@ -201,17 +213,16 @@ static int filter_list_rules(const char *const *items, size_t n, const char *nam
 {
     char f[FIELD_MAX];
     for (size_t i = 0; i < n; i++) {
-        snprintf(f, sizeof(f), "spec.toolFilter.%s[%zu]", name, i);
         const char *why = gw_glob_check(items[i]);
         if (why) {
-            err_invalid_str(errors, f, items[i], why);
+            err_invalid_str(errors, path_of(f, "spec.toolFilter.%s[%zu]", name, i), items[i], why);
             continue;
         }
         int r = gw_strset_add(seen, items[i], i, NULL);
         if (r < 0)
             return r;
         if (r == 0)
-            err_invalid_str(warnings, f, items[i], "listed twice");
+            err_invalid_str(warnings, path_of(f, "spec.toolFilter.%s[%zu]", name, i), items[i], "listed twice");
     }
     return 0;
 }
@@ -254,23 +265,21 @@ static void guard_rules(const struct gw_guard *g, struct gw_errlist *errors)
         json_object_object_foreach(g->presidio_thresholds, k, v) {
             if (!v || !json_object_is_type(v, json_type_string))
                 continue;
-            snprintf(f, sizeof(f), "spec.presidio.scoreThresholds[%.200s]", k);
             const char *s = json_object_get_string(v);
             char *end = NULL;
             double d = strtod(s, &end);
             if (!*s || !end || *end || !(d >= 0.0 && d <= 1.0))
-                err_invalid_str(errors, f, s, "must be a number between 0.0 and 1.0");
+                err_invalid_str(errors, path_of(f, "spec.presidio.scoreThresholds[%.200s]", k), s, "must be a number between 0.0 and 1.0");
         }
     }
     if (g->presidio_actions) {
         json_object_object_foreach(g->presidio_actions, k, v) {
             if (!v || !json_object_is_type(v, json_type_string))
                 continue;
-            snprintf(f, sizeof(f), "spec.presidio.entityActions[%.200s]", k);
             static const char *const actions[] = { "MASK", "BLOCK", NULL };
             const char *s = json_object_get_string(v);
             if (strcmp(s, "MASK") != 0 && strcmp(s, "BLOCK") != 0)
-                err_not_supported(errors, f, s, actions);
+                err_not_supported(errors, path_of(f, "spec.presidio.entityActions[%.200s]", k), s, actions);
         }
     }
     if (g->presidio_language && !*g->presidio_language)
@@ -337,6 +346,63 @@ int gw_validate_object(const struct gw_object *o, struct gw_errlist *errors, str
     return r;
 }
 
+static void key_add(struct strbuf *sb, const char *s)
+{
+    size_t n = s ? strlen(s) + 1 : 0;
+    sb_add(sb, &n, sizeof(n));
+    if (s)
+        sb_add(sb, s, n);
+}
+
+/* Everything the patch review reads: the patch text and what the base
+ * config is rendered from (the models, with their v1beta1 fields). */
+static int patch_review_key(const struct gw_object *gw, struct strbuf *sb)
+{
+    const struct gw_aigateway *ai = &gw->u.ai;
+    key_add(sb, ai->config_patch);
+    for (size_t i = 0; i < ai->n_models; i++) {
+        key_add(sb, ai->models[i].name);
+        key_add(sb, ai->models[i].provider);
+    }
+    for (size_t i = 0; gw->beta && i < gw->beta->n_models; i++) {
+        const struct gw_beta_model *m = &gw->beta->models[i];
+        key_add(sb, m->name);
+        key_add(sb, m->model);
+        key_add(sb, m->api_base);
+        key_add(sb, m->key_secret);
+        key_add(sb, m->key_key);
+        key_add(sb, m->key_optional ? "optional" : "required");
+    }
+    return sb_failed(sb) ? -ENOMEM : 0;
+}
+
+static int patch_review(const struct gw_object *gw, struct gw_errlist *errors, struct gw_errlist *warnings);
+
+/* patch_review through the cache: a hit appends what the review gave. */
+static int patch_review_cached(const struct gw_object *gw, const struct gw_patch_review_cache *cache,
+                               struct gw_errlist *errors, struct gw_errlist *warnings)
+{
+    if (!cache)
+        return patch_review(gw, errors, warnings);
+    struct strbuf key;
+    sb_init(&key, (size_t)1 << 20);
+    if (patch_review_key(gw, &key) < 0) {
+        /* Too long to remember (or no memory for the key): review. */
+        sb_release(&key);
+        return patch_review(gw, errors, warnings);
+    }
+    int r = cache->lookup(cache->ctx, key.buf, key.len, errors, warnings);
+    if (r == 0) {
+        size_t e0 = errors->n, w0 = warnings->n, ed = errors->dropped, wd = warnings->dropped;
+        r = patch_review(gw, errors, warnings);
+        /* A review cut short by a full list is not the whole answer. */
+        if (r == 0 && errors->dropped == ed && warnings->dropped == wd)
+            cache->store(cache->ctx, key.buf, key.len, errors, e0, warnings, w0);
+    }
+    sb_release(&key);
+    return r < 0 ? r : 0;
+}
+
 /* The admission review of an AiGateway's patch: parse, describe against the
  * config the gateway alone renders, merge, check. Returns 0 or -ENOMEM. */
 static int patch_review(const struct gw_object *gw, struct gw_errlist *errors, struct gw_errlist *warnings)
@@ -365,6 +431,12 @@ static int patch_review(const struct gw_object *gw, struct gw_errlist *errors, s
 
 int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, struct gw_errlist *warnings)
 {
+    return gw_validate_cached(root, ns, NULL, errors, warnings);
+}
+
+int gw_validate_cached(json_object *root, const char *ns, const struct gw_patch_review_cache *cache,
+                       struct gw_errlist *errors, struct gw_errlist *warnings)
+{
     struct gw_object *o = NULL;
     int r = gw_object_parse(root, &o, errors);
     if (r < 0)
@@ -373,7 +445,7 @@ int gw_validate(json_object *root, const char *ns, struct gw_errlist *errors, st
         o->meta.ns = ns;
     r = gw_validate_object(o, errors, warnings);
     if (r == 0 && o->kind == GW_KIND_AIGATEWAY && o->u.ai.config_patch)
-        r = patch_review(o, errors, warnings);
+        r = patch_review_cached(o, cache, errors, warnings);
     gw_object_free(o);
     return r == -ENOMEM ? r : 0;
 }

@@ -1,6 +1,8 @@
 #include "admission.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -95,6 +97,126 @@ bool wh_precheck(const char *method, const char *content_type, const char *conte
     return false;
 }
 
+/* --- the patch-review cache -------------------------------------------------
+ *
+ * Reviewing a config patch (YAML parse, the base config rendered,
+ * describe, merge, check) is most of an AiGateway's admission, and the
+ * patch rarely changes when the gateway does. What a review gave is kept
+ * in a direct-mapped table shared by the server's threads, keyed by the
+ * review's inputs (validate.h), bounded in slots, key length and the text
+ * of the problems kept (at most about 4 MiB in all); a slot is taken over
+ * by the next key that hashes to it. */
+
+#define REVIEW_CACHE_SLOTS 64
+#define REVIEW_CACHE_KEY_MAX ((size_t)32 << 10)
+/* A review whose problems take more text than this is not kept. */
+#define REVIEW_CACHE_TEXT_MAX ((size_t)32 << 10)
+
+struct review_slot {
+    uint64_t hash;
+    char *key;                 /* NULL: empty */
+    size_t key_len;
+    struct gw_errlist errors, warnings;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct review_slot slots[REVIEW_CACHE_SLOTS];
+} review_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static uint64_t key_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static void slot_clear(struct review_slot *s)
+{
+    free(s->key);
+    errlist_free(&s->errors);
+    errlist_free(&s->warnings);
+    memset(s, 0, sizeof(*s));
+}
+
+static size_t issues_text(const struct gw_errlist *l, size_t from)
+{
+    size_t n = 0;
+    for (size_t i = from; i < l->n; i++)
+        n += strlen(l->items[i].field ? l->items[i].field : "") + strlen(l->items[i].body ? l->items[i].body : "") +
+             strlen(l->items[i].message ? l->items[i].message : "");
+    return n;
+}
+
+static int copy_issues(struct gw_errlist *dst, const struct gw_errlist *src, size_t from)
+{
+    for (size_t i = from; i < src->n; i++)
+        if (errlist_add_copy(dst, &src->items[i]) < 0)
+            return -ENOMEM;
+    return 0;
+}
+
+static int review_cache_lookup(void *ctx, const char *key, size_t key_len, struct gw_errlist *errors,
+                               struct gw_errlist *warnings)
+{
+    (void)ctx;
+    if (key_len > REVIEW_CACHE_KEY_MAX)
+        return 0;
+    uint64_t h = key_hash(key, key_len);
+    struct review_slot *s = &review_cache.slots[h % REVIEW_CACHE_SLOTS];
+    int r = 0;
+    pthread_mutex_lock(&review_cache.lock);
+    if (s->key && s->hash == h && s->key_len == key_len && memcmp(s->key, key, key_len) == 0) {
+        r = copy_issues(errors, &s->errors, 0);
+        if (r == 0)
+            r = copy_issues(warnings, &s->warnings, 0);
+        if (r == 0)
+            r = 1;
+    }
+    pthread_mutex_unlock(&review_cache.lock);
+    return r;
+}
+
+static void review_cache_store(void *ctx, const char *key, size_t key_len, const struct gw_errlist *errors,
+                               size_t errors_from, const struct gw_errlist *warnings, size_t warnings_from)
+{
+    (void)ctx;
+    if (key_len > REVIEW_CACHE_KEY_MAX ||
+        issues_text(errors, errors_from) + issues_text(warnings, warnings_from) > REVIEW_CACHE_TEXT_MAX)
+        return;
+    struct review_slot fresh = { .hash = key_hash(key, key_len), .key_len = key_len };
+    errlist_init(&fresh.errors);
+    errlist_init(&fresh.warnings);
+    fresh.key = malloc(key_len ? key_len : 1);
+    if (!fresh.key || copy_issues(&fresh.errors, errors, errors_from) < 0 ||
+        copy_issues(&fresh.warnings, warnings, warnings_from) < 0) {
+        slot_clear(&fresh);
+        return;
+    }
+    memcpy(fresh.key, key, key_len);
+    struct review_slot old, *s = &review_cache.slots[fresh.hash % REVIEW_CACHE_SLOTS];
+    pthread_mutex_lock(&review_cache.lock);
+    old = *s;
+    *s = fresh;
+    pthread_mutex_unlock(&review_cache.lock);
+    slot_clear(&old);
+}
+
+static const struct gw_patch_review_cache REVIEW_CACHE = { .lookup = review_cache_lookup,
+                                                           .store = review_cache_store };
+
+void wh_review_cache_clear(void)
+{
+    for (size_t i = 0; i < REVIEW_CACHE_SLOTS; i++) {
+        pthread_mutex_lock(&review_cache.lock);
+        struct review_slot old = review_cache.slots[i];
+        memset(&review_cache.slots[i], 0, sizeof(review_cache.slots[i]));
+        pthread_mutex_unlock(&review_cache.lock);
+        slot_clear(&old);
+    }
+}
+
 /* --- AdmissionReview ------------------------------------------------------ */
 
 static int parse_body(const char *body, size_t len, json_object **ret, struct wh_reply *out)
@@ -107,6 +229,10 @@ static int parse_body(const char *body, size_t len, json_object **ret, struct wh
     static const char *const old_object[] = { "request", "oldObject" };
     static const char *const managed[] = { "request", "object", "metadata", "managedFields" };
     static const struct wh_json_path unread[] = { { old_object, 2 }, { managed, 4 } };
+    int fast = wh_json_parse_checked(body, len, WH_JSON_MAX_DEPTH, unread, 2, ret);
+    if (fast <= 0)
+        return fast;
+    /* Text the one-pass check is not sure of: the strict parser judges. */
     char *pruned = NULL;
     size_t pruned_len = 0;
     if (wh_json_null_members(body, len, unread, 2, &pruned, &pruned_len) == -ENOMEM)
@@ -249,7 +375,7 @@ static int validate_object(const struct review *rv, enum wh_op op, struct wh_rep
     struct gw_errlist errors, warnings;
     errlist_init(&errors);
     errlist_init(&warnings);
-    int r = rv->owner == WH_OWNER_OURS ? gw_validate_any(rv->object, rv->ns, &errors, &warnings)
+    int r = rv->owner == WH_OWNER_OURS ? gw_validate_any_cached(rv->object, rv->ns, &REVIEW_CACHE, &errors, &warnings)
                                        : contract_rules(rv, &errors);
     json_object *root = NULL, *resp = NULL;
     if (r == -ENOMEM)

@@ -1,6 +1,8 @@
 #include "conversion.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "reply.h"
 #include "strbuf.h"
 #include "jsonutil.h"
+#include "jsonscan.h"
 
 #define REVIEW_API_VERSION "apiextensions.k8s.io/v1"
 #define REVIEW_KIND "ConversionReview"
@@ -186,7 +189,7 @@ static int review_request(json_object *root, struct wh_reply *out)
     return convert_all(&rv, out);
 }
 
-int wh_convert(const char *body, size_t len, struct wh_reply *out)
+int wh_convert_tree(const char *body, size_t len, struct wh_reply *out)
 {
     wh_reply_init(out);
     json_object *root = NULL;
@@ -196,4 +199,430 @@ int wh_convert(const char *body, size_t len, struct wh_reply *out)
     r = review_request(root, out);
     json_object_put(root);
     return r < 0 ? -ENOMEM : 0;
+}
+
+
+/* --- the patch memo ---------------------------------------------------------------
+ *
+ * The objects of one list page often share their config patch (a team's
+ * gateways), and reading one costs a YAML parse and an emit. What a text
+ * gave is kept in a small direct-mapped table shared by the server's
+ * threads: bounded in entries and in the length of a text, a slot taken
+ * over by the next text that hashes to it. */
+
+#define MEMO_SLOTS 32
+#define MEMO_TEXT_MAX ((size_t)16 << 10)
+
+struct memo_slot {
+    uint64_t hash;
+    char *text;           /* NULL: empty slot */
+    size_t len;
+    json_object *patch;   /* NULL: the text is no YAML mapping */
+    bool same;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    struct memo_slot slots[MEMO_SLOTS];
+} memo = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static uint64_t text_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+static int memo_lookup(void *ctx, const char *text, size_t len, json_object **ret_patch, bool *ret_same)
+{
+    (void)ctx;
+    if (len > MEMO_TEXT_MAX)
+        return 0;
+    uint64_t h = text_hash(text, len);
+    struct memo_slot *s = &memo.slots[h % MEMO_SLOTS];
+    int r = 0;
+    pthread_mutex_lock(&memo.lock);
+    if (s->text && s->hash == h && s->len == len && memcmp(s->text, text, len) == 0) {
+        json_object *copy = NULL;
+        if (s->patch && json_object_deep_copy(s->patch, &copy, NULL) != 0)
+            r = -ENOMEM;
+        else {
+            *ret_patch = copy;
+            *ret_same = s->same;
+            r = 1;
+        }
+    }
+    pthread_mutex_unlock(&memo.lock);
+    return r;
+}
+
+static void memo_store(void *ctx, const char *text, size_t len, json_object *patch, bool same)
+{
+    (void)ctx;
+    if (len > MEMO_TEXT_MAX)
+        return;
+    json_object *copy = NULL;
+    char *t = malloc(len + 1);
+    if (!t || (patch && json_object_deep_copy(patch, &copy, NULL) != 0)) {
+        free(t);
+        return;
+    }
+    memcpy(t, text, len);
+    t[len] = '\0';
+    uint64_t h = text_hash(text, len);
+    struct memo_slot old, *s = &memo.slots[h % MEMO_SLOTS];
+    pthread_mutex_lock(&memo.lock);
+    old = *s;
+    *s = (struct memo_slot){ .hash = h, .text = t, .len = len, .patch = copy, .same = same };
+    pthread_mutex_unlock(&memo.lock);
+    free(old.text);
+    json_object_put(old.patch);
+}
+
+
+void wh_convert_memo_clear(void)
+{
+    for (size_t i = 0; i < MEMO_SLOTS; i++) {
+        pthread_mutex_lock(&memo.lock);
+        struct memo_slot old = memo.slots[i];
+        memset(&memo.slots[i], 0, sizeof(memo.slots[i]));
+        pthread_mutex_unlock(&memo.lock);
+        free(old.text);
+        json_object_put(old.patch);
+    }
+}
+
+/* --- the fast path ---------------------------------------------------------------
+ *
+ * The API server sends whole list pages: hundreds of objects, nearly all of
+ * whose bytes (status, managedFields, most of metadata and spec) conversion
+ * copies unchanged. The fast path checks the body once (wh_json_check),
+ * builds for each object a json-c tree of only what gw_convert reads or
+ * writes, with every other member a placeholder that prints its original
+ * bytes, converts it, and streams each converted object into the response
+ * buffer. Anything out of the ordinary (a body the check is not sure of, an
+ * object that does not convert, an envelope with a problem) is answered by
+ * the tree path, which gives the same verdict and words it. */
+
+/* Members of spec that gw_convert reads, moves or writes: parsed; the
+ * others are copied as they are. */
+static const char *const SPEC_PARSED[] = { "aiModels", "models", "configPatch", "replicas", "resources",
+                                           "allowedRoutes", "serverName", NULL };
+/* Members of metadata that are parsed: the annotations conversion edits,
+ * and what names the object. */
+static const char *const METADATA_PARSED[] = { "annotations", "name", "namespace", NULL };
+
+#define RAW_CHUNK 128
+#define KEY_MAX 256
+
+struct raw {
+    const char *p;
+    size_t n;
+};
+
+struct raw_chunk {
+    struct raw_chunk *next;
+    size_t used;
+    struct raw items[RAW_CHUNK];
+};
+
+struct fast {
+    const char *b;
+    struct wh_json_index idx;
+    struct wh_json_builder build;
+    struct raw_chunk *raws;
+};
+
+static json_object *parsed_value(struct fast *f, size_t s, size_t e, int *r)
+{
+    json_object *o = NULL;
+    int b = wh_json_build(&f->build, s, e, &o);
+    if (b != 0)
+        *r = b;
+    return o;
+}
+
+static void fast_release_raws(struct fast *f)
+{
+    while (f->raws) {
+        struct raw_chunk *n = f->raws->next;
+        free(f->raws);
+        f->raws = n;
+    }
+}
+
+static int raw_to_json(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    (void)level;
+    (void)flags;
+    const struct raw *r = json_object_get_userdata(o);
+    return printbuf_memappend(pb, r->p, (int)r->n);
+}
+
+/* A placeholder for b[s, e): a json-c boolean (a type no conversion step
+ * looks into) that prints those bytes. */
+static json_object *raw_value(struct fast *f, size_t s, size_t e)
+{
+    if (!f->raws || f->raws->used == RAW_CHUNK) {
+        struct raw_chunk *c = malloc(sizeof(*c));
+        if (!c)
+            return NULL;
+        c->next = f->raws;
+        c->used = 0;
+        f->raws = c;
+    }
+    struct raw *r = &f->raws->items[f->raws->used++];
+    r->p = f->b + s;
+    r->n = e - s;
+    json_object *o = json_object_new_boolean(0);
+    if (o)
+        json_object_set_serializer(o, raw_to_json, r, NULL);
+    return o;
+}
+
+static bool listed(const char *const *l, const char *s)
+{
+    for (; *l; l++)
+        if (strcmp(*l, s) == 0)
+            return true;
+    return false;
+}
+
+/* The members of the object at b[s, e) into a new tree: the keys in
+ * `parsed` (all when NULL) parsed, `metadata` and `spec` (when descend)
+ * built the same way a level down, the others placeholders. 1 when the
+ * tree path must answer (an escaped or long key), 0, or -ENOMEM. */
+static int shallow_object(struct fast *f, size_t s, size_t e, int level, json_object **ret)
+{
+    struct wh_json_iter it;
+    if (wh_json_iter_init(&it, f->b, s, e, &f->idx) < 0 || f->b[s] != '{')
+        return 1;
+    json_object *o = json_object_new_object();
+    if (!o)
+        return -ENOMEM;
+    size_t ks, ke, vs, ve;
+    int r = 0, more = 0;
+    while (r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
+        char key[KEY_MAX];
+        if (ke - ks >= KEY_MAX || memchr(f->b + ks, '\\', ke - ks)) {
+            r = 1;
+            break;
+        }
+        memcpy(key, f->b + ks, ke - ks);
+        key[ke - ks] = '\0';
+        json_object *v = NULL;
+        if (level == 0 && (strcmp(key, "metadata") == 0 || strcmp(key, "spec") == 0) && f->b[vs] == '{')
+            r = shallow_object(f, vs, ve, strcmp(key, "metadata") == 0 ? 1 : 2, &v);
+        else if ((level == 0 && (strcmp(key, "apiVersion") == 0 || strcmp(key, "kind") == 0)) ||
+                 (level == 1 && listed(METADATA_PARSED, key)) || (level == 2 && listed(SPEC_PARSED, key)))
+            v = parsed_value(f, vs, ve, &r);
+        else if (!(v = raw_value(f, vs, ve)))
+            r = -ENOMEM;
+        if (r == -EINVAL)
+            r = 1;
+        if (r == 0 && json_object_object_add(o, key, v) != 0)
+            r = -ENOMEM;
+        if (r != 0)
+            json_object_put(v);
+    }
+    if (r == 0 && more < 0)
+        r = 1;
+    if (r != 0) {
+        json_object_put(o);
+        return r;
+    }
+    *ret = o;
+    return 0;
+}
+
+static int fast_json_parse(const char *buf, size_t len, unsigned max_depth, json_object **ret, char **ret_err)
+{
+    int r = wh_json_parse_checked(buf, len, max_depth, NULL, 0, ret);
+    return r == 1 ? gw_json_parse(buf, len, max_depth, ret, ret_err) : r;
+}
+
+static const struct gw_convert_hooks HOOKS = { .lookup = memo_lookup, .store = memo_store,
+                                               .json_parse = fast_json_parse };
+
+/* Converts one object and appends it to out: 0, 1 (the tree path must
+ * answer), -ENOMEM. */
+static int fast_convert_one(struct fast *f, size_t s, size_t e, enum gw_api_version to, bool first,
+                            struct strbuf *out, struct wh_reply *rep)
+{
+    json_object *o = NULL;
+    int r = shallow_object(f, s, e, 0, &o);
+    if (r != 0)
+        return r;
+    if (first)
+        rep->kind = kind_label(gw_convert_kind_of(jobj_get_str(o, "apiVersion"), jobj_get_str(o, "kind")));
+    struct gw_errlist errs;
+    errlist_init(&errs);
+    r = gw_convert_in_place_hooked(o, to, &HOOKS, &errs);
+    errlist_free(&errs);
+    if (r == 0) {
+        size_t n = 0;
+        const char *text = json_object_to_json_string_length(o, WH_JSON_OUT_FLAGS, &n);
+        r = !text ? -ENOMEM : sb_add(out, text, n) < 0 ? 1 : 0;
+    } else if (r == -EINVAL) {
+        r = 1;
+    }
+    json_object_put(o);
+    return r;
+}
+
+/* The envelope without the objects, checked the tree path's way. 0 with
+ * *ret_root (which *ret_uid points into), 1 when the tree path must answer. */
+static int fast_envelope(const char *body, size_t len, size_t os, size_t oe, json_object **ret_root,
+                         const char **ret_uid, enum gw_api_version *ret_to)
+{
+    /* The objects replaced by an empty array: the rest is small. */
+    struct strbuf sb;
+    sb_init(&sb, len);
+    sb_add(&sb, body, os);
+    sb_adds(&sb, "[]");
+    sb_add(&sb, body + oe, len - oe);
+    if (sb_failed(&sb)) {
+        sb_release(&sb);
+        return -ENOMEM;
+    }
+    json_object *root = NULL;
+    char *err = NULL;
+    int r = gw_json_parse(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH, &root, &err);
+    sb_release(&sb);
+    free(err);
+    if (r == -ENOMEM)
+        return r;
+    if (r < 0)
+        return 1;
+    struct wh_reply scratch;
+    wh_reply_init(&scratch);
+    json_object *req = NULL;
+    const char *uid = NULL;
+    int er = wh_review_envelope(root, REVIEW_KIND, REVIEW_API_VERSION, "conversionReviewVersions", &req, &uid,
+                                &scratch);
+    wh_reply_release(&scratch);
+    enum gw_api_version to = er == 0 ? gw_api_version_of(jobj_get_str(req, "desiredAPIVersion")) : GW_API_OTHER;
+    if (er < 0 || to == GW_API_OTHER) {
+        json_object_put(root);
+        return er < 0 ? er : 1;
+    }
+    *ret_root = root;
+    *ret_uid = uid;
+    *ret_to = to;
+    return 0;
+}
+
+static int fast_convert_all(struct fast *f, size_t os, size_t oe, enum gw_api_version to, struct strbuf *out,
+                            struct wh_reply *rep, size_t *ret_n)
+{
+    struct wh_json_iter it;
+    if (wh_json_iter_init(&it, f->b, os, oe, &f->idx) < 0 || f->b[os] != '[')
+        return 1;
+    size_t ks, ke, vs, ve, n = 0;
+    int more = 0, r = 0;
+    while (r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
+        if (n > 0 && sb_addc(out, ',') < 0)
+            return 1;
+        r = fast_convert_one(f, vs, ve, to, n == 0, out, rep);
+        n++;
+    }
+    if (r == 0 && more < 0)
+        r = 1;
+    *ret_n = n;
+    return r;
+}
+
+/* wh_json_find through the index: no container scanned twice. */
+static int indexed_find(struct fast *f, size_t len, const char *const *path, size_t n, size_t *ret_s, size_t *ret_e)
+{
+    size_t s = 0, e = len;
+    while (s < e && (f->b[s] == ' ' || f->b[s] == '\t' || f->b[s] == '\r' || f->b[s] == '\n'))
+        s++;
+    while (e > s && (f->b[e - 1] == ' ' || f->b[e - 1] == '\t' || f->b[e - 1] == '\r' || f->b[e - 1] == '\n'))
+        e--;
+    for (size_t k = 0; k < n; k++) {
+        struct wh_json_iter it;
+        if (wh_json_iter_init(&it, f->b, s, e, &f->idx) < 0 || f->b[s] != '{')
+            return -ENOENT;
+        size_t ks, ke, vs, ve, klen = strlen(path[k]);
+        int more = 0;
+        while ((more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1)
+            if (ke - ks == klen && memcmp(f->b + ks, path[k], klen) == 0)
+                break;
+        if (more != 1)
+            return -ENOENT;
+        s = vs;
+        e = ve;
+    }
+    *ret_s = s;
+    *ret_e = e;
+    return 0;
+}
+
+/* 0 when *out holds the answer, 1 when the tree path must give it, or
+ * -ENOMEM. */
+static int fast_convert(const char *body, size_t len, struct wh_reply *out)
+{
+    static const char *const objects_path[] = { "request", "objects" };
+    size_t os = 0, oe = 0;
+    struct fast f = { .b = body };
+    f.build.buf = body;
+    f.build.idx = &f.idx;
+    int r = len ? wh_json_check_indexed(body, len, WH_JSON_MAX_DEPTH, &f.idx) : -EINVAL;
+    if (r == 0 && (indexed_find(&f, len, objects_path, 2, &os, &oe) != 0 || body[os] != '['))
+        r = -EINVAL;
+    json_object *root = NULL;
+    const char *uid = NULL;
+    enum gw_api_version to = GW_API_OTHER;
+    if (r == 0)
+        r = fast_envelope(body, len, os, oe, &root, &uid, &to);
+    if (r != 0) {
+        wh_json_index_free(&f.idx);
+        return r == -ENOMEM ? r : 1;
+    }
+    struct strbuf sb;
+    /* Converted objects are about as long as the originals; the cap leaves
+     * room for a patch that grows as YAML or as JSON. */
+    sb_init(&sb, 4 * len + (1 << 20));
+    json_object *uid_o = json_object_new_string(uid);
+    const char *uid_json = uid_o ? json_object_to_json_string_ext(uid_o, WH_JSON_OUT_FLAGS) : NULL;
+    size_t n = 0;
+    r = -ENOMEM;
+    if (!uid_json)
+        goto done;
+    sb_addf(&sb, "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"response\":{\"uid\":%s,\"convertedObjects\":[",
+            REVIEW_API_VERSION, REVIEW_KIND, uid_json);
+    r = fast_convert_all(&f, os, oe, to, &sb, out, &n);
+    if (r != 0)
+        goto done;
+    sb_adds(&sb, "],\"result\":{\"status\":\"Success\"}}}");
+    if (sb_failed(&sb)) {
+        r = 1;
+        goto done;
+    }
+    out->verdict = WH_V_ALLOWED;
+    wh_summarize(out, "converted %zu object%s to %s", n, n == 1 ? "" : "s", gw_api_version_string(to));
+    out->status = 200;
+    out->content_type = "application/json";
+    out->body = sb_detach(&sb, &out->body_len);
+    r = out->body ? 0 : -ENOMEM;
+done:
+    sb_release(&sb);
+    fast_release_raws(&f);
+    wh_json_builder_release(&f.build);
+    wh_json_index_free(&f.idx);
+    json_object_put(uid_o);
+    json_object_put(root);
+    return r;
+}
+
+int wh_convert(const char *body, size_t len, struct wh_reply *out)
+{
+    wh_reply_init(out);
+    int r = fast_convert(body, len, out);
+    if (r <= 0)
+        return r;
+    wh_reply_release(out);
+    return wh_convert_tree(body, len, out);
 }

@@ -24,5 +24,16 @@
  * error or a Failed result) or -ENOMEM. */
 int wh_convert(const char *body, size_t len, struct wh_reply *out);
 
+/* The reference path wh_convert leaves ordinary reviews to a faster one
+ * for: the whole body parsed into one tree, every object converted in it,
+ * the answer serialized from it. It answers everything wh_convert answers
+ * with the same verdict and an equal JSON document (strings byte for
+ * byte; member order and number spelling may differ). For the tests. */
+int wh_convert_tree(const char *body, size_t len, struct wh_reply *out);
+
+/* Forgets every config patch the conversion remembers (a small bounded
+ * table shared by all threads; see conversion.c). For shutdown and tests. */
+void wh_convert_memo_clear(void);
+
 
 #endif

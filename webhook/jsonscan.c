@@ -1,6 +1,7 @@
 #include "jsonscan.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -216,5 +217,664 @@ int wh_json_null_members(const char *buf, size_t len, const struct wh_json_path 
     out[o] = '\0';
     *ret = out;
     *ret_len = o;
+    return 0;
+}
+
+/* --- wh_json_check ------------------------------------------------------------ */
+
+/* String bytes that need no look: printable ASCII but the quote and the
+ * backslash. */
+static const unsigned char STR_PLAIN[256] = {
+#define R4(x) [x] = 1, [x + 1] = 1, [x + 2] = 1, [x + 3] = 1
+#define R16(x) R4(x), R4(x + 4), R4(x + 8), R4(x + 12)
+    [0x20] = 1, [0x21] = 1, [0x23] = 1, R4(0x24), R4(0x28), R4(0x2c),
+    R16(0x30), R16(0x40),
+    R4(0x50), R4(0x54), R4(0x58), [0x5d] = 1, [0x5e] = 1, [0x5f] = 1,
+    R16(0x60), R16(0x70),
+#undef R16
+#undef R4
+};
+
+struct check {
+    const unsigned char *b;
+    size_t n, i;
+    unsigned depth, max_depth;
+    /* The keys of the objects open on the path, innermost last. */
+    struct {
+        const unsigned char *p;
+        size_t n;
+    } keys[SCAN_MAX_DEPTH * WH_JSON_CHECK_MAX_KEYS / 4];
+    size_t n_keys;
+    struct wh_json_index *idx;
+};
+
+void wh_json_index_free(struct wh_json_index *idx)
+{
+    if (!idx)
+        return;
+    free(idx->start);
+    free(idx->end);
+    memset(idx, 0, sizeof(*idx));
+}
+
+/* Records a container opening at b[i]; its slot, or SIZE_MAX. */
+static size_t index_open(struct wh_json_index *idx, size_t i)
+{
+    if (idx->n == idx->alloc) {
+        size_t na = idx->alloc ? idx->alloc * 2 : 256;
+        uint32_t *s = realloc(idx->start, na * sizeof(*s));
+        if (!s)
+            return SIZE_MAX;
+        idx->start = s;
+        uint32_t *e = realloc(idx->end, na * sizeof(*e));
+        if (!e)
+            return SIZE_MAX;
+        idx->end = e;
+        idx->alloc = na;
+    }
+    idx->start[idx->n] = (uint32_t)i;
+    idx->end[idx->n] = 0;
+    return idx->n++;
+}
+
+/* Where the container starting at b[i] ends, or BAD when not indexed. */
+static size_t index_end(const struct wh_json_index *idx, size_t i)
+{
+    size_t lo = 0, hi = idx->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (idx->start[mid] < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < idx->n && idx->start[lo] == i && idx->end[lo] ? idx->end[lo] : BAD;
+}
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* \uXXXX at b[i] (the backslash); the code unit, or -1. */
+static long hex_unit(const struct check *c, size_t i)
+{
+    if (i + 6 > c->n || c->b[i + 1] != 'u')
+        return -1;
+    long v = 0;
+    for (size_t k = 2; k < 6; k++) {
+        int h = hexval(c->b[i + k]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* One UTF-8 sequence of two or more bytes at b[i]: its length, or 0. */
+static size_t utf8_len(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0];
+    size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (n == 0 || n > avail)
+        return 0;
+    for (size_t k = 1; k < n; k++)
+        if ((p[k] & 0xc0) != 0x80)
+            return 0;
+    if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+        (c == 0xf4 && p[1] > 0x8f))
+        return 0;
+    return n;
+}
+
+/* b[i] == '"': leaves i after the closing quote; *ret_escaped says whether
+ * the string holds an escape. */
+static int check_string(struct check *c, bool *ret_escaped)
+{
+    const unsigned char *b = c->b;
+    size_t i = c->i + 1, n = c->n;
+    bool escaped = false;
+    for (;;) {
+        while (i < n && STR_PLAIN[b[i]])
+            i++;
+        if (i >= n)
+            return -EINVAL;
+        unsigned char ch = b[i];
+        if (ch == '"')
+            break;
+        if (ch == '\\') {
+            escaped = true;
+            if (i + 1 >= n)
+                return -EINVAL;
+            unsigned char e = b[i + 1];
+            if (e != 'u') {
+                if (!strchr("\"\\/bfnrt", e) || e == '\0')
+                    return -EINVAL;
+                i += 2;
+                continue;
+            }
+            long u = hex_unit(c, i);
+            if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff))
+                return -EINVAL;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                long lo = hex_unit(c, i + 6);
+                if (i + 6 >= n || b[i + 6] != '\\' || lo < 0xdc00 || lo > 0xdfff)
+                    return -EINVAL;
+                i += 6;
+            }
+            i += 6;
+        } else if (ch < 0x20 || ch == 0x7f) {
+            return -EINVAL;
+        } else {
+            size_t k = utf8_len(b + i, n - i);
+            if (k == 0)
+                return -EINVAL;
+            i += k;
+        }
+    }
+    *ret_escaped = escaped;
+    c->i = i + 1;
+    return 0;
+}
+
+static bool digit(unsigned char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* A number whose value is certainly finite and read the same way by
+ * json-c: at most 24 bytes, integers of at most 18 digits, exponents of at
+ * most two digits. */
+static int check_number(struct check *c)
+{
+    const unsigned char *b = c->b;
+    size_t i = c->i, n = c->n, s = i;
+    bool plain_int = true;
+    if (i < n && b[i] == '-')
+        i++;
+    if (i < n && b[i] == '0')
+        i++;
+    else if (i < n && b[i] >= '1' && b[i] <= '9')
+        while (i < n && digit(b[i]))
+            i++;
+    else
+        return -EINVAL;
+    size_t int_digits = i - s - (b[s] == '-');
+    if (i < n && b[i] == '.') {
+        plain_int = false;
+        size_t d = ++i;
+        while (i < n && digit(b[i]))
+            i++;
+        if (i == d)
+            return -EINVAL;
+    }
+    if (i < n && (b[i] == 'e' || b[i] == 'E')) {
+        plain_int = false;
+        i++;
+        if (i < n && (b[i] == '+' || b[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && digit(b[i]))
+            i++;
+        if (i == d || i - d > 2)
+            return -EINVAL;
+    }
+    if (i - s > 24 || (plain_int && int_digits > 18))
+        return -EINVAL;
+    c->i = i;
+    return 0;
+}
+
+static void check_ws(struct check *c)
+{
+    while (c->i < c->n && (c->b[c->i] == ' ' || c->b[c->i] == '\n' || c->b[c->i] == '\r' || c->b[c->i] == '\t'))
+        c->i++;
+}
+
+static int check_value(struct check *c);
+
+static int check_object(struct check *c)
+{
+    size_t first_key = c->n_keys, n_here = 0;
+    c->i++;
+    check_ws(c);
+    if (c->i < c->n && c->b[c->i] == '}') {
+        c->i++;
+        return 0;
+    }
+    for (;;) {
+        if (c->i >= c->n || c->b[c->i] != '"')
+            return -EINVAL;
+        size_t ks = c->i + 1;
+        bool escaped = false;
+        if (check_string(c, &escaped) < 0 || escaped)
+            return -EINVAL;
+        size_t klen = c->i - 1 - ks;
+        if (++n_here > WH_JSON_CHECK_MAX_KEYS ||
+            c->n_keys == sizeof(c->keys) / sizeof(c->keys[0]))
+            return -EINVAL;
+        for (size_t k = first_key; k < c->n_keys; k++)
+            if (c->keys[k].n == klen && memcmp(c->keys[k].p, c->b + ks, klen) == 0)
+                return -EINVAL;
+        c->keys[c->n_keys].p = c->b + ks;
+        c->keys[c->n_keys].n = klen;
+        c->n_keys++;
+        check_ws(c);
+        if (c->i >= c->n || c->b[c->i] != ':')
+            return -EINVAL;
+        c->i++;
+        check_ws(c);
+        int r = check_value(c);
+        if (r < 0)
+            return r;
+        check_ws(c);
+        if (c->i < c->n && c->b[c->i] == ',') {
+            c->i++;
+            check_ws(c);
+            continue;
+        }
+        if (c->i < c->n && c->b[c->i] == '}') {
+            c->i++;
+            c->n_keys = first_key;
+            return 0;
+        }
+        return -EINVAL;
+    }
+}
+
+static int check_array(struct check *c)
+{
+    c->i++;
+    check_ws(c);
+    if (c->i < c->n && c->b[c->i] == ']') {
+        c->i++;
+        return 0;
+    }
+    for (;;) {
+        int r = check_value(c);
+        if (r < 0)
+            return r;
+        check_ws(c);
+        if (c->i < c->n && c->b[c->i] == ',') {
+            c->i++;
+            check_ws(c);
+            continue;
+        }
+        if (c->i < c->n && c->b[c->i] == ']') {
+            c->i++;
+            return 0;
+        }
+        return -EINVAL;
+    }
+}
+
+static int check_literal(struct check *c, const char *word, size_t n)
+{
+    if (c->n - c->i < n || memcmp(c->b + c->i, word, n) != 0)
+        return -EINVAL;
+    c->i += n;
+    return 0;
+}
+
+static int check_value(struct check *c)
+{
+    if (c->i >= c->n)
+        return -EINVAL;
+    switch (c->b[c->i]) {
+    case '{':
+    case '[': {
+        if (++c->depth > c->max_depth)
+            return -EINVAL;
+        size_t slot = c->idx ? index_open(c->idx, c->i) : 0;
+        if (slot == SIZE_MAX)
+            return -ENOMEM;
+        int r = c->b[c->i] == '{' ? check_object(c) : check_array(c);
+        if (r == 0 && c->idx)
+            c->idx->end[slot] = (uint32_t)c->i;
+        c->depth--;
+        return r;
+    }
+    case '"': {
+        bool escaped;
+        return check_string(c, &escaped);
+    }
+    case 't':
+        return check_literal(c, "true", 4);
+    case 'f':
+        return check_literal(c, "false", 5);
+    case 'n':
+        return check_literal(c, "null", 4);
+    default:
+        return check_number(c);
+    }
+}
+
+int wh_json_check(const char *buf, size_t len, unsigned max_depth)
+{
+    return wh_json_check_indexed(buf, len, max_depth, NULL);
+}
+
+int wh_json_check_indexed(const char *buf, size_t len, unsigned max_depth, struct wh_json_index *idx)
+{
+    if (len >= UINT32_MAX)
+        return -EINVAL;
+    struct check *c = malloc(sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    c->b = (const unsigned char *)buf;
+    c->n = len;
+    c->i = 0;
+    c->depth = 0;
+    /* json-c counts its depth differently by one at each end: stay below. */
+    c->max_depth = max_depth > SCAN_MAX_DEPTH - 2 ? SCAN_MAX_DEPTH - 2 : max_depth > 2 ? max_depth - 2 : 0;
+    c->n_keys = 0;
+    c->idx = idx;
+    check_ws(c);
+    int r = check_value(c);
+    if (r == 0) {
+        check_ws(c);
+        if (c->i != c->n)
+            r = -EINVAL;
+    }
+    free(c);
+    return r;
+}
+
+/* --- walking members ---------------------------------------------------------- */
+
+int wh_json_iter_init(struct wh_json_iter *it, const char *buf, size_t start, size_t end,
+                      const struct wh_json_index *idx)
+{
+    it->idx = idx;
+    if (start >= end || (buf[start] != '{' && buf[start] != '['))
+        return -EINVAL;
+    it->buf = buf;
+    it->object = buf[start] == '{';
+    it->i = skip_ws(buf, start + 1, end);
+    it->end = end;
+    return 0;
+}
+
+int wh_json_iter_next(struct wh_json_iter *it, size_t *ret_ks, size_t *ret_ke, size_t *ret_vs, size_t *ret_ve)
+{
+    const char *b = it->buf;
+    size_t i = it->i, n = it->end;
+    if (i >= n || b[i] == '}' || b[i] == ']')
+        return 0;
+    size_t ks = i, ke = i;
+    if (it->object) {
+        if (b[i] != '"')
+            return -EINVAL;
+        size_t e = skip_string(b, i, n);
+        if (e == BAD)
+            return -EINVAL;
+        ks = i + 1;
+        ke = e - 1;
+        i = skip_ws(b, e, n);
+        if (i >= n || b[i] != ':')
+            return -EINVAL;
+        i = skip_ws(b, i + 1, n);
+    }
+    size_t ve = BAD;
+    if (it->idx && i < n && (b[i] == '{' || b[i] == '['))
+        ve = index_end(it->idx, i);
+    if (ve == BAD)
+        ve = skip_value(b, i, n);
+    if (ve == BAD)
+        return -EINVAL;
+    *ret_ks = ks;
+    *ret_ke = ke;
+    *ret_vs = i;
+    *ret_ve = ve;
+    i = skip_ws(b, ve, n);
+    if (i < n && b[i] == ',')
+        i = skip_ws(b, i + 1, n);
+    it->i = i;
+    return 1;
+}
+
+/* --- building trees -------------------------------------------------------------- */
+
+#define PRUNE_DEPTH 8
+#define KEY_MAX 256
+
+struct keyspan {
+    const char *p;
+    size_t n;
+};
+
+/* Whether the member path[0..n) is one to build as null. */
+static bool pruned(const struct wh_json_builder *f, const struct keyspan *path, size_t n)
+{
+    for (size_t i = 0; i < f->n_prune; i++) {
+        const struct wh_json_path *p = &f->prune[i];
+        if (p->n != n)
+            continue;
+        size_t k = 0;
+        while (k < n && strlen(p->keys[k]) == path[k].n && memcmp(p->keys[k], path[k].p, path[k].n) == 0)
+            k++;
+        if (k == n)
+            return true;
+    }
+    return false;
+}
+
+static json_object *tokener_value(struct wh_json_builder *f, const char *p, size_t n, int *r)
+{
+    if (!f->tok && !(f->tok = json_tokener_new_ex(SCAN_MAX_DEPTH))) {
+        *r = -ENOMEM;
+        return NULL;
+    }
+    json_tokener_reset(f->tok);
+    json_object *o = json_tokener_parse_ex(f->tok, p, (int)n);
+    if (!o && json_tokener_get_error(f->tok) == json_tokener_continue)
+        o = json_tokener_parse_ex(f->tok, " ", 1);
+    if (json_tokener_get_error(f->tok) != json_tokener_success) {
+        json_object_put(o);
+        *r = -EINVAL;
+        return NULL;
+    }
+    if (!o && !(n == 4 && memcmp(p, "null", 4) == 0))
+        *r = -ENOMEM;
+    return o;
+}
+
+static void put_utf8(char *out, size_t *o, unsigned long u)
+{
+    if (u < 0x80) {
+        out[(*o)++] = (char)u;
+    } else if (u < 0x800) {
+        out[(*o)++] = (char)(0xc0 | (u >> 6));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    } else if (u < 0x10000) {
+        out[(*o)++] = (char)(0xe0 | (u >> 12));
+        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    } else {
+        out[(*o)++] = (char)(0xf0 | (u >> 18));
+        out[(*o)++] = (char)(0x80 | ((u >> 12) & 0x3f));
+        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    }
+}
+
+static unsigned long hex4_at(const char *p)
+{
+    unsigned long v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        v = v * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* The string p[0, n) (quotes included) decoded: wh_json_check has made
+ * sure every escape is well formed, no \u0000, surrogates in pairs. */
+static json_object *unescaped_string(const char *p, size_t n)
+{
+    char small[512], *out = n <= sizeof(small) ? small : malloc(n);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    size_t o = 0;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (p[i] != '\\') {
+            out[o++] = p[i];
+            continue;
+        }
+        char e = p[++i];
+        switch (e) {
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'u': {
+            unsigned long u = hex4_at(p + i + 1);
+            i += 4;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                unsigned long lo = hex4_at(p + i + 3);
+                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            }
+            put_utf8(out, &o, u);
+            break;
+        }
+        default: out[o++] = e; break;
+        }
+    }
+    json_object *s = json_object_new_string_len(out, (int)o);
+    if (out != small)
+        free(out);
+    return s;
+}
+
+/* buf[s, e) built into a tree: what
+ * needs no decoding (containers, strings, integers, literals) directly,
+ * the rest (fractions, exponents) by json-c's tokener, so every value is
+ * what gw_json_parse would hold. */
+static json_object *build_value(struct wh_json_builder *f, size_t s, size_t e, unsigned depth,
+                                const struct keyspan *path, int *r)
+{
+    const char *p = f->buf + s;
+    size_t n = e - s;
+    json_object *o = NULL;
+    if (p[0] == '"') {
+        o = memchr(p + 1, '\\', n - 2) ? unescaped_string(p, n) : json_object_new_string_len(p + 1, (int)(n - 2));
+    } else if (p[0] == '{' || p[0] == '[') {
+        struct wh_json_iter it;
+        size_t ks, ke, vs, ve;
+        int more = 0;
+        bool obj = p[0] == '{';
+        if (wh_json_iter_init(&it, f->buf, s, e, f->idx) < 0) {
+            *r = -EINVAL;
+            return NULL;
+        }
+        o = obj ? json_object_new_object() : json_object_new_array();
+        if (!o) {
+            *r = -ENOMEM;
+            return NULL;
+        }
+        while (*r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
+            char key[KEY_MAX];
+            if (obj && (ke - ks >= KEY_MAX || memchr(f->buf + ks, '\\', ke - ks))) {
+                *r = -EINVAL;
+                break;
+            }
+            struct keyspan here[PRUNE_DEPTH];
+            json_object *v = NULL;
+            if (depth < PRUNE_DEPTH && f->n_prune) {
+                /* An array element's step matches no key. */
+                if (depth)
+                    memcpy(here, path, depth * sizeof(*here));
+                here[depth] = obj ? (struct keyspan){ f->buf + ks, ke - ks } : (struct keyspan){ NULL, SIZE_MAX };
+                if (!obj || !pruned(f, here, depth + 1))
+                    v = build_value(f, vs, ve, depth + 1, here, r);
+            } else {
+                v = build_value(f, vs, ve, depth + 1, path, r);
+            }
+            if (*r != 0)
+                break;
+            if (obj) {
+                memcpy(key, f->buf + ks, ke - ks);
+                key[ke - ks] = '\0';
+            }
+            if ((obj ? json_object_object_add(o, key, v) : json_object_array_add(o, v)) != 0) {
+                json_object_put(v);
+                *r = -ENOMEM;
+            }
+        }
+        if (*r == 0 && more < 0)
+            *r = -EINVAL;
+        if (*r != 0) {
+            json_object_put(o);
+            return NULL;
+        }
+        return o;
+    } else if (p[0] == 't' || p[0] == 'f') {
+        o = json_object_new_boolean(p[0] == 't');
+    } else if (p[0] == 'n') {
+        return NULL;
+    } else if (!memchr(p, '.', n) && !memchr(p, 'e', n) && !memchr(p, 'E', n)) {
+        /* wh_json_check let through integers of at most 18 digits. */
+        /* The text need not end after the number: read a copy. */
+        char digits[32];
+        if (n >= sizeof(digits)) {
+            *r = -EINVAL;
+            return NULL;
+        }
+        memcpy(digits, p, n);
+        digits[n] = '\0';
+        o = json_object_new_int64(strtoll(digits, NULL, 10));
+    } else {
+        return tokener_value(f, p, n, r);
+    }
+    if (!o)
+        *r = -ENOMEM;
+    return o;
+}
+
+
+int wh_json_build(struct wh_json_builder *f, size_t s, size_t e, json_object **ret)
+{
+    int r = 0;
+    json_object *o = build_value(f, s, e, 0, NULL, &r);
+    if (r != 0)
+        return r;
+    *ret = o;
+    return 0;
+}
+
+void wh_json_builder_release(struct wh_json_builder *f)
+{
+    if (f && f->tok) {
+        json_tokener_free(f->tok);
+        f->tok = NULL;
+    }
+}
+
+int wh_json_parse_checked(const char *buf, size_t len, unsigned max_depth, const struct wh_json_path *prune,
+                          size_t n_prune, json_object **ret)
+{
+    struct wh_json_index idx = { 0 };
+    int r = len ? wh_json_check_indexed(buf, len, max_depth, &idx) : -EINVAL;
+    if (r < 0) {
+        wh_json_index_free(&idx);
+        return r == -ENOMEM ? r : 1;
+    }
+    size_t s = skip_ws(buf, 0, len), e = len;
+    while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t' || buf[e - 1] == '\r' || buf[e - 1] == '\n'))
+        e--;
+    struct wh_json_builder f = { .buf = buf, .idx = &idx, .prune = prune, .n_prune = n_prune };
+    json_object *o = NULL;
+    r = wh_json_build(&f, s, e, &o);
+    wh_json_builder_release(&f);
+    wh_json_index_free(&idx);
+    if (r < 0)
+        return r == -EINVAL ? 1 : r;
+    *ret = o;
     return 0;
 }

@@ -117,4 +117,9 @@ void wh_summarize(struct wh_reply *out, const char *fmt, ...) __attribute__((for
  * failures (code 422, reason Invalid). */
 json_object *wh_invalid_status(const char *kind, const char *name, const struct gw_errlist *errors);
 
+/* Forgets every config-patch review the admission remembers (a small
+ * bounded table shared by all threads; see admission.c). For shutdown and
+ * tests. */
+void wh_review_cache_clear(void);
+
 #endif

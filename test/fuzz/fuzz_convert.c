@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "admission.h"
+#include "conversion.h"
+#include "jsonscan.h"
 #include "convert.h"
 #include "doc.h"
 #include "yamlout.h"
@@ -49,11 +51,51 @@ static void round_trip(json_object *obj)
     errlist_free(&e);
 }
 
+/* The fast paths must answer as the reference paths do: the one-pass
+ * JSON check and builder as gw_json_parse, POST /convert as
+ * wh_convert_tree. */
+static char *canon_text(const char *s, size_t n)
+{
+    json_object *o = NULL;
+    char *err = NULL, *c = NULL;
+    if (gw_json_parse(s, n, 64, &o, &err) == 0)
+        c = canon(o);
+    json_object_put(o);
+    free(err);
+    return c;
+}
+
+static void differential(const char *data, size_t size)
+{
+    json_object *fast = NULL, *ref = NULL;
+    char *err = NULL;
+    int f = wh_json_parse_checked(data, size, 64, NULL, 0, &fast);
+    int r = gw_json_parse(data, size, 64, &ref, &err);
+    if (f == 0 && (r != 0 || !gw_json_same(fast, ref)))
+        abort();
+    json_object_put(fast);
+    json_object_put(ref);
+    free(err);
+    struct wh_reply a, b;
+    if (wh_convert(data, size, &a) != 0)
+        return;
+    if (wh_convert_tree(data, size, &b) == 0) {
+        char *ca = a.body ? canon_text(a.body, a.body_len) : NULL, *cb = b.body ? canon_text(b.body, b.body_len) : NULL;
+        if (a.status != b.status || a.verdict != b.verdict || !ca != !cb || (ca && strcmp(ca, cb) != 0))
+            abort();
+        free(ca);
+        free(cb);
+        wh_reply_release(&b);
+    }
+    wh_reply_release(&a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct wh_reply rep;
     if (wh_handle(WH_EP_CONVERT, (const char *)data, size, &rep) == 0)
         wh_reply_release(&rep);
+    differential((const char *)data, size);
     json_object *obj = NULL;
     char *err = NULL;
     if (gw_yaml_load_one((const char *)data, size, &GW_LIMITS_MANIFEST, &obj, &err) == 0 &&
