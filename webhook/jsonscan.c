@@ -752,6 +752,71 @@ static json_object *unescaped_string(const char *p, size_t n)
     return s;
 }
 
+static json_object *build_value(struct wh_json_builder *f, size_t s, size_t e, unsigned depth,
+                                const struct keyspan *path, int *r);
+
+/* The member or element at buf[vs, ve) (key buf[ks, ke) when obj) built and
+ * added to o, unless the prune list drops it. */
+static void build_member(struct wh_json_builder *f, json_object *o, bool obj, size_t ks, size_t ke, size_t vs,
+                         size_t ve, unsigned depth, const struct keyspan *path, int *r)
+{
+    char key[KEY_MAX];
+    if (obj && (ke - ks >= KEY_MAX || memchr(f->buf + ks, '\\', ke - ks))) {
+        *r = -EINVAL;
+        return;
+    }
+    struct keyspan here[PRUNE_DEPTH];
+    json_object *v = NULL;
+    if (depth < PRUNE_DEPTH && f->n_prune) {
+        /* An array element's step matches no key. */
+        if (depth)
+            memcpy(here, path, depth * sizeof(*here));
+        here[depth] = obj ? (struct keyspan){ f->buf + ks, ke - ks } : (struct keyspan){ NULL, SIZE_MAX };
+        if (!obj || !pruned(f, here, depth + 1))
+            v = build_value(f, vs, ve, depth + 1, here, r);
+    } else {
+        v = build_value(f, vs, ve, depth + 1, path, r);
+    }
+    if (*r != 0)
+        return;
+    if (obj) {
+        memcpy(key, f->buf + ks, ke - ks);
+        key[ke - ks] = '\0';
+    }
+    if ((obj ? json_object_object_add(o, key, v) : json_object_array_add(o, v)) != 0) {
+        json_object_put(v);
+        *r = -ENOMEM;
+    }
+}
+
+/* The object or array at buf[s, e) built into a tree. */
+static json_object *build_container(struct wh_json_builder *f, size_t s, size_t e, unsigned depth,
+                                    const struct keyspan *path, int *r)
+{
+    struct wh_json_iter it;
+    size_t ks, ke, vs, ve;
+    int more = 0;
+    bool obj = f->buf[s] == '{';
+    if (wh_json_iter_init(&it, f->buf, s, e, f->idx) < 0) {
+        *r = -EINVAL;
+        return NULL;
+    }
+    json_object *o = obj ? json_object_new_object() : json_object_new_array();
+    if (!o) {
+        *r = -ENOMEM;
+        return NULL;
+    }
+    while (*r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1)
+        build_member(f, o, obj, ks, ke, vs, ve, depth, path, r);
+    if (*r == 0 && more < 0)
+        *r = -EINVAL;
+    if (*r != 0) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* buf[s, e) built into a tree: what
  * needs no decoding (containers, strings, integers, literals) directly,
  * the rest (fractions, exponents) by json-c's tokener, so every value is
@@ -765,55 +830,7 @@ static json_object *build_value(struct wh_json_builder *f, size_t s, size_t e, u
     if (p[0] == '"') {
         o = memchr(p + 1, '\\', n - 2) ? unescaped_string(p, n) : json_object_new_string_len(p + 1, (int)(n - 2));
     } else if (p[0] == '{' || p[0] == '[') {
-        struct wh_json_iter it;
-        size_t ks, ke, vs, ve;
-        int more = 0;
-        bool obj = p[0] == '{';
-        if (wh_json_iter_init(&it, f->buf, s, e, f->idx) < 0) {
-            *r = -EINVAL;
-            return NULL;
-        }
-        o = obj ? json_object_new_object() : json_object_new_array();
-        if (!o) {
-            *r = -ENOMEM;
-            return NULL;
-        }
-        while (*r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
-            char key[KEY_MAX];
-            if (obj && (ke - ks >= KEY_MAX || memchr(f->buf + ks, '\\', ke - ks))) {
-                *r = -EINVAL;
-                break;
-            }
-            struct keyspan here[PRUNE_DEPTH];
-            json_object *v = NULL;
-            if (depth < PRUNE_DEPTH && f->n_prune) {
-                /* An array element's step matches no key. */
-                if (depth)
-                    memcpy(here, path, depth * sizeof(*here));
-                here[depth] = obj ? (struct keyspan){ f->buf + ks, ke - ks } : (struct keyspan){ NULL, SIZE_MAX };
-                if (!obj || !pruned(f, here, depth + 1))
-                    v = build_value(f, vs, ve, depth + 1, here, r);
-            } else {
-                v = build_value(f, vs, ve, depth + 1, path, r);
-            }
-            if (*r != 0)
-                break;
-            if (obj) {
-                memcpy(key, f->buf + ks, ke - ks);
-                key[ke - ks] = '\0';
-            }
-            if ((obj ? json_object_object_add(o, key, v) : json_object_array_add(o, v)) != 0) {
-                json_object_put(v);
-                *r = -ENOMEM;
-            }
-        }
-        if (*r == 0 && more < 0)
-            *r = -EINVAL;
-        if (*r != 0) {
-            json_object_put(o);
-            return NULL;
-        }
-        return o;
+        return build_container(f, s, e, depth, path, r);
     } else if (p[0] == 't' || p[0] == 'f') {
         o = json_object_new_boolean(p[0] == 't');
     } else if (p[0] == 'n') {
