@@ -477,7 +477,7 @@ static const char *container_env_value(json_object *deployment, const char *name
 
 static int render_otlp(const char *text, const char *endpoint, struct gw_render_output *out)
 {
-    struct fixture f;
+    struct fixture f = { 0 };
     load_objs(&f, text);
     struct gw_render_input in = { .gateway = f.objs[0], .otlp_endpoint = endpoint };
     int r = gw_render(&in, out);
