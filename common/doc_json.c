@@ -50,6 +50,27 @@ static int jscan_fail(struct jscan *s, size_t at, const char *fmt, ...)
     return -EINVAL;
 }
 
+/* Reads the number at buf[at] into *ret and moves past it. strtod reads a
+ * copy of the number's characters, since buf need not end in a NUL. */
+static int jscan_number(struct jscan *s, size_t at, double *ret)
+{
+    size_t m = at;
+    while (m < s->len && s->buf[m] && strchr("+-0123456789.eE", s->buf[m]))
+        m++;
+    char small[64];
+    char *copy = m - at < sizeof(small) ? small : malloc(m - at + 1);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, s->buf + at, m - at);
+    copy[m - at] = '\0';
+    char *end = NULL;
+    *ret = strtod(copy, &end);
+    s->i = at + (size_t)(end - copy);
+    if (copy != small)
+        free(copy);
+    return 0;
+}
+
 static void jscan_pop(struct jscan *s)
 {
     struct jscan_frame *f = &s->frames[--s->depth];
@@ -165,11 +186,12 @@ static int jscan_token(struct jscan *s)
         return jscan_fail(s, at, "%.*s is not a JSON value (NaN and Infinity are not JSON)", (int)(n > 16 ? 16 : n), w);
     }
     if (c == '-' || (c >= '0' && c <= '9')) {
-        char *end = NULL;
         if (s->buf[s->i + (c == '-')] == 'I')
             return jscan_fail(s, at, "-Infinity is not a JSON value (NaN and Infinity are not JSON)");
-        double d = strtod(s->buf + at, &end);
-        s->i = (size_t)(end - s->buf);
+        double d = 0;
+        int r = jscan_number(s, at, &d);
+        if (r < 0)
+            return r;
         if (isinf(d))
             return jscan_fail(s, at, "number %.*s is beyond the range of a double", (int)(s->i - at > 32 ? 32 : s->i - at),
                               s->buf + at);

@@ -163,6 +163,25 @@ static void test_json_strict(void **state)
     free(err);
 }
 
+/* A number at the end of a buffer that does not end in a NUL is read up to
+ * the buffer's length, not past it. */
+static void test_json_number_at_the_end_of_the_buffer(void **state)
+{
+    (void)state;
+    char buf[] = { '[', '1', ',', '2', ']', '1', '2', '3', '4', '5', '6', '7' };
+    json_object *o = NULL;
+    assert_int_equal(gw_json_parse(buf + 5, 2, 8, &o, NULL), 0);
+    assert_int_equal(json_object_get_int(o), 12);
+    json_object_put(o);
+    char *copy = malloc(3);
+    assert_non_null(copy);
+    memcpy(copy, "1e5", 3); /* no NUL: ASan reports a read past the end */
+    assert_int_equal(gw_json_parse(copy, 3, 8, &o, NULL), 0);
+    assert_true(json_object_get_double(o) == 1e5);
+    json_object_put(o);
+    free(copy);
+}
+
 /* What json-c lets through and every other reader sees differently. */
 static void json_refused(const char *text, const char *want)
 {
@@ -231,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_size_and_scalar_caps),
         cmocka_unit_test(test_syntax_error_has_position),
         cmocka_unit_test(test_json_strict),
+        cmocka_unit_test(test_json_number_at_the_end_of_the_buffer),
         cmocka_unit_test(test_json_refuses_what_readers_disagree_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
