@@ -199,8 +199,8 @@ static int jscan_run(struct jscan *s)
                 top->want_key = c == ',';
             s->i++;
         } else if (c == '"') {
-            size_t start = s->i, end;
-            bool escaped;
+            size_t start = s->i, end = 0;
+            bool escaped = false;
             r = jscan_string(s, &end, &escaped);
             if (r == 0 && top && top->obj && top->want_key)
                 r = jscan_key(s, start, end, escaped);
