@@ -1,6 +1,7 @@
 #include "controller.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,21 +39,136 @@ struct inf_spec {
     const struct kube_resource *res;
     bool owned;
     bool metadata_only;
+    informer_project_fn project; /* what the cache keeps (below) */
 };
 
+/* --- what the caches keep -------------------------------------------------
+ *
+ * Every object is parsed once into the world (snapshot.h), which is what
+ * the workers plan against; the informers' caches keep only what their
+ * own readers use:
+ *   - the kinds parsed into the world: identity (name, namespace,
+ *     resourceVersion) for the relist diff and the full re-check, plus what
+ *     on_change compares with the old version: a ToolRoute's
+ *     spec.toolGatewayRef, a ToolGateway's annotations and spec;
+ *   - owned children: what the plan reads from the live object: the whole
+ *     object as applied (drift detection compares the desired object with
+ *     it as a subset), but of the Deployment's status only what readiness
+ *     reads, and no Service status or server-set metadata. */
+
+static void keep_member(struct jobj_builder *b, json_object *dst, json_object *src, const char *key)
+{
+    json_object *v = jobj_get(src, key);
+    if (v)
+        jobj_set(b, dst, key, jobj_new_copy(b, v));
+}
+
+static json_object *finish(struct jobj_builder *b, json_object *o)
+{
+    if (jobj_builder_err(b) == 0)
+        return o;
+    json_object_put(o);
+    return NULL;
+}
+
+/* apiVersion, kind and the identifying metadata. */
+static json_object *identity(struct jobj_builder *b, json_object *obj, bool annotations)
+{
+    json_object *o = jobj_new_obj(b), *md = jobj_new_obj(b), *src = jobj_get(obj, "metadata");
+    keep_member(b, o, obj, "apiVersion");
+    keep_member(b, o, obj, "kind");
+    keep_member(b, md, src, "name");
+    keep_member(b, md, src, "namespace");
+    keep_member(b, md, src, "resourceVersion");
+    if (annotations)
+        keep_member(b, md, src, "annotations");
+    jobj_set(b, o, "metadata", md);
+    return o;
+}
+
+static json_object *project_identity(json_object *obj)
+{
+    struct jobj_builder b = { 0 };
+    return finish(&b, identity(&b, obj, false));
+}
+
+static json_object *project_route(json_object *obj)
+{
+    struct jobj_builder b = { 0 };
+    json_object *o = identity(&b, obj, false), *spec = jobj_new_obj(&b);
+    keep_member(&b, spec, jobj_get(obj, "spec"), "toolGatewayRef");
+    jobj_set(&b, o, "spec", spec);
+    return finish(&b, o);
+}
+
+static json_object *project_toolgateway(json_object *obj)
+{
+    struct jobj_builder b = { 0 };
+    json_object *o = identity(&b, obj, true);
+    keep_member(&b, o, obj, "spec");
+    return finish(&b, o);
+}
+
+/* A child as applied: everything but the server's own bookkeeping. */
+static json_object *child_common(struct jobj_builder *b, json_object *obj)
+{
+    json_object *o = jobj_new_copy(b, obj), *md = jobj_get(o, "metadata");
+    if (!o)
+        return NULL;
+    static const char *const server_set[] = { "uid", "creationTimestamp", "selfLink", NULL };
+    for (size_t i = 0; server_set[i]; i++)
+        json_object_object_del(md, server_set[i]);
+    json_object_object_del(o, "status");
+    return o;
+}
+
+static json_object *project_child(json_object *obj)
+{
+    struct jobj_builder b = { 0 };
+    return finish(&b, child_common(&b, obj));
+}
+
+/* Readiness reads the replica counts, observedGeneration and the
+ * conditions' type and reason. */
+static json_object *project_deployment(json_object *obj)
+{
+    struct jobj_builder b = { 0 };
+    json_object *o = child_common(&b, obj), *st = jobj_new_obj(&b), *src = jobj_get(obj, "status");
+    static const char *const counts[] = { "observedGeneration", "replicas", "updatedReplicas", "availableReplicas",
+                                          NULL };
+    for (size_t i = 0; counts[i]; i++)
+        keep_member(&b, st, src, counts[i]);
+    json_object *conds = jobj_get_arr(src, "conditions");
+    if (conds) {
+        json_object *arr = jobj_new_arr(&b);
+        for (size_t i = 0; i < json_object_array_length(conds); i++) {
+            json_object *c = json_object_array_get_idx(conds, i), *k = jobj_new_obj(&b);
+            keep_member(&b, k, c, "type");
+            keep_member(&b, k, c, "reason");
+            jobj_push(&b, arr, k);
+        }
+        jobj_set(&b, st, "conditions", arr);
+    }
+    if (o)
+        jobj_set(&b, o, "status", st);
+    else
+        json_object_put(st);
+    return finish(&b, o);
+}
+
 static const struct inf_spec SPECS[I__N] = {
-    [I_AIGW] = { GW_KIND_AIGATEWAY, &CTL_AIGATEWAYS, false, false },
-    [I_TOOLGW] = { GW_KIND_TOOLGATEWAY, &CTL_TOOLGATEWAYS, false, false },
-    [I_ROUTE] = { GW_KIND_TOOLROUTE, &CTL_TOOLROUTES, false, false },
-    [I_AICLASS] = { GW_KIND_AIGATEWAYCLASS, &CTL_AIGATEWAYCLASSES, false, false },
-    [I_TOOLCLASS] = { GW_KIND_TOOLGATEWAYCLASS, &CTL_TOOLGATEWAYCLASSES, false, false },
-    [I_GUARD] = { GW_KIND_GUARD, &CTL_GUARDS, false, false },
-    [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false },
-    [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false },
-    [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true },
-    [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false },
-    [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false },
-    [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false },
+    [I_AIGW] = { GW_KIND_AIGATEWAY, &CTL_AIGATEWAYS, false, false, project_identity },
+    [I_TOOLGW] = { GW_KIND_TOOLGATEWAY, &CTL_TOOLGATEWAYS, false, false, project_toolgateway },
+    [I_ROUTE] = { GW_KIND_TOOLROUTE, &CTL_TOOLROUTES, false, false, project_route },
+    [I_AICLASS] = { GW_KIND_AIGATEWAYCLASS, &CTL_AIGATEWAYCLASSES, false, false, project_identity },
+    [I_TOOLCLASS] = { GW_KIND_TOOLGATEWAYCLASS, &CTL_TOOLGATEWAYCLASSES, false, false, project_identity },
+    [I_GUARD] = { GW_KIND_GUARD, &CTL_GUARDS, false, false, project_identity },
+    [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false, project_identity },
+    [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false, project_identity },
+    [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true, project_identity },
+    [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false, project_child },
+    [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false, project_deployment },
+    [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false, project_child },
 };
 
 /* Metrics, controller-runtime's names: the controller label is the kind of
@@ -714,8 +830,20 @@ static int make_slots(struct controller *c)
     return 0;
 }
 
+/* glibc gives each thread that allocates at the same time as another its
+ * own arena, up to eight per core, and each keeps the memory its thread
+ * freed: with informer and worker threads that is many heaps of garbage.
+ * Two arenas keep contention low for the few threads that allocate much.
+ * MALLOC_ARENA_MAX in the environment still wins. */
+static void limit_arenas(void)
+{
+    if (!getenv("MALLOC_ARENA_MAX"))
+        mallopt(M_ARENA_MAX, 2);
+}
+
 int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err)
 {
+    limit_arenas();
     struct controller *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
@@ -744,6 +872,7 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
             .ns = sl->ns,
             .label_selector = SPECS[sl->id].owned ? CTL_OWNED_SELECTOR : NULL,
             .metadata_only = SPECS[sl->id].metadata_only,
+            .project = SPECS[sl->id].project,
             .handlers = { h_add, h_update, h_delete, &sl->h },
         };
         r = informer_new(opts->cfg, &io, &sl->inf);
@@ -771,6 +900,10 @@ void ctl_stop(struct controller *c)
         return;
     ctl_set_leading(c, false);
     mcp_cache_free(c->tools);
+    /* All asked first, then joined: their requests in flight abort
+     * together instead of one after another. */
+    for (size_t i = 0; i < c->n_slots; i++)
+        informer_request_stop(c->slots[i].inf);
     for (size_t i = 0; i < c->n_slots; i++)
         informer_stop(c->slots[i].inf);
     world_free(c->world);

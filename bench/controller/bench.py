@@ -4,12 +4,17 @@ Creates N AiGateways, M ToolGateways and R ToolRoutes (spread over the
 gateways) in a fresh local control plane, then starts the operator command
 given on the command line and measures
 
-  - time until every status is set (gateways Configured with the current
-    generation, every route with its status.url),
+  - time until every status is set (gateways Configured and routes
+    Accepted, each with the current generation; a route's url and Ready
+    wait for its gateway's pods, which a control plane without nodes never
+    runs),
   - API requests the operator made (from the API server's audit log, by
     user agent, so any operator binary is counted the same way),
   - peak RSS and CPU seconds of the operator process,
   - writes made by a no-op resync over the converged world (must be 0),
+    once the world is quiet: no writes by anyone (the controller-manager
+    keeps updating Deployments for minutes at scale) for a sustained window,
+  - how long the operator takes to stop on SIGTERM,
 
 and, as the same-run baseline, how long the API server took to accept the
 creation of the input objects themselves. Results go to
@@ -105,7 +110,7 @@ def converged(api, n_ai, n_tool, n_routes):
         return ok
     ai = done(api.get(f"{BASE}/aigateways")["items"], "AiGatewayConfigured")
     tool = done(api.get(f"{BASE}/toolgateways")["items"], "ToolGatewayConfigured")
-    routes = sum(1 for r in api.get(f"{BASE}/toolroutes")["items"] if r.get("status", {}).get("url"))
+    routes = done(api.get(f"{BASE}/toolroutes")["items"], "Accepted")
     return ai, tool, routes
 
 
@@ -126,6 +131,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.hwm_kb = 0
+        self.rss_kb = 0
         self.cpu_s = 0.0
         self.stop = False
 
@@ -135,6 +141,9 @@ class Sampler(threading.Thread):
             m = re.search(r"VmHWM:\s+(\d+) kB", status)
             if m:
                 self.hwm_kb = max(self.hwm_kb, int(m.group(1)))
+            m = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if m:
+                self.rss_kb = int(m.group(1))
             fields = pathlib.Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
             self.cpu_s = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except OSError:
@@ -144,6 +153,64 @@ class Sampler(threading.Thread):
         while not self.stop:
             self.read()
             time.sleep(0.1)
+
+
+WRITE_VERBS = ("create", "update", "patch", "delete", "deletecollection")
+# Lease renewals (leader election) go on forever and change nothing else.
+QUIET_IGNORED = ("leases",)
+
+
+class AuditTail:
+    """Reads the audit log as it grows: what was written, by whom."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = path.stat().st_size if path.exists() else 0
+
+    def read(self):
+        events = []
+        if not self.path.exists():
+            return events
+        with open(self.path, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for line in data[:end].splitlines():
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev.get("stage") == "ResponseComplete":
+                events.append(ev)
+        return events
+
+
+def is_write(ev):
+    return ev.get("verb") in WRITE_VERBS and (ev.get("objectRef") or {}).get("resource") not in QUIET_IGNORED
+
+
+def wait_quiet(tail, window_s, cap_s):
+    """Waits until nobody has written anything (leases aside) for window_s,
+    or cap_s passed. Returns (quiet, seconds waited, writes seen by agent)."""
+    t0 = time.monotonic()
+    last_write = t0
+    seen = {}
+    while time.monotonic() - t0 < cap_s:
+        time.sleep(1)
+        for ev in tail.read():
+            if is_write(ev):
+                last_write = time.monotonic()
+                ua = ev.get("userAgent", "?").split("/")[0]
+                seen[ua] = seen.get(ua, 0) + 1
+        if time.monotonic() - last_write >= window_s:
+            return True, time.monotonic() - t0, seen
+    return False, time.monotonic() - t0, seen
+
+
+def operator_writes(events):
+    skip = ("python-requests", "kube-controller-manager", "kube-apiserver", "kubectl")
+    return sum(1 for ev in events if is_write(ev) and not ev.get("userAgent", "").startswith(skip))
 
 
 def operator_requests(audit_log, since_offset):
@@ -175,6 +242,10 @@ def main():
     ap.add_argument("--routes", type=int, default=10000)
     ap.add_argument("--namespaces", type=int, default=10)
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--quiet-window", type=float, default=30,
+                    help="seconds without any write before the world counts as quiet")
+    ap.add_argument("--quiet-cap", type=float, default=1200, help="longest wait for a quiet world")
+    ap.add_argument("--label", default="", help="results go to controller-LABEL.{json,md} when given")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = [c for c in a.command if c != "--"]
@@ -214,29 +285,43 @@ def main():
     time.sleep(2)
     requests_made, verbs = operator_requests(audit, offset) if audit.exists() else (None, {})
 
-    # Quiesce: the controller-manager and the operator settle Deployment
-    # statuses and Ready conditions after Configured; wait until nothing
-    # changes for 5 s.
+    # Quiesce: the controller-manager settles Deployment statuses for
+    # minutes at scale, and the operator follows with Ready conditions: wait
+    # until nobody has written anything for a sustained window.
+    tail = AuditTail(audit)
+    quiet, quiet_s, quiet_writers = wait_quiet(tail, a.quiet_window, a.quiet_cap)
+    print(f"  quiet={quiet} after {quiet_s:.0f} s (writes meanwhile: {quiet_writers})", flush=True)
     before = resource_versions(api, set(namespaces))
-    settle_t0 = time.monotonic()
-    while time.monotonic() - settle_t0 < 180:
-        time.sleep(5)
-        now_rv = resource_versions(api, set(namespaces))
-        if now_rv == before:
-            break
-        before = now_rv
-    # A no-op resync: restart the operator over the quiet world and compare
-    # every resourceVersion.
+    rss_after = sampler.rss_kb
+    t_stop = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
+    stop_s = time.monotonic() - t_stop
     sampler.stop = True
     sampler.join()
+    # A no-op resync: restart the operator over the quiet world; count its
+    # writes in the audit log and compare every resourceVersion.
+    tail.read()
     proc2 = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                              env=dict(os.environ, KUBECONFIG=env["KUBECONFIG"]))
-    time.sleep(20)
+    restart_events = []
+    t_restart = time.monotonic()
+    last_req = t_restart
+    while time.monotonic() - t_restart < max(60, converge_s * 2):
+        time.sleep(1)
+        evs = [ev for ev in tail.read() if not ev.get("userAgent", "").startswith(
+            ("python-requests", "kube-controller-manager", "kube-apiserver", "kubectl"))]
+        if any(ev.get("verb") != "watch" for ev in evs):
+            last_req = time.monotonic()
+        restart_events += evs
+        # Listed, reconciled everything (which reads nothing from the
+        # server when nothing is to be done) and then silent for 10 s.
+        if time.monotonic() - t_restart >= 20 and time.monotonic() - last_req >= 10:
+            break
     after = resource_versions(api, set(namespaces))
     proc2.send_signal(signal.SIGTERM)
     proc2.wait(timeout=60)
+    restart_writes = operator_writes(restart_events)
     noop_writes = sum(1 for k in before if after.get(k) != before[k])
 
     res = {
@@ -249,11 +334,19 @@ def main():
         "operator_api_requests_by_verb": verbs,
         "peak_rss_mb": round(sampler.hwm_kb / 1024, 1),
         "cpu_seconds": round(sampler.cpu_s, 2),
+        "rss_at_quiet_mb": round(rss_after / 1024, 1),
         "noop_restart_writes": noop_writes,
+        "noop_restart_operator_writes": restart_writes,
+        "quiet": quiet,
+        "quiet_wait_seconds": round(quiet_s, 1),
+        "quiet_writers": quiet_writers,
+        "stop_seconds": round(stop_s, 2),
+        "load_average": os.getloadavg()[0],
         "command": shown,
     }
     out = pathlib.Path(a.out)
-    (out / "controller.json").write_text(json.dumps(res, indent=2) + "\n")
+    stem = f"controller-{a.label}" if a.label else "controller"
+    (out / f"{stem}.json").write_text(json.dumps(res, indent=2) + "\n")
     md = [
         "# Controller benchmark",
         "",
@@ -269,14 +362,17 @@ def main():
         f"| API requests by the operator | {requests_made} ({', '.join(f'{k} {v}' for k, v in sorted(verbs.items()))}) |",
         f"| peak RSS | {sampler.hwm_kb / 1024:.1f} MB |",
         f"| CPU seconds | {sampler.cpu_s:.1f} |",
-        f"| writes by a restart over the converged world | {noop_writes} |",
+        f"| RSS once quiet | {rss_after / 1024:.1f} MB |",
+        f"| world quiet (no writes by anyone for {a.quiet_window:.0f} s) | {quiet} after {quiet_s:.0f} s |",
+        f"| writes by a restart over the quiet world (changed resourceVersions / operator writes in the audit log) | {noop_writes} / {restart_writes} |",
+        f"| time to stop on SIGTERM | {stop_s:.2f} s |",
         "",
         f"Command: `{' '.join(shown)}`",
         "",
     ]
-    (out / "controller.md").write_text("\n".join(md))
+    (out / f"{stem}.md").write_text("\n".join(md))
     print("\n".join(md))
-    return 0 if ok and noop_writes == 0 else 1
+    return 0 if ok and noop_writes == 0 and restart_writes == 0 else 1
 
 
 if __name__ == "__main__":
