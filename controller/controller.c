@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache_project.h"
 #include "deps.h"
 #include "doc.h"
 #include "informer.h"
@@ -42,133 +43,19 @@ struct inf_spec {
     informer_project_fn project; /* what the cache keeps (below) */
 };
 
-/* --- what the caches keep -------------------------------------------------
- *
- * Every object is parsed once into the world (snapshot.h), which is what
- * the workers plan against; the informers' caches keep only what their
- * own readers use:
- *   - the kinds parsed into the world: identity (name, namespace,
- *     resourceVersion) for the relist diff and the full re-check, plus what
- *     on_change compares with the old version: a ToolRoute's
- *     spec.toolGatewayRef, a ToolGateway's annotations and spec;
- *   - owned children: what the plan reads from the live object: the whole
- *     object as applied (drift detection compares the desired object with
- *     it as a subset), but of the Deployment's status only what readiness
- *     reads, and no Service status or server-set metadata. */
-
-static void keep_member(struct jobj_builder *b, json_object *dst, json_object *src, const char *key)
-{
-    json_object *v = jobj_get(src, key);
-    if (v)
-        jobj_set(b, dst, key, jobj_new_copy(b, v));
-}
-
-static json_object *finish(struct jobj_builder *b, json_object *o)
-{
-    if (jobj_builder_err(b) == 0)
-        return o;
-    json_object_put(o);
-    return NULL;
-}
-
-/* apiVersion, kind and the identifying metadata. */
-static json_object *identity(struct jobj_builder *b, json_object *obj, bool annotations)
-{
-    json_object *o = jobj_new_obj(b), *md = jobj_new_obj(b), *src = jobj_get(obj, "metadata");
-    keep_member(b, o, obj, "apiVersion");
-    keep_member(b, o, obj, "kind");
-    keep_member(b, md, src, "name");
-    keep_member(b, md, src, "namespace");
-    keep_member(b, md, src, "resourceVersion");
-    if (annotations)
-        keep_member(b, md, src, "annotations");
-    jobj_set(b, o, "metadata", md);
-    return o;
-}
-
-static json_object *project_identity(json_object *obj)
-{
-    struct jobj_builder b = { 0 };
-    return finish(&b, identity(&b, obj, false));
-}
-
-static json_object *project_route(json_object *obj)
-{
-    struct jobj_builder b = { 0 };
-    json_object *o = identity(&b, obj, false), *spec = jobj_new_obj(&b);
-    keep_member(&b, spec, jobj_get(obj, "spec"), "toolGatewayRef");
-    jobj_set(&b, o, "spec", spec);
-    return finish(&b, o);
-}
-
-static json_object *project_toolgateway(json_object *obj)
-{
-    struct jobj_builder b = { 0 };
-    json_object *o = identity(&b, obj, true);
-    keep_member(&b, o, obj, "spec");
-    return finish(&b, o);
-}
-
-/* A child as applied: everything but the server's own bookkeeping. */
-static json_object *child_common(struct jobj_builder *b, json_object *obj)
-{
-    json_object *o = jobj_new_copy(b, obj), *md = jobj_get(o, "metadata");
-    if (!o)
-        return NULL;
-    static const char *const server_set[] = { "uid", "creationTimestamp", "selfLink", NULL };
-    for (size_t i = 0; server_set[i]; i++)
-        json_object_object_del(md, server_set[i]);
-    json_object_object_del(o, "status");
-    return o;
-}
-
-static json_object *project_child(json_object *obj)
-{
-    struct jobj_builder b = { 0 };
-    return finish(&b, child_common(&b, obj));
-}
-
-/* Readiness reads the replica counts, observedGeneration and the
- * conditions' type and reason. */
-static json_object *project_deployment(json_object *obj)
-{
-    struct jobj_builder b = { 0 };
-    json_object *o = child_common(&b, obj), *st = jobj_new_obj(&b), *src = jobj_get(obj, "status");
-    static const char *const counts[] = { "observedGeneration", "replicas", "updatedReplicas", "availableReplicas",
-                                          NULL };
-    for (size_t i = 0; counts[i]; i++)
-        keep_member(&b, st, src, counts[i]);
-    json_object *conds = jobj_get_arr(src, "conditions");
-    if (conds) {
-        json_object *arr = jobj_new_arr(&b);
-        for (size_t i = 0; i < json_object_array_length(conds); i++) {
-            json_object *c = json_object_array_get_idx(conds, i), *k = jobj_new_obj(&b);
-            keep_member(&b, k, c, "type");
-            keep_member(&b, k, c, "reason");
-            jobj_push(&b, arr, k);
-        }
-        jobj_set(&b, st, "conditions", arr);
-    }
-    if (o)
-        jobj_set(&b, o, "status", st);
-    else
-        json_object_put(st);
-    return finish(&b, o);
-}
-
 static const struct inf_spec SPECS[I__N] = {
-    [I_AIGW] = { GW_KIND_AIGATEWAY, &CTL_AIGATEWAYS, false, false, project_identity },
-    [I_TOOLGW] = { GW_KIND_TOOLGATEWAY, &CTL_TOOLGATEWAYS, false, false, project_toolgateway },
-    [I_ROUTE] = { GW_KIND_TOOLROUTE, &CTL_TOOLROUTES, false, false, project_route },
-    [I_AICLASS] = { GW_KIND_AIGATEWAYCLASS, &CTL_AIGATEWAYCLASSES, false, false, project_identity },
-    [I_TOOLCLASS] = { GW_KIND_TOOLGATEWAYCLASS, &CTL_TOOLGATEWAYCLASSES, false, false, project_identity },
-    [I_GUARD] = { GW_KIND_GUARD, &CTL_GUARDS, false, false, project_identity },
-    [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false, project_identity },
-    [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false, project_identity },
-    [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true, project_identity },
-    [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false, project_child },
-    [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false, project_deployment },
-    [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false, project_child },
+    [I_AIGW] = { GW_KIND_AIGATEWAY, &CTL_AIGATEWAYS, false, false, ctl_project_identity },
+    [I_TOOLGW] = { GW_KIND_TOOLGATEWAY, &CTL_TOOLGATEWAYS, false, false, ctl_project_toolgateway },
+    [I_ROUTE] = { GW_KIND_TOOLROUTE, &CTL_TOOLROUTES, false, false, ctl_project_route },
+    [I_AICLASS] = { GW_KIND_AIGATEWAYCLASS, &CTL_AIGATEWAYCLASSES, false, false, ctl_project_identity },
+    [I_TOOLCLASS] = { GW_KIND_TOOLGATEWAYCLASS, &CTL_TOOLGATEWAYCLASSES, false, false, ctl_project_identity },
+    [I_GUARD] = { GW_KIND_GUARD, &CTL_GUARDS, false, false, ctl_project_identity },
+    [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false, ctl_project_identity },
+    [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false, ctl_project_identity },
+    [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true, ctl_project_identity },
+    [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false, ctl_project_child },
+    [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false, ctl_project_deployment },
+    [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false, ctl_project_child },
 };
 
 /* Metrics, controller-runtime's names: the controller label is the kind of

@@ -1,0 +1,33 @@
+/* cache_project: what the controller's informer caches keep of each object
+ * (informer_project_fn, informer.h).
+ *
+ * Every watched object of the project's kinds is parsed once into the world
+ * (snapshot.h), which is what the workers plan against; the informers'
+ * caches keep only what their own readers use:
+ *   - the kinds parsed into the world: identity (apiVersion, kind, name,
+ *     namespace, resourceVersion) for the relist diff and the full
+ *     re-check, plus what the change handler compares with the old version:
+ *     a ToolRoute's spec.toolGatewayRef, a ToolGateway's annotations and
+ *     spec;
+ *   - owned children (ConfigMap, Deployment, Service): what the plan reads
+ *     from the live object: the whole object as applied (drift detection
+ *     checks that the desired object is a subset of it, ctl_live_matches),
+ *     without status (the Deployment keeps what readiness reads:
+ *     observedGeneration, the replica counts, the conditions' type and
+ *     reason, ctl_deployment_ready) and without the metadata the server
+ *     sets (uid, creationTimestamp, selfLink).
+ *
+ * Each returns a new tree (the caller owns it) built from obj, which is
+ * only read, or NULL when out of memory. */
+#ifndef CTL_CACHE_PROJECT_H
+#define CTL_CACHE_PROJECT_H
+
+#include <json-c/json.h>
+
+json_object *ctl_project_identity(json_object *obj);
+json_object *ctl_project_route(json_object *obj);
+json_object *ctl_project_toolgateway(json_object *obj);
+json_object *ctl_project_child(json_object *obj);
+json_object *ctl_project_deployment(json_object *obj);
+
+#endif
