@@ -213,6 +213,28 @@ def operator_writes(events):
     return sum(1 for ev in events if is_write(ev) and not ev.get("userAgent", "").startswith(skip))
 
 
+KIND_PATHS = {
+    "aigateways": f"{BASE}/aigateways", "toolgateways": f"{BASE}/toolgateways", "toolroutes": f"{BASE}/toolroutes",
+    "configmaps": "/api/v1/configmaps", "deployments": "/apis/apps/v1/deployments", "services": "/api/v1/services",
+}
+
+
+def object_costs(api, tool, namespaces):
+    """Heap bytes per object by kind (bench/controller/objcost.c) over the
+    objects of the world as they are now."""
+    import tempfile
+    costs = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, path in KIND_PATHS.items():
+            lst = api.get(path)
+            lst["items"] = [it for it in lst["items"] if it["metadata"].get("namespace") in namespaces]
+            f = pathlib.Path(tmp) / f"{kind}.json"
+            f.write_text(json.dumps(lst))
+            out = subprocess.run([tool, kind, str(f)], capture_output=True, text=True, check=True).stdout
+            costs[kind] = json.loads(out)
+    return costs
+
+
 def operator_requests(audit_log, since_offset):
     """Requests in the audit log after since_offset by agents other than the
     bench itself, the controller-manager and the API server."""
@@ -245,6 +267,7 @@ def main():
     ap.add_argument("--quiet-window", type=float, default=30,
                     help="seconds without any write before the world counts as quiet")
     ap.add_argument("--quiet-cap", type=float, default=1200, help="longest wait for a quiet world")
+    ap.add_argument("--objcost", help="the objcost tool: bytes per object by kind, measured on the converged world")
     ap.add_argument("--label", default="", help="results go to controller-LABEL.{json,md} when given")
     ap.add_argument("command", nargs=argparse.REMAINDER)
     a = ap.parse_args()
@@ -293,6 +316,7 @@ def main():
     print(f"  quiet={quiet} after {quiet_s:.0f} s (writes meanwhile: {quiet_writers})", flush=True)
     before = resource_versions(api, set(namespaces))
     rss_after = sampler.rss_kb
+    per_kind = object_costs(api, a.objcost, set(namespaces)) if a.objcost else {}
     t_stop = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
@@ -341,6 +365,7 @@ def main():
         "quiet_wait_seconds": round(quiet_s, 1),
         "quiet_writers": quiet_writers,
         "stop_seconds": round(stop_s, 2),
+        "bytes_per_object": per_kind,
         "load_average": os.getloadavg()[0],
         "command": shown,
     }
@@ -366,6 +391,15 @@ def main():
         f"| world quiet (no writes by anyone for {a.quiet_window:.0f} s) | {quiet} after {quiet_s:.0f} s |",
         f"| writes by a restart over the quiet world (changed resourceVersions / operator writes in the audit log) | {noop_writes} / {restart_writes} |",
         f"| time to stop on SIGTERM | {stop_s:.2f} s |",
+        "",
+        "Heap bytes per object by kind (bench/controller/objcost.c, json-c trees measured with mallinfo2): "
+        "the whole object as a tree / what the informer caches / the parsed copy the workers plan against:",
+        "",
+        "| kind | objects | JSON text | whole tree | cached projection | parsed (world) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *[f"| {k} | {v['objects']} | {v.get('json_text_bytes', '')} | {v.get('full_tree_bytes', '')} "
+          f"| {v.get('cached_projection_bytes', '')} | {v.get('world_parsed_bytes', '') if v.get('world_parsed_bytes', -1) >= 0 else '-'} |"
+          for k, v in per_kind.items()],
         "",
         f"Command: `{' '.join(shown)}`",
         "",

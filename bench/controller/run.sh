@@ -21,6 +21,12 @@ py="$("$REPO_ROOT/test/harness/pyenv.sh")"
 out="$REPO_ROOT/bench/results"
 mkdir -p "$out"
 trap '"$REPO_ROOT/test/harness/cluster-down.sh"' EXIT
+# Bytes per object by kind, measured with the release build's libraries.
+objcost="$REPO_ROOT/build-release/objcost"
+rel="$REPO_ROOT/build-release"
+cc -O2 -I"$REPO_ROOT/common" -I"$REPO_ROOT/common/kube" -I"$REPO_ROOT/controller" "$here/objcost.c" \
+  "$rel/libgwserve.a" "$rel/libgwkube.a" "$rel/libgwcore.a" \
+  $(pkg-config --libs json-c yaml-0.1 libcurl libmicrohttpd gnutls openssl) -lpthread -lm -o "$objcost"
 
 # One world in a fresh control plane: bench.py ARGS...
 run_world() {
@@ -36,7 +42,7 @@ run_world() {
     c=("$bin" serve --kubeconfig "$KUBECONFIG" --cert-dir "$certs" --bind 127.0.0.1
        --webhook-port 0 --health-port 0 --workers 4 --default-class)
   fi
-  "$py" "$here/bench.py" --state "$LGO_STATE_DIR" --out "$out" "$@" -- "${c[@]}"
+  "$py" "$here/bench.py" --state "$LGO_STATE_DIR" --out "$out" --objcost "$objcost" "$@" -- "${c[@]}"
 }
 
 if [ ${#args[@]} -gt 0 ]; then
