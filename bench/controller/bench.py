@@ -186,11 +186,18 @@ class AuditTail:
         return events
 
 
-def is_write(ev):
-    return ev.get("verb") in WRITE_VERBS and (ev.get("objectRef") or {}).get("resource") not in QUIET_IGNORED
+def is_write(ev, namespaces=None):
+    """A write that changed something: succeeded, not a lease renewal, and
+    (when namespaces are given) in the bench's world. The API server itself
+    keeps failing to write default/kubernetes endpoints in a control plane
+    without nodes: that changes nothing."""
+    ref = ev.get("objectRef") or {}
+    code = (ev.get("responseStatus") or {}).get("code", 0)
+    return (ev.get("verb") in WRITE_VERBS and ref.get("resource") not in QUIET_IGNORED and 200 <= code < 300
+            and (namespaces is None or ref.get("namespace") in namespaces))
 
 
-def wait_quiet(tail, window_s, cap_s):
+def wait_quiet(tail, window_s, cap_s, namespaces):
     """Waits until nobody has written anything (leases aside) for window_s,
     or cap_s passed. Returns (quiet, seconds waited, writes seen by agent)."""
     t0 = time.monotonic()
@@ -199,7 +206,7 @@ def wait_quiet(tail, window_s, cap_s):
     while time.monotonic() - t0 < cap_s:
         time.sleep(1)
         for ev in tail.read():
-            if is_write(ev):
+            if is_write(ev, namespaces):
                 last_write = time.monotonic()
                 ua = ev.get("userAgent", "?").split("/")[0]
                 seen[ua] = seen.get(ua, 0) + 1
@@ -312,7 +319,7 @@ def main():
     # minutes at scale, and the operator follows with Ready conditions: wait
     # until nobody has written anything for a sustained window.
     tail = AuditTail(audit)
-    quiet, quiet_s, quiet_writers = wait_quiet(tail, a.quiet_window, a.quiet_cap)
+    quiet, quiet_s, quiet_writers = wait_quiet(tail, a.quiet_window, a.quiet_cap, set(namespaces))
     print(f"  quiet={quiet} after {quiet_s:.0f} s (writes meanwhile: {quiet_writers})", flush=True)
     before = resource_versions(api, set(namespaces))
     rss_after = sampler.rss_kb
