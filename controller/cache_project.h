@@ -17,8 +17,13 @@
  *     reason, ctl_deployment_ready) and without the metadata the server
  *     sets (uid, creationTimestamp, selfLink).
  *
- * Each returns a new tree (the caller owns it) built from obj, which is
- * only read, or NULL when out of memory. */
+ * The cache keeps a projection as its compact JSON text in a single string
+ * node: json-c spends about a kilobyte on every JSON object node, so a
+ * Deployment's tree takes some 60 KB where its text takes 4 KB. Readers
+ * turn it back into a tree with ctl_cached_tree.
+ *
+ * Each ctl_project_* returns a new string node (the caller owns it) made
+ * from obj, which is only read, or NULL when out of memory. */
 #ifndef CTL_CACHE_PROJECT_H
 #define CTL_CACHE_PROJECT_H
 
@@ -29,5 +34,11 @@ json_object *ctl_project_route(json_object *obj);
 json_object *ctl_project_toolgateway(json_object *obj);
 json_object *ctl_project_child(json_object *obj);
 json_object *ctl_project_deployment(json_object *obj);
+
+/* A private tree of what a cache holds (the caller json_object_puts it):
+ * the projection's text parsed, or a deep copy of a tree. cached is only
+ * read, so it may be a shared cache entry. NULL when out of memory or for
+ * NULL. */
+json_object *ctl_cached_tree(json_object *cached);
 
 #endif

@@ -206,14 +206,21 @@ static void h_add(void *ud, json_object *obj)
     on_change(ud, obj, NULL);
 }
 
+/* The old version comes from the cache, as its projection's text
+ * (cache_project.h): read as a private tree. */
 static void h_update(void *ud, json_object *old_obj, json_object *new_obj)
 {
-    on_change(ud, new_obj, old_obj);
+    json_object *old = ctl_cached_tree(old_obj);
+    on_change(ud, new_obj, old);
+    json_object_put(old);
 }
 
 static void h_delete(void *ud, json_object *old_obj)
 {
-    on_change(ud, old_obj, old_obj);
+    json_object *old = ctl_cached_tree(old_obj);
+    if (old)
+        on_change(ud, old, old);
+    json_object_put(old);
 }
 
 /* --- upstream tool lists ------------------------------------------------ */
@@ -253,7 +260,12 @@ static json_object *owned(struct controller *c, enum inf_id id, const char *ns, 
     snprintf(key, sizeof(key), "%s/%s%s", ns, name, suffix);
     for (size_t i = 0; i < c->n_slots; i++)
         if (c->slots[i].id == id && (!c->slots[i].ns || strcmp(c->slots[i].ns, ns) == 0))
-            return informer_get_copy(c->slots[i].inf, key);
+        {
+            json_object *cached = informer_get(c->slots[i].inf, key);
+            json_object *tree = ctl_cached_tree(cached);
+            informer_put(c->slots[i].inf, cached);
+            return tree;
+        }
     return NULL;
 }
 
@@ -604,10 +616,12 @@ static void enqueue_everything(struct controller *c)
             continue;
         for (size_t j = 0; j < n; j++) {
             struct ctl_key k;
+            json_object *doc = ctl_cached_tree(docs[j]);
             /* The caches are complete: no need to wait for more changes. */
-            if (ctl_key_object(SPECS[id].kind, kube_meta_str(docs[j], "namespace"), kube_meta_str(docs[j], "name"),
-                               &k) == 0)
+            if (doc && ctl_key_object(SPECS[id].kind, kube_meta_str(doc, "namespace"), kube_meta_str(doc, "name"),
+                                      &k) == 0)
                 enqueue_key(c, &k, true, 0);
+            json_object_put(doc);
         }
         informer_list_free(inf, docs, n);
     }

@@ -40,7 +40,9 @@ static void test_deployment_readiness_and_owner_survive(void **state)
     for (size_t i = 0; i < sizeof(STATUSES) / sizeof(STATUSES[0]); i++) {
         char buf[4096];
         snprintf(buf, sizeof(buf), "{" DEPLOY_META "\"status\":%s}", STATUSES[i]);
-        json_object *full = parse(buf), *p = ctl_project_deployment(full);
+        json_object *full = parse(buf), *text = ctl_project_deployment(full), *p = ctl_cached_tree(text);
+        assert_true(json_object_is_type(text, json_type_string));
+        json_object_put(text);
         assert_non_null(p);
         bool f1 = false, f2 = false;
         char *m1 = NULL, *m2 = NULL;
@@ -93,7 +95,8 @@ static void test_drift_detection_survives(void **state)
                  "\"uid\":\"u\",\"resourceVersion\":\"5\",\"creationTimestamp\":\"t\",\"labels\":{\"a\":\"b\"},"
                  "\"annotations\":{\"%s\":\"%s\"}},\"data\":{\"config.yaml\":\"%s\",\"extra\":\"x\"}}",
                  CTL_ANN_APPLIED_HASH, h, drift ? "edited" : "model_list: []\\n");
-        json_object *full = parse(buf), *p = ctl_project_child(full);
+        json_object *full = parse(buf), *text = ctl_project_child(full), *p = ctl_cached_tree(text);
+        json_object_put(text);
         assert_non_null(p);
         assert_int_equal(ctl_live_matches(desired, full), !drift);
         assert_int_equal(ctl_live_matches(desired, p), !drift);
@@ -112,19 +115,24 @@ static void test_watched_kinds_keep_identity_and_what_changes_compare(void **sta
                                "\"spec\":{\"toolGatewayRef\":{\"name\":\"g\",\"namespace\":\"o\"},"
                                "\"upstream\":{\"external\":{\"url\":\"http://x\"}}},"
                                "\"status\":{\"conditions\":[{\"type\":\"Accepted\"}]}}");
-    json_object *p = ctl_project_route(route);
+    json_object *text = ctl_project_route(route), *p = ctl_cached_tree(text);
+    json_object_put(text);
     json_object *want = parse("{\"apiVersion\":\"runtime.agentic-layer.ai/v1alpha1\",\"kind\":\"ToolRoute\","
                               "\"metadata\":{\"name\":\"r\",\"namespace\":\"ns\",\"resourceVersion\":\"9\"},"
                               "\"spec\":{\"toolGatewayRef\":{\"name\":\"g\",\"namespace\":\"o\"}}}");
     assert_true(json_object_equal(p, want));
     json_object_put(p);
     json_object_put(want);
-    p = ctl_project_toolgateway(route);
+    text = ctl_project_toolgateway(route);
+    p = ctl_cached_tree(text);
+    json_object_put(text);
     assert_true(json_object_equal(json_object_object_get(p, "spec"), json_object_object_get(route, "spec")));
     assert_non_null(json_object_object_get(json_object_object_get(p, "metadata"), "annotations"));
     assert_null(json_object_object_get(p, "status"));
     json_object_put(p);
-    p = ctl_project_identity(route);
+    text = ctl_project_identity(route);
+    p = ctl_cached_tree(text);
+    json_object_put(text);
     assert_null(json_object_object_get(p, "spec"));
     assert_string_equal(kube_meta_str(p, "name"), "r");
     assert_string_equal(kube_meta_str(p, "namespace"), "ns");
