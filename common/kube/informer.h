@@ -20,8 +20,12 @@
  * handlers see the new object as it came from the server (slimmed as
  * above; a private tree of the informer thread, borrowed for the call) and
  * the old one as cached (the projection); readers of the cache
- * (informer_get, informer_list) see projections only. Without a project
- * function, handlers and readers share the cached trees.
+ * (informer_get, informer_list) see projections only. A relist tells an
+ * unchanged object from a changed one by the resourceVersion at
+ * metadata.resourceVersion of the cached tree: a projection that does not
+ * keep it there (one that caches text, say) makes a relist report every
+ * listed object as updated. Without a project function, handlers and
+ * readers share the cached trees.
  *
  * The cache is keyed "namespace/name" (or "name" for cluster-scoped kinds)
  * and holds json-c trees that are never modified once cached. Readers get a
