@@ -242,11 +242,19 @@ def object_costs(api, tool, namespaces):
     return costs
 
 
+def ts(s):
+    """Seconds since midnight of an audit timestamp (same-day runs)."""
+    h, m, sec = s[11:].rstrip("Z").split(":")
+    return int(h) * 3600 + int(m) * 60 + float(sec)
+
+
 def operator_requests(audit_log, since_offset):
     """Requests in the audit log after since_offset by agents other than the
-    bench itself, the controller-manager and the API server."""
+    bench itself, the controller-manager and the API server, and where their
+    time went: the API server's latency per request (received to response
+    complete) and how busy the operator kept it."""
     skip = ("python-requests", "kube-controller-manager", "kube-apiserver", "kubectl")
-    n, verbs = 0, {}
+    n, verbs, lat, first, last = 0, {}, [], None, None
     with open(audit_log, "rb") as f:
         f.seek(since_offset)
         for line in f:
@@ -259,7 +267,27 @@ def operator_requests(audit_log, since_offset):
                 continue
             n += 1
             verbs[ev.get("verb", "?")] = verbs.get(ev.get("verb", "?"), 0) + 1
-    return n, verbs
+            if ev.get("verb") in ("watch",):
+                continue
+            t0, t1 = ts(ev["requestReceivedTimestamp"]), ts(ev["stageTimestamp"])
+            lat.append(t1 - t0)
+            first = t0 if first is None else min(first, t0)
+            last = t1 if last is None else max(last, t1)
+    timing = {}
+    if lat:
+        lat.sort()
+        span = max(last - first, 1e-9)
+        timing = {
+            "requests_span_seconds": round(span, 1),
+            "latency_ms_p50": round(lat[len(lat) // 2] * 1000, 1),
+            "latency_ms_p99": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, 1),
+            "latency_ms_mean": round(sum(lat) / len(lat) * 1000, 1),
+            # Requests in flight on average: the sum of latencies over the
+            # span. With W workers writing one request at a time each, about W
+            # means the operator waits on the API server all the time.
+            "mean_in_flight": round(sum(lat) / span, 2),
+        }
+    return n, verbs, timing
 
 
 def main():
@@ -313,7 +341,7 @@ def main():
     ok = state_now == want
     print(f"  converged={ok} in {converge_s:.1f} s: {state_now} of {want}", flush=True)
     time.sleep(2)
-    requests_made, verbs = operator_requests(audit, offset) if audit.exists() else (None, {})
+    requests_made, verbs, timing = operator_requests(audit, offset) if audit.exists() else (None, {}, {})
 
     # Quiesce: the controller-manager settles Deployment statuses for
     # minutes at scale, and the operator follows with Ready conditions: wait
@@ -372,6 +400,7 @@ def main():
         "quiet_wait_seconds": round(quiet_s, 1),
         "quiet_writers": quiet_writers,
         "stop_seconds": round(stop_s, 2),
+        "api_timing": timing,
         "bytes_per_object": per_kind,
         "load_average": os.getloadavg()[0],
         "command": shown,
@@ -392,6 +421,8 @@ def main():
         f"| baseline: API server accepting the {len(objs)} input objects | {create_s:.1f} s |",
         f"| ratio converge / baseline | {converge_s / create_s:.2f} |",
         f"| API requests by the operator | {requests_made} ({', '.join(f'{k} {v}' for k, v in sorted(verbs.items()))}) |",
+        f"| API server latency of the operator's requests (p50 / p99 / mean) | {timing.get('latency_ms_p50')} / {timing.get('latency_ms_p99')} / {timing.get('latency_ms_mean')} ms |",
+        f"| operator requests in flight on average (first to last request: {timing.get('requests_span_seconds')} s) | {timing.get('mean_in_flight')} |",
         f"| peak RSS | {sampler.hwm_kb / 1024:.1f} MB |",
         f"| CPU seconds | {sampler.cpu_s:.1f} |",
         f"| RSS once quiet | {rss_after / 1024:.1f} MB |",
