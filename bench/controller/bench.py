@@ -363,6 +363,10 @@ def main():
     tail.read()
     proc2 = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                              env=dict(os.environ, KUBECONFIG=env["KUBECONFIG"]))
+    # A restart lists a world whose statuses are all set: its peak is
+    # measured too.
+    sampler2 = Sampler(proc2.pid)
+    sampler2.start()
     restart_events = []
     t_restart = time.monotonic()
     last_req = t_restart
@@ -380,6 +384,8 @@ def main():
     after = resource_versions(api, set(namespaces))
     proc2.send_signal(signal.SIGTERM)
     proc2.wait(timeout=60)
+    sampler2.stop = True
+    sampler2.join()
     restart_writes = operator_writes(restart_events)
     noop_writes = sum(1 for k in before if after.get(k) != before[k])
 
@@ -394,6 +400,7 @@ def main():
         "peak_rss_mb": round(sampler.hwm_kb / 1024, 1),
         "cpu_seconds": round(sampler.cpu_s, 2),
         "rss_at_quiet_mb": round(rss_after / 1024, 1),
+        "restart_peak_rss_mb": round(sampler2.hwm_kb / 1024, 1),
         "noop_restart_writes": noop_writes,
         "noop_restart_operator_writes": restart_writes,
         "quiet": quiet,
@@ -426,6 +433,7 @@ def main():
         f"| peak RSS | {sampler.hwm_kb / 1024:.1f} MB |",
         f"| CPU seconds | {sampler.cpu_s:.1f} |",
         f"| RSS once quiet | {rss_after / 1024:.1f} MB |",
+        f"| peak RSS of the restart over the quiet world | {sampler2.hwm_kb / 1024:.1f} MB |",
         f"| world quiet (no writes by anyone for {a.quiet_window:.0f} s) | {quiet} after {quiet_s:.0f} s |",
         f"| writes by a restart over the quiet world (changed resourceVersions / operator writes in the audit log) | {noop_writes} / {restart_writes} |",
         f"| time to stop on SIGTERM | {stop_s:.2f} s |",

@@ -52,15 +52,15 @@ def main():
         "Converged: every gateway Configured and every route Accepted with the current generation.",
         "Baseline: how long the API server took to accept the input objects (8 client threads), same run.",
         "",
-        "| world (AiGateways/ToolGateways/ToolRoutes) | converged | converge s | baseline s | ratio | API requests | peak RSS MB | RSS once quiet MB | CPU s | quiet after s | restart writes | stop s | load avg |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| world (AiGateways/ToolGateways/ToolRoutes) | converged | converge s | baseline s | ratio | API requests | peak RSS MB | RSS once quiet MB | restart peak RSS MB | CPU s | quiet after s | restart writes | stop s | load avg |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in runs:
         o = r["objects"]
         md.append(
             f"| {r['label']}: {o['aigateways']}/{o['toolgateways']}/{o['toolroutes']} | {r['converged']} "
             f"| {r['converge_seconds']} | {r['baseline_create_seconds']} | {r['converge_to_create_ratio']} "
-            f"| {r['operator_api_requests']} | {r['peak_rss_mb']} | {r.get('rss_at_quiet_mb', '')} "
+            f"| {r['operator_api_requests']} | {r['peak_rss_mb']} | {r.get('rss_at_quiet_mb', '')} | {r.get('restart_peak_rss_mb', '')} "
             f"| {r['cpu_seconds']} | {r.get('quiet_wait_seconds', '')}{'' if r.get('quiet', True) else ' (cap)'} "
             f"| {r['noop_restart_writes']} / {r.get('noop_restart_operator_writes', '')} "
             f"| {r.get('stop_seconds', '')} | {r.get('load_average', 0):.1f} |")
