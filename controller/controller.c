@@ -28,6 +28,7 @@
 
 /* Where a gateway's rollout is looked at again when no event arrives. */
 #define CTL_ROLLOUT_RECHECK_MS 30000
+#define CTL_LIST_PAGE 100
 #define CTL_OWNED_SELECTOR "app.kubernetes.io/managed-by=" KUBE_FIELD_MANAGER
 
 enum inf_id {
@@ -102,6 +103,7 @@ struct controller {
     atomic_bool halt;           /* set by ctl_set_leading(false) */
     struct ctl_metrics m;
     struct secret_digests *digests;
+    pthread_mutex_t list_lock;  /* the informers list one at a time */
 };
 
 /* No write may start: leadership is gone (or going). */
@@ -750,6 +752,7 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
         return -ENOMEM;
     c->opt = *opts;
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->list_lock, NULL);
     pthread_key_create(&c->client_key, free_client);
     atomic_init(&c->halt, true);
     wq_metrics_init(&c->m.wq);
@@ -774,6 +777,11 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
             .label_selector = SPECS[sl->id].owned ? CTL_OWNED_SELECTOR : NULL,
             .metadata_only = SPECS[sl->id].metadata_only,
             .project = SPECS[sl->id].project,
+            /* Smaller pages, one list at a time: a start over a converged
+             * world holds one page of whole objects (with their
+             * managedFields until they are dropped) at a time. */
+            .page_size = CTL_LIST_PAGE,
+            .list_lock = &c->list_lock,
             .handlers = { h_add, h_update, h_delete, &sl->h },
         };
         r = informer_new(opts->cfg, &io, &sl->inf);
@@ -813,6 +821,7 @@ void ctl_stop(struct controller *c)
     free(c->slots);
     secret_digests_free(c->digests);
     pthread_key_delete(c->client_key);
+    pthread_mutex_destroy(&c->list_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }

@@ -20,6 +20,7 @@ struct informer {
     char *ns, *labels, *fields;
     bool metadata_only;
     informer_project_fn project;
+    pthread_mutex_t *list_lock;
     unsigned page_size;
     unsigned watch_timeout;
     struct informer_handlers h;
@@ -80,6 +81,7 @@ int informer_new(struct kube_config *cfg, const struct informer_opts *o, struct 
     inf->res = o->res;
     inf->metadata_only = o->metadata_only;
     inf->project = o->project;
+    inf->list_lock = o->list_lock;
     inf->page_size = o->page_size ? o->page_size : 500;
     inf->watch_timeout = o->watch_timeout_secs;
     inf->h = o->handlers;
@@ -517,7 +519,11 @@ static int list_pass(struct informer *inf, struct kube_client *c, struct list_pa
     lp->seen = lh_kchar_table_new(1024, free_seen_key);
     if (!lp->seen)
         return -ENOMEM;
+    if (inf->list_lock)
+        pthread_mutex_lock(inf->list_lock);
     int r = kube_list_pages(c, inf->res, inf->ns, &lo, on_page, lp);
+    if (inf->list_lock)
+        pthread_mutex_unlock(inf->list_lock);
     if (r == 0)
         r = drop_unseen(inf, lp->seen);
     lh_table_free(lp->seen);

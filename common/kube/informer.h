@@ -47,6 +47,7 @@
 #define GW_INFORMER_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -74,6 +75,10 @@ struct informer_opts {
     bool metadata_only;                /* PartialObjectMetadata (for Secrets) */
     informer_project_fn project;       /* NULL: cache objects as they come */
     unsigned page_size;                /* list page; 0 = 500 */
+    /* Informers given the same lock list one at a time (each list, all its
+     * pages, under it), so that a start with many caches holds one page in
+     * full at a time, not one per informer. NULL: lists run freely. */
+    pthread_mutex_t *list_lock;
     unsigned watch_timeout_secs;       /* 0 = random in [300, 600) like client-go */
     struct informer_handlers handlers;
     struct kube_client_opts client;    /* zeroed = kube_client defaults */
