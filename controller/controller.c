@@ -1,6 +1,7 @@
 #include "controller.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache_project.h"
 #include "deps.h"
 #include "events.h"
 #include "doc.h"
@@ -29,6 +31,7 @@
 #define CTL_ROLLOUT_RECHECK_MS 30000
 /* Objects whose last once-per-generation Event is remembered. */
 #define CTL_EVENT_MEMO_CAP 4096
+#define CTL_LIST_PAGE 100
 #define CTL_OWNED_SELECTOR "app.kubernetes.io/managed-by=" KUBE_FIELD_MANAGER
 
 enum inf_id {
@@ -41,24 +44,25 @@ struct inf_spec {
     const struct kube_resource *res;
     bool owned;
     bool metadata_only;
+    informer_project_fn project; /* what the cache keeps (below) */
 };
 
 static const struct inf_spec SPECS[I__N] = {
-    [I_AIGW] = { GW_KIND_AIGATEWAY, &CTL_AIGATEWAYS, false, false },
-    [I_TOOLGW] = { GW_KIND_TOOLGATEWAY, &CTL_TOOLGATEWAYS, false, false },
-    [I_ROUTE] = { GW_KIND_TOOLROUTE, &CTL_TOOLROUTES, false, false },
-    [I_AICLASS] = { GW_KIND_AIGATEWAYCLASS, &CTL_AIGATEWAYCLASSES, false, false },
-    [I_TOOLCLASS] = { GW_KIND_TOOLGATEWAYCLASS, &CTL_TOOLGATEWAYCLASSES, false, false },
-    [I_GUARD] = { GW_KIND_GUARD, &CTL_GUARDS, false, false },
-    [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false },
-    [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false },
-    [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true },
+    [I_AIGW] = { GW_KIND_AIGATEWAY, &CTL_AIGATEWAYS, false, false, ctl_project_identity },
+    [I_TOOLGW] = { GW_KIND_TOOLGATEWAY, &CTL_TOOLGATEWAYS, false, false, ctl_project_toolgateway },
+    [I_ROUTE] = { GW_KIND_TOOLROUTE, &CTL_TOOLROUTES, false, false, ctl_project_route },
+    [I_AICLASS] = { GW_KIND_AIGATEWAYCLASS, &CTL_AIGATEWAYCLASSES, false, false, ctl_project_identity },
+    [I_TOOLCLASS] = { GW_KIND_TOOLGATEWAYCLASS, &CTL_TOOLGATEWAYCLASSES, false, false, ctl_project_identity },
+    [I_GUARD] = { GW_KIND_GUARD, &CTL_GUARDS, false, false, ctl_project_identity },
+    [I_PROVIDER] = { GW_KIND_GUARDRAILPROVIDER, &CTL_GUARDRAILPROVIDERS, false, false, ctl_project_identity },
+    [I_SERVER] = { GW_KIND_TOOLSERVER, &CTL_TOOLSERVERS, false, false, ctl_project_identity },
+    [I_SECRET] = { GW_KIND_SECRET, &KUBE_SECRETS, false, true, ctl_project_identity },
     /* Labels, for allowedRoutes selectors. In namespaced mode one informer
      * per watched namespace, by name (make_slots). */
-    [I_NAMESPACE] = { GW_KIND_NAMESPACE, &KUBE_NAMESPACES, false, true },
-    [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false },
-    [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false },
-    [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false },
+    [I_NAMESPACE] = { GW_KIND_NAMESPACE, &KUBE_NAMESPACES, false, true, ctl_project_labels },
+    [I_CM] = { GW_KIND_UNKNOWN, &KUBE_CONFIGMAPS, true, false, ctl_project_child },
+    [I_DEPLOY] = { GW_KIND_UNKNOWN, &KUBE_DEPLOYMENTS, true, false, ctl_project_deployment },
+    [I_SVC] = { GW_KIND_UNKNOWN, &KUBE_SERVICES, true, false, ctl_project_child },
 };
 
 /* Metrics, controller-runtime's names: the controller label is the kind of
@@ -106,6 +110,7 @@ struct controller {
     struct ctl_metrics m;
     struct secret_digests *digests;
     struct ctl_event_memo *events;  /* Events posted once per generation */
+    pthread_mutex_t list_lock;  /* the informers list one at a time */
 };
 
 /* No write may start: leadership is gone (or going). */
@@ -215,14 +220,21 @@ static void h_add(void *ud, json_object *obj)
     on_change(ud, obj, NULL);
 }
 
+/* The old version comes from the cache, as its projection's text
+ * (cache_project.h): read as a private tree. */
 static void h_update(void *ud, json_object *old_obj, json_object *new_obj)
 {
-    on_change(ud, new_obj, old_obj);
+    json_object *old = ctl_cached_tree(old_obj);
+    on_change(ud, new_obj, old);
+    json_object_put(old);
 }
 
 static void h_delete(void *ud, json_object *old_obj)
 {
-    on_change(ud, old_obj, old_obj);
+    json_object *old = ctl_cached_tree(old_obj);
+    if (old)
+        on_change(ud, old, old);
+    json_object_put(old);
 }
 
 /* --- upstream tool lists ------------------------------------------------ */
@@ -264,7 +276,12 @@ static json_object *owned(struct controller *c, enum inf_id id, const char *ns, 
     snprintf(key, sizeof(key), "%s/%s%s", ns, name, suffix);
     for (size_t i = 0; i < c->n_slots; i++)
         if (c->slots[i].id == id && (!c->slots[i].ns || strcmp(c->slots[i].ns, ns) == 0))
-            return informer_get_copy(c->slots[i].inf, key);
+        {
+            json_object *cached = informer_get(c->slots[i].inf, key);
+            json_object *tree = ctl_cached_tree(cached);
+            informer_put(c->slots[i].inf, cached);
+            return tree;
+        }
     return NULL;
 }
 
@@ -622,10 +639,12 @@ static void enqueue_everything(struct controller *c)
             continue;
         for (size_t j = 0; j < n; j++) {
             struct ctl_key k;
+            json_object *doc = ctl_cached_tree(docs[j]);
             /* The caches are complete: no need to wait for more changes. */
-            if (ctl_key_object(SPECS[id].kind, kube_meta_str(docs[j], "namespace"), kube_meta_str(docs[j], "name"),
-                               &k) == 0)
+            if (doc && ctl_key_object(SPECS[id].kind, kube_meta_str(doc, "namespace"), kube_meta_str(doc, "name"),
+                                      &k) == 0)
                 enqueue_key(c, &k, true, 0);
+            json_object_put(doc);
         }
         informer_list_free(inf, docs, n);
     }
@@ -755,13 +774,53 @@ static int make_slots(struct controller *c)
     return 0;
 }
 
+/* glibc gives each thread that allocates at the same time as another its
+ * own arena, up to eight per core, and each keeps the memory its thread
+ * freed: with informer and worker threads that is many heaps of garbage.
+ * Two arenas keep contention low for the few threads that allocate much.
+ * MALLOC_ARENA_MAX in the environment still wins. */
+static void limit_arenas(void)
+{
+    if (!getenv("MALLOC_ARENA_MAX"))
+        mallopt(M_ARENA_MAX, 2);
+}
+
+/* The informer of one slot, not started. */
+static int new_informer(struct controller *c, struct inf_slot *sl)
+{
+    sl->h = (struct handler_ctx){ c, sl->id };
+    /* A Namespace by name: the grant may then name the namespaces
+     * (resourceNames), since the API server authorizes a list or watch
+     * with a metadata.name field selector as one of that name. */
+    char by_name[300];
+    bool one_ns = sl->id == I_NAMESPACE && sl->ns;
+    snprintf(by_name, sizeof(by_name), "metadata.name=%s", one_ns ? sl->ns : "");
+    struct informer_opts io = {
+        .res = SPECS[sl->id].res,
+        .ns = one_ns ? NULL : sl->ns,
+        .field_selector = one_ns ? by_name : NULL,
+        .label_selector = SPECS[sl->id].owned ? CTL_OWNED_SELECTOR : NULL,
+        .metadata_only = SPECS[sl->id].metadata_only,
+        .project = SPECS[sl->id].project,
+        /* Smaller pages, one list at a time: a start over a converged
+         * world holds one page of whole objects (with their
+         * managedFields until they are dropped) at a time. */
+        .page_size = CTL_LIST_PAGE,
+        .list_lock = &c->list_lock,
+        .handlers = { h_add, h_update, h_delete, &sl->h },
+    };
+    return informer_new(c->opt.cfg, &io, &sl->inf);
+}
+
 int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err)
 {
+    limit_arenas();
     struct controller *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
     c->opt = *opts;
     pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->list_lock, NULL);
     pthread_key_create(&c->client_key, free_client);
     atomic_init(&c->halt, true);
     wq_metrics_init(&c->m.wq);
@@ -779,25 +838,8 @@ int ctl_start(const struct ctl_options *opts, struct controller **ret, char **re
         r = ctl_event_memo_new(CTL_EVENT_MEMO_CAP, &c->events);
     if (r == 0)
         r = make_slots(c);
-    for (size_t i = 0; i < c->n_slots && r == 0; i++) {
-        struct inf_slot *sl = &c->slots[i];
-        sl->h = (struct handler_ctx){ c, sl->id };
-        /* A Namespace by name: the grant may then name the namespaces
-         * (resourceNames), since the API server authorizes a list or watch
-         * with a metadata.name field selector as one of that name. */
-        char by_name[300];
-        bool one_ns = sl->id == I_NAMESPACE && sl->ns;
-        snprintf(by_name, sizeof(by_name), "metadata.name=%s", one_ns ? sl->ns : "");
-        struct informer_opts io = {
-            .res = SPECS[sl->id].res,
-            .ns = one_ns ? NULL : sl->ns,
-            .field_selector = one_ns ? by_name : NULL,
-            .label_selector = SPECS[sl->id].owned ? CTL_OWNED_SELECTOR : NULL,
-            .metadata_only = SPECS[sl->id].metadata_only,
-            .handlers = { h_add, h_update, h_delete, &sl->h },
-        };
-        r = informer_new(opts->cfg, &io, &sl->inf);
-    }
+    for (size_t i = 0; i < c->n_slots && r == 0; i++)
+        r = new_informer(c, &c->slots[i]);
     for (size_t i = 0; i < c->n_slots && r == 0; i++) {
         r = informer_start(c->slots[i].inf);
         if (r < 0 && ret_err) {
@@ -821,6 +863,10 @@ void ctl_stop(struct controller *c)
         return;
     ctl_set_leading(c, false);
     mcp_cache_free(c->tools);
+    /* All asked first, then joined: their requests in flight abort
+     * together instead of one after another. */
+    for (size_t i = 0; i < c->n_slots; i++)
+        informer_request_stop(c->slots[i].inf);
     for (size_t i = 0; i < c->n_slots; i++)
         informer_stop(c->slots[i].inf);
     world_free(c->world);
@@ -830,6 +876,7 @@ void ctl_stop(struct controller *c)
     secret_digests_free(c->digests);
     ctl_event_memo_free(c->events);
     pthread_key_delete(c->client_key);
+    pthread_mutex_destroy(&c->list_lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }

@@ -268,8 +268,10 @@ static int plan_routes(struct ctl_plan *p, const struct gw_object *gw, const str
 {
     char accepted_msg[512], waiting_msg[1024];
     snprintf(accepted_msg, sizeof(accepted_msg), "attached to ToolGateway %s/%s", gw->meta.ns, gw->meta.name);
-    snprintf(waiting_msg, sizeof(waiting_msg), "the ToolGateway %s/%s is not ready: %s", gw->meta.ns,
-             gw->meta.name, gs->message);
+    /* Not the gateway's own message: it changes with every step of a
+     * rollout, and each change would rewrite the status of every route. */
+    snprintf(waiting_msg, sizeof(waiting_msg), "the ToolGateway %s/%s is not ready yet (its Ready condition says why)",
+             gw->meta.ns, gw->meta.name);
     for (size_t i = 0; i < n; i++) {
         const struct gw_object *route = routes[i].route;
         const struct gw_route_result *rr = gateway_ok && i < out->n_routes ? &out->routes[i] : NULL;

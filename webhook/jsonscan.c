@@ -8,6 +8,8 @@
 #include <string.h>
 
 #define SCAN_MAX_DEPTH 64
+/* Room for the decoded escaped keys of the objects open on a path. */
+#define CHECK_DECODED_MAX 16384
 #define BAD SIZE_MAX
 
 /* The bytes a container scan stops at. */
@@ -235,6 +237,71 @@ static const unsigned char STR_PLAIN[256] = {
 #undef R4
 };
 
+static void put_utf8(char *out, size_t *o, unsigned long u)
+{
+    if (u < 0x80) {
+        out[(*o)++] = (char)u;
+    } else if (u < 0x800) {
+        out[(*o)++] = (char)(0xc0 | (u >> 6));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    } else if (u < 0x10000) {
+        out[(*o)++] = (char)(0xe0 | (u >> 12));
+        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    } else {
+        out[(*o)++] = (char)(0xf0 | (u >> 18));
+        out[(*o)++] = (char)(0x80 | ((u >> 12) & 0x3f));
+        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
+        out[(*o)++] = (char)(0x80 | (u & 0x3f));
+    }
+}
+
+static unsigned long hex4_at(const char *p)
+{
+    unsigned long v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = p[k];
+        v = v * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* The string p[0, n) (quotes included) decoded into out (room for n
+ * bytes: no escape is shorter than what it stands for); its length.
+ * wh_json_check has made sure every escape is well formed, no \u0000,
+ * surrogates in pairs. */
+static size_t unescape_into(const char *p, size_t n, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 1; i + 1 < n; i++) {
+        if (p[i] != '\\') {
+            out[o++] = p[i];
+            continue;
+        }
+        char e = p[++i];
+        switch (e) {
+        case 'b': out[o++] = '\b'; break;
+        case 'f': out[o++] = '\f'; break;
+        case 'n': out[o++] = '\n'; break;
+        case 'r': out[o++] = '\r'; break;
+        case 't': out[o++] = '\t'; break;
+        case 'u': {
+            unsigned long u = hex4_at(p + i + 1);
+            i += 4;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                unsigned long lo = hex4_at(p + i + 3);
+                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            }
+            put_utf8(out, &o, u);
+            break;
+        }
+        default: out[o++] = e; break;
+        }
+    }
+    return o;
+}
+
 struct check {
     const unsigned char *b;
     size_t n, i;
@@ -245,6 +312,9 @@ struct check {
         size_t n;
     } keys[SCAN_MAX_DEPTH * WH_JSON_CHECK_MAX_KEYS / 4];
     size_t n_keys;
+    /* Escaped keys decoded, for the duplicate check; a stack like keys. */
+    char dec[CHECK_DECODED_MAX];
+    size_t n_dec;
     struct wh_json_index *idx;
 };
 
@@ -436,9 +506,34 @@ static void check_ws(struct check *c)
 
 static int check_value(struct check *c);
 
+/* The key whose text starts at b[ks] (the string just checked, ending
+ * before b[i]) is new in its object (keys from first_key on): compared
+ * decoded when escaped, so "a" and "\u0061" are the same key. Recorded;
+ * -EINVAL on a duplicate or no room to decode. */
+static int check_key(struct check *c, size_t ks, bool escaped, size_t first_key)
+{
+    const unsigned char *k = c->b + ks;
+    size_t klen = c->i - 1 - ks;
+    if (escaped) {
+        if (klen + 2 > sizeof(c->dec) - c->n_dec)
+            return -EINVAL;
+        char *out = c->dec + c->n_dec;
+        klen = unescape_into((const char *)c->b + ks - 1, klen + 2, out);
+        k = (const unsigned char *)out;
+        c->n_dec += klen;
+    }
+    for (size_t j = first_key; j < c->n_keys; j++)
+        if (c->keys[j].n == klen && memcmp(c->keys[j].p, k, klen) == 0)
+            return -EINVAL;
+    c->keys[c->n_keys].p = k;
+    c->keys[c->n_keys].n = klen;
+    c->n_keys++;
+    return 0;
+}
+
 static int check_object(struct check *c)
 {
-    size_t first_key = c->n_keys, n_here = 0;
+    size_t first_key = c->n_keys, first_dec = c->n_dec, n_here = 0;
     c->i++;
     check_ws(c);
     if (c->i < c->n && c->b[c->i] == '}') {
@@ -450,18 +545,11 @@ static int check_object(struct check *c)
             return -EINVAL;
         size_t ks = c->i + 1;
         bool escaped = false;
-        if (check_string(c, &escaped) < 0 || escaped)
+        if (check_string(c, &escaped) < 0)
             return -EINVAL;
-        size_t klen = c->i - 1 - ks;
-        if (++n_here > WH_JSON_CHECK_MAX_KEYS ||
-            c->n_keys == sizeof(c->keys) / sizeof(c->keys[0]))
+        if (++n_here > WH_JSON_CHECK_MAX_KEYS || c->n_keys == sizeof(c->keys) / sizeof(c->keys[0]) ||
+            check_key(c, ks, escaped, first_key) < 0)
             return -EINVAL;
-        for (size_t k = first_key; k < c->n_keys; k++)
-            if (c->keys[k].n == klen && memcmp(c->keys[k].p, c->b + ks, klen) == 0)
-                return -EINVAL;
-        c->keys[c->n_keys].p = c->b + ks;
-        c->keys[c->n_keys].n = klen;
-        c->n_keys++;
         check_ws(c);
         if (c->i >= c->n || c->b[c->i] != ':')
             return -EINVAL;
@@ -479,6 +567,7 @@ static int check_object(struct check *c)
         if (c->i < c->n && c->b[c->i] == '}') {
             c->i++;
             c->n_keys = first_key;
+            c->n_dec = first_dec;
             return 0;
         }
         return -EINVAL;
@@ -571,6 +660,7 @@ int wh_json_check_indexed(const char *buf, size_t len, unsigned max_depth, struc
     /* json-c counts its depth differently by one at each end: stay below. */
     c->max_depth = max_depth > SCAN_MAX_DEPTH - 2 ? SCAN_MAX_DEPTH - 2 : max_depth > 2 ? max_depth - 2 : 0;
     c->n_keys = 0;
+    c->n_dec = 0;
     c->idx = idx;
     check_ws(c);
     int r = check_value(c);
@@ -682,35 +772,6 @@ static json_object *tokener_value(struct wh_json_builder *f, const char *p, size
     return o;
 }
 
-static void put_utf8(char *out, size_t *o, unsigned long u)
-{
-    if (u < 0x80) {
-        out[(*o)++] = (char)u;
-    } else if (u < 0x800) {
-        out[(*o)++] = (char)(0xc0 | (u >> 6));
-        out[(*o)++] = (char)(0x80 | (u & 0x3f));
-    } else if (u < 0x10000) {
-        out[(*o)++] = (char)(0xe0 | (u >> 12));
-        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
-        out[(*o)++] = (char)(0x80 | (u & 0x3f));
-    } else {
-        out[(*o)++] = (char)(0xf0 | (u >> 18));
-        out[(*o)++] = (char)(0x80 | ((u >> 12) & 0x3f));
-        out[(*o)++] = (char)(0x80 | ((u >> 6) & 0x3f));
-        out[(*o)++] = (char)(0x80 | (u & 0x3f));
-    }
-}
-
-static unsigned long hex4_at(const char *p)
-{
-    unsigned long v = 0;
-    for (int k = 0; k < 4; k++) {
-        char c = p[k];
-        v = v * 16 + (unsigned long)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-    return v;
-}
-
 /* The string p[0, n) (quotes included) decoded: wh_json_check has made
  * sure every escape is well formed, no \u0000, surrogates in pairs. */
 static json_object *unescaped_string(const char *p, size_t n)
@@ -718,34 +779,7 @@ static json_object *unescaped_string(const char *p, size_t n)
     char small[512], *out = n <= sizeof(small) ? small : malloc(n);
     if (!out)
         return NULL;
-    out[0] = '\0';
-    size_t o = 0;
-    for (size_t i = 1; i + 1 < n; i++) {
-        if (p[i] != '\\') {
-            out[o++] = p[i];
-            continue;
-        }
-        char e = p[++i];
-        switch (e) {
-        case 'b': out[o++] = '\b'; break;
-        case 'f': out[o++] = '\f'; break;
-        case 'n': out[o++] = '\n'; break;
-        case 'r': out[o++] = '\r'; break;
-        case 't': out[o++] = '\t'; break;
-        case 'u': {
-            unsigned long u = hex4_at(p + i + 1);
-            i += 4;
-            if (u >= 0xd800 && u <= 0xdbff) {
-                unsigned long lo = hex4_at(p + i + 3);
-                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-                i += 6;
-            }
-            put_utf8(out, &o, u);
-            break;
-        }
-        default: out[o++] = e; break;
-        }
-    }
+    size_t o = unescape_into(p, n, out);
     json_object *s = json_object_new_string_len(out, (int)o);
     if (out != small)
         free(out);

@@ -47,11 +47,13 @@ int wh_json_null_members(const char *buf, size_t len, const struct wh_json_path 
  * value: RFC 8259 grammar, UTF-8 (RFC 3629), no duplicate keys, no \u0000,
  * no lone surrogates, no number beyond a double. Returns 0 when the text
  * is certainly accepted, -EINVAL when it is not, or may not be: it is
- * stricter than gw_json_parse where checking would cost (escaped keys, an
- * object of more than WH_JSON_CHECK_MAX_KEYS members, long numbers), so a
- * caller that gets -EINVAL takes the strict parser's path, which gives the
- * verdict and the message. */
-#define WH_JSON_CHECK_MAX_KEYS 64
+ * stricter than gw_json_parse where checking would cost (an object of more
+ * than WH_JSON_CHECK_MAX_KEYS members, more escaped keys open at once than
+ * its decoding room, long numbers), so a caller that gets -EINVAL takes the
+ * strict parser's path, which gives the verdict and the message. Escaped
+ * keys (managedFields' `k:{\"name\":...}`) are decoded for the duplicate
+ * check. */
+#define WH_JSON_CHECK_MAX_KEYS 256
 int wh_json_check(const char *buf, size_t len, unsigned max_depth);
 
 /* Where every object and array of a checked text ends, so walking it

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/linkhash.h>
+
 #define BACKOFF_BASE_MS 200u
 #define BACKOFF_MAX_MS 30000u
 
@@ -17,6 +19,8 @@ struct informer {
     const struct kube_resource *res;
     char *ns, *labels, *fields;
     bool metadata_only;
+    informer_project_fn project;
+    pthread_mutex_t *list_lock;
     unsigned page_size;
     unsigned watch_timeout;
     struct informer_handlers h;
@@ -76,6 +80,8 @@ int informer_new(struct kube_config *cfg, const struct informer_opts *o, struct 
     inf->cfg = cfg;
     inf->res = o->res;
     inf->metadata_only = o->metadata_only;
+    inf->project = o->project;
+    inf->list_lock = o->list_lock;
     inf->page_size = o->page_size ? o->page_size : 500;
     inf->watch_timeout = o->watch_timeout_secs;
     inf->h = o->handlers;
@@ -106,7 +112,7 @@ int informer_new(struct kube_config *cfg, const struct informer_opts *o, struct 
     return 0;
 }
 
-void informer_stop(struct informer *inf)
+void informer_request_stop(struct informer *inf)
 {
     if (!inf || !inf->running)
         return;
@@ -114,6 +120,18 @@ void informer_stop(struct informer *inf)
     pthread_mutex_lock(&inf->lock);
     pthread_cond_broadcast(&inf->cond);
     pthread_mutex_unlock(&inf->lock);
+}
+
+bool informer_stop_requested(struct informer *inf)
+{
+    return inf && atomic_load(&inf->stop);
+}
+
+void informer_stop(struct informer *inf)
+{
+    if (!inf || !inf->running)
+        return;
+    informer_request_stop(inf);
     pthread_join(inf->thread, NULL);
     inf->running = false;
 }
@@ -345,11 +363,9 @@ static bool same_version(json_object *a, json_object *b)
     return ra && rb && strcmp(ra, rb) == 0;
 }
 
-/* Builds a private map from the list's items, taking them out of the list
- * so that the map holds their only reference. */
 /* What no reader of the cache needs and what makes up half of many an
  * object: field ownership records and kubectl's copy of the last applied
- * manifest. Dropped before an object is cached. */
+ * manifest. Dropped before an object is cached or handed to a handler. */
 static void slim(json_object *obj)
 {
     json_object *md = NULL, *ann = NULL;
@@ -363,97 +379,178 @@ static void slim(json_object *obj)
     }
 }
 
-static int map_items(json_object *list, json_object **ret)
+/* The tree the cache keeps for obj: the projection when there is one, else
+ * obj itself (a reference). NULL when out of memory. */
+static json_object *cached_form(struct informer *inf, json_object *obj)
 {
-    json_object *items = json_object_object_get(list, "items");
-    json_object *map = json_object_new_object();
-    if (!map)
+    if (!inf->project)
+        return json_object_get(obj);
+    return inf->project(obj);
+}
+
+/* Caches obj under key and tells the handlers: added, or updated when the
+ * cached version differs (unless every is set: a watch event always
+ * counts). obj is the caller's; the cache takes what it needs. */
+static int upsert(struct informer *inf, const char *key, json_object *obj, bool every)
+{
+    json_object *keep = cached_form(inf, obj);
+    if (!keep)
         return -ENOMEM;
+    pthread_mutex_lock(&inf->cache_lock);
+    json_object *old = json_object_get(json_object_object_get(inf->cache, key));
+    bool same = !every && old && same_version(old, obj);
+    int r = same ? 0 : json_object_object_add(inf->cache, key, keep);
+    if (same || r != 0)
+        json_object_put(keep);
+    pthread_mutex_unlock(&inf->cache_lock);
+    /* Handlers see the object as it came (the cached tree itself when
+     * nothing is projected away) and the old version as cached. */
+    json_object *shown = inf->project ? obj : keep;
+    if (r == 0 && !same && old)
+        notify_update(inf, old, shown);
+    else if (r == 0 && !same)
+        notify_add(inf, shown);
+    informer_put(inf, old);
+    return r != 0 ? -ENOMEM : 0;
+}
+
+/* One (re)list, page by page: each item is cached and reported as it
+ * arrives, so that only one page is held in full at a time; at the end the
+ * cached objects the list did not name are deleted and reported. */
+struct list_pass {
+    struct informer *inf;
+    struct lh_table *seen;      /* keys in this list (owned strings) */
+    char *rv;
+    int err;
+};
+
+static void free_seen_key(struct lh_entry *e)
+{
+    free(lh_entry_k(e));
+}
+
+static int list_item(struct list_pass *lp, json_object *it)
+{
+    char *key = NULL;
+    int r = kube_object_key(it, &key);
+    if (r < 0)
+        return r == -ENOMEM ? r : 0;
+    slim(it);
+    if (lh_table_lookup_entry(lp->seen, key) || lh_table_insert(lp->seen, key, NULL) != 0) {
+        free(key); /* listed twice (a broken server): the first one counts */
+        return 0;
+    }
+    return upsert(lp->inf, key, it, false);
+}
+
+static int on_page(void *ud, json_object *page)
+{
+    struct list_pass *lp = ud;
+    const char *rv = kube_meta_str(page, "resourceVersion");
+    if (rv && *rv) {
+        free(lp->rv);
+        lp->rv = strdup(rv);
+    }
+    json_object *items = json_object_object_get(page, "items");
     size_t n = json_object_array_length(items);
     for (size_t i = 0; i < n; i++) {
+        /* Out of the page at once: the page's memory goes with the item. */
         json_object *it = json_object_get(json_object_array_get_idx(items, i));
         json_object_array_put_idx(items, i, NULL);
-        slim(it);
-        char *key = NULL;
-        int r = kube_object_key(it, &key);
-        if (r == 0 && json_object_object_add(map, key, it) == 0)
-            it = NULL;
-        free(key);
-        json_object_put(it);
-        if (r == -ENOMEM) {
-            json_object_put(map);
+        int r = list_item(lp, it);
+        informer_put(lp->inf, it); /* cached itself when nothing is projected */
+        if (r < 0)
             return r;
-        }
+        if (stopping(lp->inf))
+            return -ECANCELED;
     }
-    *ret = map;
     return 0;
 }
 
-/* Publishes the new map, then reports what differs from the old one. */
-static void replace_cache(struct informer *inf, json_object *fresh)
+/* Deletes (and reports) every cached object the list did not name. */
+static int drop_unseen(struct informer *inf, struct lh_table *seen)
 {
+    size_t n = 0, cap = 0;
+    char **gone = NULL;
+    int r = 0;
     pthread_mutex_lock(&inf->cache_lock);
-    json_object *old = inf->cache;
-    inf->cache = fresh;
-    pthread_mutex_unlock(&inf->cache_lock);
-    /* Only this thread changes the maps, so reading them unlocked is safe. */
-    json_object_object_foreach(fresh, key, nv)
+    json_object_object_foreach(inf->cache, key, v)
     {
-        json_object *ov = json_object_object_get(old, key);
-        if (!ov)
-            notify_add(inf, nv);
-        else if (!same_version(ov, nv))
-            notify_update(inf, ov, nv);
+        (void)v;
+        if (lh_table_lookup_entry(seen, key))
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **g = realloc(gone, nc * sizeof(*g));
+            if (!g) {
+                r = -ENOMEM;
+                break;
+            }
+            gone = g;
+            cap = nc;
+        }
+        if (!(gone[n] = strdup(key))) {
+            r = -ENOMEM;
+            break;
+        }
+        n++;
     }
-    json_object_object_foreach(old, okey, ov2)
-    {
-        if (!json_object_object_get_ex(fresh, okey, NULL))
-            notify_delete(inf, ov2);
-    }
-    pthread_mutex_lock(&inf->cache_lock);
-    json_object_put(old);
     pthread_mutex_unlock(&inf->cache_lock);
+    for (size_t i = 0; i < n; i++) {
+        pthread_mutex_lock(&inf->cache_lock);
+        json_object *old = json_object_get(json_object_object_get(inf->cache, gone[i]));
+        json_object_object_del(inf->cache, gone[i]);
+        pthread_mutex_unlock(&inf->cache_lock);
+        if (old)
+            notify_delete(inf, old);
+        informer_put(inf, old);
+        free(gone[i]);
+    }
+    free(gone);
+    return r;
 }
 
-static int do_list(struct informer *inf, struct kube_client *c)
+static int list_pass(struct informer *inf, struct kube_client *c, struct list_pass *lp)
 {
     struct kube_list_opts lo = {
         .label_selector = inf->labels, .field_selector = inf->fields,
         .limit = inf->page_size, .metadata_only = inf->metadata_only,
     };
-    json_object *list = NULL, *fresh = NULL;
-    int r = kube_list_all(c, inf->res, inf->ns, &lo, &list);
+    lp->seen = lh_kchar_table_new(1024, free_seen_key);
+    if (!lp->seen)
+        return -ENOMEM;
+    if (inf->list_lock)
+        pthread_mutex_lock(inf->list_lock);
+    int r = kube_list_pages(c, inf->res, inf->ns, &lo, on_page, lp);
+    if (inf->list_lock)
+        pthread_mutex_unlock(inf->list_lock);
+    if (r == 0)
+        r = drop_unseen(inf, lp->seen);
+    lh_table_free(lp->seen);
+    lp->seen = NULL;
+    return r;
+}
+
+static int do_list(struct informer *inf, struct kube_client *c)
+{
+    struct list_pass lp = { .inf = inf };
+    int r = list_pass(inf, c, &lp);
+    if (r == -ESTALE) /* a continue token expired: once more from the start */
+        r = list_pass(inf, c, &lp);
     if (r < 0) {
-        set_err(inf, kube_client_error(c));
+        if (r != -ECANCELED)
+            set_err(inf, r == -ENOMEM ? "out of memory while listing" : kube_client_error(c));
+        free(lp.rv);
         return r;
     }
     count(inf, &inf->stats.lists);
-    set_rv(inf, kube_meta_str(list, "resourceVersion"));
-    r = map_items(list, &fresh);
-    json_object_put(list);
-    if (r < 0)
-        return r;
-    replace_cache(inf, fresh);
+    set_rv(inf, lp.rv);
+    free(lp.rv);
     set_synced(inf);
     return 0;
 }
 
 /* ---- watch ------------------------------------------------------------------------------ */
-
-static void apply_upsert(struct informer *inf, char *key, json_object *obj)
-{
-    pthread_mutex_lock(&inf->cache_lock);
-    json_object *old = json_object_get(json_object_object_get(inf->cache, key));
-    int r = json_object_object_add(inf->cache, key, obj);
-    if (r != 0)
-        json_object_put(obj);
-    pthread_mutex_unlock(&inf->cache_lock);
-    if (r == 0 && old)
-        notify_update(inf, old, obj);
-    else if (r == 0)
-        notify_add(inf, obj);
-    informer_put(inf, old);
-}
 
 static void apply_delete(struct informer *inf, char *key, json_object *obj)
 {
@@ -463,7 +560,6 @@ static void apply_delete(struct informer *inf, char *key, json_object *obj)
     pthread_mutex_unlock(&inf->cache_lock);
     notify_delete(inf, old ? old : obj);
     informer_put(inf, old);
-    json_object_put(obj);
 }
 
 static int on_error_event(struct watch_state *ws, json_object *status)
@@ -493,7 +589,9 @@ static int on_event(void *ud, enum kube_event_type t, json_object *obj)
     if (t == KUBE_EVENT_DELETED)
         apply_delete(inf, key, obj);
     else
-        apply_upsert(inf, key, obj);
+        upsert(inf, key, obj, true);
+    /* The handlers had it borrowed; the cache holds its own reference. */
+    informer_put(inf, obj);
     free(key);
     return 0;
 }

@@ -1,8 +1,9 @@
 /* informer: a local, always-current copy of one kind of object, and a call
  * for every change.
  *
- * One thread per informer, with its own kube_client. It lists (paginated)
- * and then watches from the list's resourceVersion with bookmarks, so a
+ * One thread per informer, with its own kube_client. It lists (page by
+ * page: each page's objects are cached and reported before the next page is
+ * fetched, so one page at a time is held in full) and then watches from the list's resourceVersion with bookmarks, so a
  * reconnect resumes where it left off. When the API server says the
  * resourceVersion is too old (410 Gone up front or an ERROR event with code
  * 410) it lists again and reports the difference as ordinary events: added,
@@ -12,6 +13,19 @@
  *
  * Objects are cached without metadata.managedFields and without kubectl's
  * last-applied-configuration annotation, which no reader needs.
+ *
+ * Projection: an informer may be given a project function, which makes the
+ * tree the cache keeps from each object (only the fields its readers use),
+ * so that the cache holds each object once, in a compact form. Then the
+ * handlers see the new object as it came from the server (slimmed as
+ * above; a private tree of the informer thread, borrowed for the call) and
+ * the old one as cached (the projection); readers of the cache
+ * (informer_get, informer_list) see projections only. A relist tells an
+ * unchanged object from a changed one by the resourceVersion at
+ * metadata.resourceVersion of the cached tree: a projection that does not
+ * keep it there (one that caches text, say) makes a relist report every
+ * listed object as updated. Without a project function, handlers and
+ * readers share the cached trees.
  *
  * The cache is keyed "namespace/name" (or "name" for cluster-scoped kinds)
  * and holds json-c trees that are never modified once cached. Readers get a
@@ -24,11 +38,16 @@
  *     serialize it or change it, take a private copy (informer_get_copy).
  * Handlers run on the informer thread, with no lock held, after the cache
  * has been updated; they get borrowed trees (informer_ref keeps one) and
- * should hand work over (enqueue a key) and return quickly. */
+ * should hand work over (enqueue a key) and return quickly.
+ *
+ * A relist (the first list, or after a 410) updates the cache object by
+ * object: the handlers hear of an object when its page arrives, and of the
+ * deletes (objects the list no longer names) at its end. */
 #ifndef GW_INFORMER_H
 #define GW_INFORMER_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -43,13 +62,23 @@ struct informer_handlers {
     void *ud;
 };
 
+/* Makes the tree to cache from obj (only read): a new tree owned by the
+ * cache, or NULL when out of memory (then the object is not cached and the
+ * list or watch fails and is retried). Runs on the informer thread. */
+typedef json_object *(*informer_project_fn)(json_object *obj);
+
 struct informer_opts {
     const struct kube_resource *res;   /* required; must outlive the informer */
     const char *ns;                    /* NULL = all namespaces */
     const char *label_selector;        /* NULL = everything */
     const char *field_selector;
     bool metadata_only;                /* PartialObjectMetadata (for Secrets) */
+    informer_project_fn project;       /* NULL: cache objects as they come */
     unsigned page_size;                /* list page; 0 = 500 */
+    /* Informers given the same lock list one at a time (each list, all its
+     * pages, under it), so that a start with many caches holds one page in
+     * full at a time, not one per informer. NULL: lists run freely. */
+    pthread_mutex_t *list_lock;
     unsigned watch_timeout_secs;       /* 0 = random in [300, 600) like client-go */
     struct informer_handlers handlers;
     struct kube_client_opts client;    /* zeroed = kube_client defaults */
@@ -71,6 +100,13 @@ int informer_new(struct kube_config *cfg, const struct informer_opts *opts,
                  struct informer **ret);
 /* Starts the thread. 0 or a negative errno. */
 int informer_start(struct informer *inf);
+/* Asks the thread to stop (a request in flight aborts within about a
+ * second) and returns at once: stopping many informers, ask them all first
+ * and then join each with informer_stop, so that they wind down together.
+ * Safe to call twice or without a start. */
+void informer_request_stop(struct informer *inf);
+/* Whether a stop was asked for (and not undone by a later start). */
+bool informer_stop_requested(struct informer *inf);
 /* Asks the thread to stop (a request in flight aborts within about a
  * second) and joins it. Safe to call twice or without a start; not from a
  * handler (that is the informer's own thread). */

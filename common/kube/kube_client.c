@@ -858,6 +858,42 @@ int kube_list_all(struct kube_client *c, const struct kube_resource *res, const 
     return 0;
 }
 
+int kube_list_pages(struct kube_client *c, const struct kube_resource *res, const char *ns,
+                    const struct kube_list_opts *o, kube_page_fn fn, void *ud)
+{
+    static const struct kube_list_opts none = { 0 };
+    struct kube_list_opts po = o ? *o : none;
+    po.limit = po.limit ? po.limit : 500;
+    po.continue_token = NULL;
+    char *cont = NULL;
+    int rc = 0;
+    for (;;) {
+        json_object *page = NULL;
+        rc = kube_list(c, res, ns, &po, &page);
+        if (rc == 0 && !list_items(page)) {
+            set_error(c, 200, NULL, strdup("list response without items"));
+            rc = -EBADMSG;
+        }
+        if (rc == 0) {
+            fill_item_types(page);
+            rc = fn(ud, page);
+        }
+        const char *next = rc == 0 ? list_continue(page) : NULL;
+        free(cont);
+        cont = next ? strdup(next) : NULL;
+        json_object_put(page);
+        if (rc != 0 || !next)
+            break;
+        if (!cont) {
+            rc = -ENOMEM;
+            break;
+        }
+        po.continue_token = cont;
+    }
+    free(cont);
+    return rc;
+}
+
 /* ---- watch ------------------------------------------------------------------------ */
 
 struct watch_ctx {

@@ -165,6 +165,20 @@ int kube_list(struct kube_client *c, const struct kube_resource *res, const char
 int kube_list_all(struct kube_client *c, const struct kube_resource *res, const char *ns,
                   const struct kube_list_opts *opts, json_object **ret);
 
+/* Called once per page of kube_list_pages with the page (a typed list whose
+ * items carry kind and apiVersion), borrowed for the call: take an item's
+ * reference (or take it out of the array) to keep it. Return 0 to go on;
+ * any other value ends the list and kube_list_pages returns it. */
+typedef int (*kube_page_fn)(void *ud, json_object *page);
+
+/* Every page (opts->limit per request, 500 when 0), handed over one at a
+ * time so that only one page is held at once. Each page's
+ * metadata.resourceVersion is the snapshot's. Returns 0, what fn returned,
+ * -ESTALE when a continue token expired mid-way (the caller starts over:
+ * fn has seen part of an older snapshot), or an error. */
+int kube_list_pages(struct kube_client *c, const struct kube_resource *res, const char *ns,
+                    const struct kube_list_opts *opts, kube_page_fn fn, void *ud);
+
 /* ---- watch ------------------------------------------------------------- */
 
 enum kube_event_type {

@@ -165,11 +165,132 @@ static void test_expired_continue_token_restarts_the_list(void **state)
     kube_config_free(cfg);
 }
 
+/* A projection that keeps the identity only: the cache must hold it, the
+ * handlers must see the whole object as new and the projection as old. */
+static json_object *identity_only(json_object *obj)
+{
+    json_object *o = json_object_new_object(), *md = json_object_new_object();
+    json_object *src = json_object_object_get(obj, "metadata");
+    static const char *const keep[] = { "name", "namespace", "resourceVersion" };
+    for (size_t i = 0; i < N(keep); i++)
+        json_object_object_add(md, keep[i], json_object_get(json_object_object_get(src, keep[i])));
+    json_object_object_add(o, "metadata", md);
+    return o;
+}
+
+static struct record proj_rec = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void note_data(const char *what, json_object *obj)
+{
+    pthread_mutex_lock(&proj_rec.lock);
+    size_t len = strlen(proj_rec.text);
+    snprintf(proj_rec.text + len, sizeof(proj_rec.text) - len, "%s %s@%s%s; ", what, kube_meta_str(obj, "name"),
+             kube_meta_str(obj, "resourceVersion"), json_object_object_get(obj, "data") ? "+data" : "");
+    pthread_mutex_unlock(&proj_rec.lock);
+}
+
+static void p_add(void *ud, json_object *obj)
+{
+    (void)ud;
+    note_data("add", obj);
+}
+
+static void p_update(void *ud, json_object *old_obj, json_object *new_obj)
+{
+    (void)ud;
+    note_data("old", old_obj);
+    note_data("new", new_obj);
+}
+
+#define DOBJ(name, rv) "{\"metadata\":{\"name\":\"" name "\",\"namespace\":\"ns\",\"resourceVersion\":\"" rv "\"}," \
+                       "\"data\":{\"k\":\"v\"}}"
+
+static void test_projection_is_cached_and_pages_arrive_one_by_one(void **state)
+{
+    (void)state;
+    static const char *const stream[] = { "{\"type\":\"MODIFIED\",\"object\":" DOBJ("a", "3") "}\n", NULL };
+    static const struct reply script[] = {
+        { .status = 200, .body = "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"2\","
+                                 "\"continue\":\"p2\"},\"items\":[" DOBJ("a", "1") "]}" },
+        { .status = 200, .body = "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"2\"},"
+                                 "\"items\":[" DOBJ("b", "2") "]}" },
+        { .status = 200, .chunks = stream },
+        { .status = 200, .hang = true },
+    };
+    struct fake f;
+    fake_start(&f, script, N(script));
+    struct kube_config *cfg = fake_kube_config(f.port, "t");
+    struct informer_opts io = {
+        .res = &KUBE_CONFIGMAPS, .watch_timeout_secs = 60, .page_size = 1, .project = identity_only,
+        .handlers = { p_add, p_update, NULL, NULL },
+    };
+    struct informer *inf = NULL;
+    assert_int_equal(informer_new(cfg, &io, &inf), 0);
+    assert_int_equal(informer_start(inf), 0);
+    for (int i = 0; i < 500 && __atomic_load_n(&f.n_seen, __ATOMIC_SEQ_CST) < 4; i++)
+        sleep_ms(10);
+    json_object *a = informer_get(inf, "ns/a");
+    assert_non_null(a);
+    assert_string_equal(kube_meta_str(a, "resourceVersion"), "3");
+    assert_null(json_object_object_get(a, "data"));
+    informer_put(inf, a);
+    assert_int_equal(informer_count(inf), 2);
+    informer_stop(inf);
+    fake_stop(&f);
+    assert_string_equal(proj_rec.text, "add a@1+data; add b@2+data; old a@1; new a@3+data; ");
+    assert_contains(f.seen[0], "limit=1");
+    assert_contains(f.seen[1], "continue=p2");
+    assert_contains(f.seen[2], "resourceVersion=2");
+    fake_free(&f);
+    informer_free(inf);
+    kube_config_free(cfg);
+}
+
+/* Asking informers to stop returns at once, with each of them still
+ * running its request; joining them afterwards finds them on their way. */
+static void test_request_stop_asks_without_waiting(void **state)
+{
+    (void)state;
+    static const struct reply script[] = {
+        { .status = 200, .body = "{\"kind\":\"ConfigMapList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"1\"},"
+                                 "\"items\":[]}" },
+        { .status = 200, .hang = true },
+    };
+    struct fake f[2];
+    struct kube_config *cfg[2];
+    struct informer *inf[2];
+    for (int i = 0; i < 2; i++) {
+        fake_start(&f[i], script, N(script));
+        cfg[i] = fake_kube_config(f[i].port, "t");
+        struct informer_opts io = { .res = &KUBE_CONFIGMAPS, .watch_timeout_secs = 60 };
+        assert_int_equal(informer_new(cfg[i], &io, &inf[i]), 0);
+        assert_int_equal(informer_start(inf[i]), 0);
+    }
+    for (int i = 0; i < 2; i++)
+        for (int t = 0; t < 500 && __atomic_load_n(&f[i].n_seen, __ATOMIC_SEQ_CST) < 2; t++)
+            sleep_ms(10);
+    for (int i = 0; i < 2; i++) {
+        assert_false(informer_stop_requested(inf[i]));
+        informer_request_stop(inf[i]);
+    }
+    for (int i = 0; i < 2; i++)
+        assert_true(informer_stop_requested(inf[i]));
+    for (int i = 0; i < 2; i++) {
+        informer_stop(inf[i]);
+        fake_stop(&f[i]);
+        fake_free(&f[i]);
+        informer_free(inf[i]);
+        kube_config_free(cfg[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_410_relists_and_reports_the_delete),
         cmocka_unit_test(test_expired_continue_token_restarts_the_list),
+        cmocka_unit_test(test_projection_is_cached_and_pages_arrive_one_by_one),
+        cmocka_unit_test(test_request_stop_asks_without_waiting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

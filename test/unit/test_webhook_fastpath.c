@@ -56,6 +56,35 @@ static void assert_parse_agrees(const char *text, size_t len)
     free(err);
 }
 
+/* Escaped keys (managedFields' k:{"name":...}) pass the check, compared
+ * decoded; objects of up to WH_JSON_CHECK_MAX_KEYS members too. */
+static void test_check_takes_escaped_keys_and_many_members(void **state)
+{
+    (void)state;
+    static const char managed[] = "{\"f:spec\":{\"f:aiModels\":{\"k:{\\\"name\\\":\\\"a\\\"}\":{\".\":{}},"
+                                  "\"k:{\\\"name\\\":\\\"b\\\"}\":{\".\":{}}}}}";
+    assert_int_equal(wh_json_check(managed, strlen(managed), WH_JSON_MAX_DEPTH), 0);
+    assert_parse_agrees(managed, strlen(managed));
+    static const char *const dups[] = { "{\"a\\u0062\":1,\"ab\":2}", "{\"ab\":1,\"a\\u0062\":2}",
+                                        "{\"k:\\\"x\\\"\":1,\"k:\\u0022x\\u0022\":2}" };
+    for (size_t i = 0; i < sizeof(dups) / sizeof(dups[0]); i++) {
+        assert_int_equal(wh_json_check(dups[i], strlen(dups[i]), WH_JSON_MAX_DEPTH), -EINVAL);
+        assert_parse_agrees(dups[i], strlen(dups[i]));
+    }
+    struct strbuf sb;
+    for (int n = WH_JSON_CHECK_MAX_KEYS - 1; n <= WH_JSON_CHECK_MAX_KEYS + 1; n++) {
+        sb_init(&sb, 1 << 20);
+        sb_adds(&sb, "{");
+        for (int k = 0; k < n; k++)
+            sb_addf(&sb, "%s\"k:{\\\"name\\\":\\\"m-%d\\\"}\":%d", k ? "," : "", k, k);
+        sb_adds(&sb, "}");
+        assert_int_equal(wh_json_check(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH),
+                         n <= WH_JSON_CHECK_MAX_KEYS ? 0 : -EINVAL);
+        assert_parse_agrees(sb_str(&sb), sb.len);
+        sb_release(&sb);
+    }
+}
+
 static void test_check_agrees_with_strict_parser(void **state)
 {
     (void)state;
@@ -418,6 +447,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_agrees_with_strict_parser),
+        cmocka_unit_test(test_check_takes_escaped_keys_and_many_members),
         cmocka_unit_test(test_builder_prunes_members),
         cmocka_unit_test(test_conversion_paths_agree_on_the_corpus),
         cmocka_unit_test(test_conversion_fast_path_keeps_bytes),
