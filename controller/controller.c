@@ -116,7 +116,12 @@ struct controller {
 /* No write may start: leadership is gone (or going). */
 static bool fenced(struct controller *c)
 {
-    return atomic_load(&c->halt) || (c->opt.fence && atomic_load(c->opt.fence));
+    if (atomic_load(&c->halt) || (c->opt.fence && atomic_load(c->opt.fence)))
+        return true;
+    /* The term ended by the clock before the elector said so (a thawed
+     * process): the clients have stopped already, say why. */
+    uint64_t due = c->opt.term_end ? atomic_load(c->opt.term_end) : 0;
+    return due && gw_mono_ms() >= due;
 }
 
 static const atomic_bool *stop_flag(struct controller *c)
