@@ -273,3 +273,12 @@ char *gw_utf8_scrub(const char *s, size_t len, size_t *ret_len)
         *ret_len = o;
     return out;
 }
+
+uint64_t gw_fnv1a(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ULL;
+    return h;
+}

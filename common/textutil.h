@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 static inline bool isalnum_ascii(char c)
 {
@@ -28,6 +29,9 @@ bool gw_glob_match(const char *pattern, const char *s);
 
 /* Lower-case hex SHA-256 of data into out (65 bytes). */
 void gw_sha256_hex(const void *data, size_t len, char out[65]);
+/* FNV-1a of data[0, len): a fast, non-cryptographic hash for the keys of
+ * in-process tables. */
+uint64_t gw_fnv1a(const void *data, size_t len);
 /* Checks an upstream URL the way we accept it for LiteLLM: http or https,
  * a host, an optional numeric port, no user info (credentials would land in
  * the ConfigMap in clear text), no whitespace or control characters. Returns

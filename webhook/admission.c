@@ -15,6 +15,7 @@
 #include "doc.h"
 #include "jsonscan.h"
 #include "errlist.h"
+#include "textutil.h"
 #include "reply.h"
 #include "strbuf.h"
 #include "validate.h"
@@ -124,14 +125,6 @@ static struct {
     struct review_slot slots[REVIEW_CACHE_SLOTS];
 } review_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static uint64_t key_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
 static void slot_clear(struct review_slot *s)
 {
     free(s->key);
@@ -163,7 +156,7 @@ static int review_cache_lookup(void *ctx, const char *key, size_t key_len, struc
     (void)ctx;
     if (key_len > REVIEW_CACHE_KEY_MAX)
         return 0;
-    uint64_t h = key_hash(key, key_len);
+    uint64_t h = gw_fnv1a(key, key_len);
     struct review_slot *s = &review_cache.slots[h % REVIEW_CACHE_SLOTS];
     int r = 0;
     pthread_mutex_lock(&review_cache.lock);
@@ -185,7 +178,7 @@ static void review_cache_store(void *ctx, const char *key, size_t key_len, const
     if (key_len > REVIEW_CACHE_KEY_MAX ||
         issues_text(errors, errors_from) + issues_text(warnings, warnings_from) > REVIEW_CACHE_TEXT_MAX)
         return;
-    struct review_slot fresh = { .hash = key_hash(key, key_len), .key_len = key_len };
+    struct review_slot fresh = { .hash = gw_fnv1a(key, key_len), .key_len = key_len };
     errlist_init(&fresh.errors);
     errlist_init(&fresh.warnings);
     fresh.key = malloc(key_len ? key_len : 1);

@@ -13,6 +13,7 @@
 #include "strbuf.h"
 #include "jsonutil.h"
 #include "jsonscan.h"
+#include "textutil.h"
 
 #define REVIEW_API_VERSION "apiextensions.k8s.io/v1"
 #define REVIEW_KIND "ConversionReview"
@@ -226,20 +227,12 @@ static struct {
     struct memo_slot slots[MEMO_SLOTS];
 } memo = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static uint64_t text_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
 static int memo_lookup(void *ctx, const char *text, size_t len, json_object **ret_patch, bool *ret_same)
 {
     (void)ctx;
     if (len > MEMO_TEXT_MAX)
         return 0;
-    uint64_t h = text_hash(text, len);
+    uint64_t h = gw_fnv1a(text, len);
     struct memo_slot *s = &memo.slots[h % MEMO_SLOTS];
     int r = 0;
     pthread_mutex_lock(&memo.lock);
@@ -270,7 +263,7 @@ static void memo_store(void *ctx, const char *text, size_t len, json_object *pat
     }
     memcpy(t, text, len);
     t[len] = '\0';
-    uint64_t h = text_hash(text, len);
+    uint64_t h = gw_fnv1a(text, len);
     struct memo_slot old, *s = &memo.slots[h % MEMO_SLOTS];
     pthread_mutex_lock(&memo.lock);
     old = *s;
