@@ -35,6 +35,15 @@
  * body is copied out as it arrives, so this does not bound it). */
 #define WH_CONNECTION_MEMORY (32u << 10)
 #define WH_LISTEN_BACKLOG 1024u
+/* HTTP parsing strictness 1: bare LF line ends and obs-fold header
+ * continuations are answered 400 and the connection closed (libmicrohttpd
+ * >= 0.9.77; test/harness/build-libmicrohttpd.sh builds one for bookworm).
+ * Older versions accept both whatever the level. */
+#if MHD_VERSION >= 0x00097701
+#define WH_STRICT_OPTION MHD_OPTION_CLIENT_DISCIPLINE_LVL
+#else
+#define WH_STRICT_OPTION MHD_OPTION_STRICT_FOR_CLIENT
+#endif
 #define WH_WARNING_HEADER_MAX 1024
 
 struct wh_conn;
@@ -844,7 +853,7 @@ static int start_tls(struct wh_server *s)
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_CONNECTION_TIMEOUT,
         s->opt.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WH_CONNECTION_MEMORY,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, WH_LISTEN_BACKLOG, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, WH_STRICT_OPTION, (int)1, MHD_OPTION_END);
     if (!s->tls) {
         int e = errno ? errno : EADDRINUSE;
         gw_log(GW_LOG_ERROR, "webhook", NULL, strerror(e), "cannot serve HTTPS on %s port %u",
