@@ -304,9 +304,11 @@ static void conn_idle(struct wh_server *s, struct wh_conn *c, uint64_t now)
 
 static void conn_started(struct wh_server *s, struct MHD_Connection *conn, struct wh_conn *c)
 {
+    /* Each answer may live in the same storage of the connection (it does in
+     * libmicrohttpd 1.0): read one before asking for the next. */
     const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    const union MHD_ConnectionInfo *addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     c->fd = fd ? fd->connect_fd : MHD_INVALID_SOCKET;
+    const union MHD_ConnectionInfo *addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (addr && addr->client_addr) {
         if (addr->client_addr->sa_family == AF_INET)
             memcpy(&c->peer.in4, addr->client_addr, sizeof(c->peer.in4));

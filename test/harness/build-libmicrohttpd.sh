@@ -33,10 +33,10 @@ pkg-config --exists gnutls || { log "gnutls development files are missing (libgn
 
 WORK="$HARNESS_CACHE/build/libmicrohttpd-$MHD_VERSION"
 rm -rf "$WORK"
-mkdir -p "$WORK/apt/lists/partial" "$WORK/src"
+mkdir -p "$WORK/apt/lists/partial" "$WORK/apt/cache/archives/partial" "$WORK/src"
 echo "deb-src $MHD_MIRROR $MHD_SUITE main" >"$WORK/apt/sources.list"
 APT_OPTS=(-o "Dir::Etc::sourcelist=$WORK/apt/sources.list" -o "Dir::Etc::sourceparts=-"
-          -o "Dir::State::Lists=$WORK/apt/lists" -o "Debug::NoLocking=1"
+          -o "Dir::State::Lists=$WORK/apt/lists" -o "Dir::Cache=$WORK/apt/cache" -o "Debug::NoLocking=1"
           -o "APT::Sandbox::User=$(id -un)")
 
 log "fetching the $MHD_SUITE source of libmicrohttpd"
