@@ -8,11 +8,17 @@ ARG DEBIAN_IMAGE=debian:12.12-slim
 
 FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      build-essential cmake pkg-config ca-certificates \
-      libmicrohttpd-dev libgnutls28-dev libssl-dev libjson-c-dev libyaml-dev \
+      build-essential dpkg-dev cmake pkg-config ca-certificates \
+      libgnutls28-dev libssl-dev libjson-c-dev libyaml-dev \
       libcurl4-openssl-dev libcmocka-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# libmicrohttpd 1.0.1 from the Debian source package, built as the test
+# harness builds it and linked statically (the runtime stage needs no
+# libmicrohttpd); it refuses bare LF line ends and obs-fold.
+ENV LGO_CACHE_DIR=/opt/lgo-cache
+COPY test/harness/common.sh test/harness/build-libmicrohttpd.sh test/harness/
+RUN test/harness/build-libmicrohttpd.sh
 COPY CMakeLists.txt LITELLM_VERSION ./
 COPY cmd cmd
 COPY common common
@@ -29,7 +35,7 @@ LABEL org.opencontainers.image.title="litellm-gateway-operator" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.source="https://github.com/agentic-layer/litellm-gateway-operator"
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      ca-certificates libmicrohttpd12 libgnutls30 libssl3 libjson-c5 libyaml-0-2 libcurl4 \
+      ca-certificates libgnutls30 libssl3 libjson-c5 libyaml-0-2 libcurl4 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/litellm-gateway-operator /usr/local/bin/litellm-gateway-operator
 USER 65532:65532

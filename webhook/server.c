@@ -35,6 +35,15 @@
  * body is copied out as it arrives, so this does not bound it). */
 #define WH_CONNECTION_MEMORY (32u << 10)
 #define WH_LISTEN_BACKLOG 1024u
+/* HTTP parsing strictness 1: bare LF line ends and obs-fold header
+ * continuations are answered 400 and the connection closed (libmicrohttpd
+ * >= 0.9.77; test/harness/build-libmicrohttpd.sh builds one for bookworm).
+ * Older versions accept both whatever the level. */
+#if MHD_VERSION >= 0x00097701
+#define WH_STRICT_OPTION MHD_OPTION_CLIENT_DISCIPLINE_LVL
+#else
+#define WH_STRICT_OPTION MHD_OPTION_STRICT_FOR_CLIENT
+#endif
 #define WH_WARNING_HEADER_MAX 1024
 
 struct wh_conn;
@@ -295,9 +304,11 @@ static void conn_idle(struct wh_server *s, struct wh_conn *c, uint64_t now)
 
 static void conn_started(struct wh_server *s, struct MHD_Connection *conn, struct wh_conn *c)
 {
+    /* Each answer may live in the same storage of the connection (it does in
+     * libmicrohttpd 1.0): read one before asking for the next. */
     const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    const union MHD_ConnectionInfo *addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     c->fd = fd ? fd->connect_fd : MHD_INVALID_SOCKET;
+    const union MHD_ConnectionInfo *addr = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (addr && addr->client_addr) {
         if (addr->client_addr->sa_family == AF_INET)
             memcpy(&c->peer.in4, addr->client_addr, sizeof(c->peer.in4));
@@ -844,7 +855,7 @@ static int start_tls(struct wh_server *s)
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_CONNECTION_TIMEOUT,
         s->opt.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WH_CONNECTION_MEMORY,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, WH_LISTEN_BACKLOG, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_STRICT_FOR_CLIENT, (int)1, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, WH_STRICT_OPTION, (int)1, MHD_OPTION_END);
     if (!s->tls) {
         int e = errno ? errno : EADDRINUSE;
         gw_log(GW_LOG_ERROR, "webhook", NULL, strerror(e), "cannot serve HTTPS on %s port %u",

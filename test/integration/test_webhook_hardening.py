@@ -1,6 +1,6 @@
 """The webhook on its own, hardened: it serves with no reachable API server,
 stops at once when idle and can be restarted on the same port right away,
-refuses ambiguous request framing and CBC suites, keeps user text out of
+refuses ambiguous request framing, bare LF line ends, obs-fold and CBC suites, keeps user text out of
 the log's structure, and exposes controller-runtime's and process metrics
 in valid Prometheus text.
 
@@ -137,7 +137,13 @@ def test_ambiguous_framing_is_refused_and_closed(server, case):
         t0 = time.monotonic()
         status, hdrs, raw = read_response(s, timeout=5)
         assert status == 400, raw
-        assert "framing" in json.loads(raw)["message"]
+        # libmicrohttpd >= 0.9.77 at strictness 1 refuses a Transfer-Encoding
+        # other than chunked, and one next to a Content-Length, itself with an
+        # HTML page of its own; everything else reaches the handler's check.
+        if raw.startswith(b"{"):
+            assert "framing" in json.loads(raw)["message"]
+        else:
+            assert case != "differing-content-length" and b"Transfer-Encoding" in raw, raw
         assert hdrs.get("connection") == ["close"]
         # and the server closes: nothing more is read from this stream.
         s.settimeout(5)
@@ -155,6 +161,46 @@ def test_identical_duplicate_content_length_is_one_length(server):
                                 extra_headers=[f"Content-Length: {len(body)}"]))
         status, _, raw = read_response(s)
     assert status == 200 and json.loads(raw)["response"]["allowed"] is True
+
+
+LINE_BREAKS = {
+    # Every line of the head ends in a bare LF.
+    "bare-lf": lambda body: request_bytes("POST", "/validate", body).replace(b"\r\n", b"\n"),
+    # Only the request line does.
+    "bare-lf-request-line": lambda body: request_bytes("POST", "/validate", body).replace(b"\r\n", b"\n", 1),
+    # An obs-fold continuation of a header (SP or HTAB at the start of a line).
+    "obs-fold-space": lambda body: request_bytes("POST", "/validate", body,
+                                                 extra_headers=["X-Note: first", " continued"]),
+    "obs-fold-tab": lambda body: request_bytes("POST", "/validate", body,
+                                               extra_headers=["X-Note: first", "\tcontinued"]),
+}
+
+
+def test_the_same_request_with_crlf_is_served(server):
+    body = body_of(review(aigateway()))
+    with tls_connect(server.port, server.ca) as s:
+        s.sendall(request_bytes("POST", "/validate", body, extra_headers=["X-Note: first"]))
+        status, _, raw = read_response(s)
+    assert status == 200 and json.loads(raw)["response"]["allowed"] is True
+
+
+@pytest.mark.parametrize("case", sorted(LINE_BREAKS))
+def test_bare_lf_and_obs_fold_are_refused_and_closed(server, case):
+    """A request that would be allowed with CRLF line ends and no folding is
+    answered 400 and the connection closed."""
+    request = LINE_BREAKS[case](body_of(review(aigateway())))
+    with tls_connect(server.port, server.ca) as s:
+        s.sendall(request)
+        t0 = time.monotonic()
+        status, hdrs, raw = read_response(s, timeout=5)
+        assert status == 400, raw
+        assert hdrs.get("connection") == ["close"], hdrs
+        s.settimeout(5)
+        try:
+            assert s.recv(1) == b""
+        except (ConnectionResetError, ssl.SSLError):
+            pass
+        assert time.monotonic() - t0 < 5
 
 
 # --- TLS --------------------------------------------------------------------------
