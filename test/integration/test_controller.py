@@ -39,13 +39,17 @@ def condition(obj, ctype):
     return None
 
 
-def wait_condition(cluster, resource, name, ns, ctype, status, reason=None, timeout=30):
+def wait_condition(cluster, resource, name, ns, ctype, status, reason=None, timeout=30, message=None):
+    """Waits for the condition with that status (and reason, and message,
+    when given)."""
     def check():
         c = condition(get(cluster, resource, name, ns), ctype)
-        if c and c["status"] == status and (reason is None or c["reason"] == reason):
+        if c and c["status"] == status and (reason is None or c["reason"] == reason) \
+                and (message is None or c.get("message") == message):
             return c
         return None
-    return cluster.wait_for(f"{resource} {ns}/{name} {ctype}={status} {reason or ''}", check, timeout=timeout)
+    return cluster.wait_for(f"{resource} {ns}/{name} {ctype}={status} {reason or ''} {message or ''}", check,
+                            timeout=timeout)
 
 
 def template_annotations(cluster, name, ns):
@@ -285,11 +289,13 @@ def test_ready_follows_the_deployment(cluster, operator, ns):
     wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "False", "DeploymentRollingOut")
     # Pods exist (the ReplicaSet controller made them) but none is Ready.
     play_kubelet(cluster, "main", ns, available=False)
-    c = wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "False", "DeploymentRollingOut")
-    assert c["message"] == "1 of 1 replicas updated, 0 available"
+    # The condition says DeploymentRollingOut from the start ("creating the
+    # Deployment"): wait until it reports the replicas the kubelet left.
+    wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "False", "DeploymentRollingOut",
+                   message="1 of 1 replicas updated, 0 available")
     play_kubelet(cluster, "main", ns, available=True)
-    c = wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "True", "Reconciled")
-    assert c["message"] == "1 of 1 replicas updated and available"
+    wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "True", "Reconciled",
+                   message="1 of 1 replicas updated and available")
     # A new template whose pod never becomes Ready (a crash loop) is not
     # Ready, although the old pod still serves.
     cluster.apply(ai_gateway(ns, models=(("gpt-4o-mini", "openai"),)))
@@ -297,8 +303,12 @@ def test_ready_follows_the_deployment(cluster, operator, ns):
     assert c["reason"] == "DeploymentRollingOut"
     time.sleep(2)
     play_kubelet(cluster, "main", ns, available=False)  # the new pod stays unready
-    c = wait_condition(cluster, "aigateway", "main", ns, "AiGatewayReady", "False")
-    assert "available" in c["message"] or "old replicas" in c["message"]
+
+    def rollout_stuck():
+        c = condition(get(cluster, "aigateway", "main", ns), "AiGatewayReady")
+        return c if c and c["status"] == "False" and (
+            "available" in c["message"] or "old replicas" in c["message"]) else None
+    cluster.wait_for("AiGatewayReady False with the rollout's replica counts", rollout_stuck)
 
 
 # --- routes ----------------------------------------------------------------------
