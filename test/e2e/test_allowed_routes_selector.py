@@ -4,12 +4,10 @@ and answers a tool call; the route from a namespace it does not select is
 not served under any key.
 """
 import secrets
-import time
 
 import pytest
 
-import mcp_client
-from test_beta_fields import stored
+from test_beta_fields import assert_not_served, assert_route_answers, beta_route, stored, until_route_ready
 
 SFX = secrets.token_hex(3)
 
@@ -21,15 +19,7 @@ def selector_gw(gateways, namespace, pods, mcp, operator_bin):
     team_b = namespace(f"e2e-sel-b-{SFX}")
 
     def route(ns, name):
-        return f"""---
-apiVersion: runtime.agentic-layer.ai/v1beta1
-kind: ToolRoute
-metadata: {{name: {name}, namespace: {ns}}}
-spec:
-  gatewayRef: {{name: tools, namespace: {gw_ns}}}
-  upstream:
-    external: {{url: "{mcp.issues.url}"}}
-"""
+        return beta_route(ns, name, gw_ns, mcp.issues.url)
 
     def labelled(ns, team):
         return f"---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}, labels: {{team: {team}}}}}\n"
@@ -46,14 +36,9 @@ spec:
       selector:
         matchExpressions: [{{key: team, operator: In, values: [a]}}]
 """ + route(team_a, "picked") + route(team_b, "skipped")))
-    rendered = gateways.sync("ToolGateway", gw_ns, "tools")
+    gateways.sync("ToolGateway", gw_ns, "tools")
     pod = pods(gw_ns, "tools")
-    deadline = time.monotonic() + 90
-    while (getattr(rendered.routes.get(f"{team_a}/picked"), "state", None) != "Ready"
-           and time.monotonic() < deadline):
-        time.sleep(1)
-        rendered = gateways.sync("ToolGateway", gw_ns, "tools", timeout=30, settle=0.5) \
-            if gateways.mode == "controller" else gateways.sync("ToolGateway", gw_ns, "tools")
+    rendered = until_route_ready(gateways, gw_ns, f"{team_a}/picked")
     yield type("GW", (), dict(ns=gw_ns, team_a=team_a, team_b=team_b, rendered=rendered, pod=pod))
     pod.stop()
 
@@ -62,16 +47,6 @@ def test_selector_serves_the_selected_namespace_only(selector_gw, mcp):
     gw = selector_gw
     servers = gw.rendered.config.get("mcp_servers") or {}
     assert [s["description"] for s in servers.values()] == [f"ToolRoute {gw.team_a}/picked"], servers
-    picked = gw.rendered.routes.get(f"{gw.team_a}/picked")
-    assert picked is not None and picked.state == "Ready" and picked.url, gw.rendered.routes
-    key = picked.path.rstrip("/").rsplit("/", 1)[-1]
-    s = mcp_client.session(gw.pod.url + picked.path, calls=[(f"{key}-get_issue", {"number": 7})])
-    assert mcp.issues.nonce in s.text(f"{key}-get_issue")
-    skipped = gw.rendered.routes.get(f"{gw.team_b}/skipped")
-    assert skipped is None or (skipped.state != "Ready" and not skipped.url), skipped
+    assert_route_answers(gw.pod, gw.rendered.routes.get(f"{gw.team_a}/picked"), mcp)
     would_be = f"{gw.team_b}_skipped".replace("-", "_")[:24]
-    try:
-        leaked = mcp_client.session(f"{gw.pod.url}/mcp/{would_be}").tools
-    except mcp_client.MCPFailure:
-        leaked = []
-    assert not leaked, f"the unselected route is served: {leaked}"
+    assert_not_served(gw.pod, gw.rendered.routes.get(f"{gw.team_b}/skipped"), would_be)

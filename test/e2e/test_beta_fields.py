@@ -27,6 +27,50 @@ def stored(operator_bin, manifest):
     return p.stdout
 
 
+def beta_route(ns, name, gw_ns, url):
+    """A v1beta1 ToolRoute in ns to the ToolGateway gw_ns/tools."""
+    return f"""---
+apiVersion: runtime.agentic-layer.ai/v1beta1
+kind: ToolRoute
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+  gatewayRef: {{name: tools, namespace: {gw_ns}}}
+  upstream:
+    external: {{url: "{url}"}}
+"""
+
+
+def until_route_ready(gateways, gw_ns, route, timeout=90):
+    """The ToolGateway gw_ns/tools synced again until the route ("ns/name")
+    is Ready, which it is once its gateway runs; the last sync."""
+    rendered = gateways.sync("ToolGateway", gw_ns, "tools")
+    deadline = time.monotonic() + timeout
+    while getattr(rendered.routes.get(route), "state", None) != "Ready" and time.monotonic() < deadline:
+        time.sleep(1)
+        rendered = gateways.sync("ToolGateway", gw_ns, "tools", timeout=30, settle=0.5) \
+            if gateways.mode == "controller" else gateways.sync("ToolGateway", gw_ns, "tools")
+    return rendered
+
+
+def assert_route_answers(pod, route, mcp):
+    """The Ready route answers a tool call through LiteLLM."""
+    assert route is not None and route.state == "Ready" and route.url, route
+    key = route.path.rstrip("/").rsplit("/", 1)[-1]
+    s = mcp_client.session(pod.url + route.path, calls=[(f"{key}-get_issue", {"number": 7})])
+    assert mcp.issues.nonce in s.text(f"{key}-get_issue")
+
+
+def assert_not_served(pod, route, key):
+    """A route left out has no URL, and LiteLLM serves nothing under the key
+    it would have had."""
+    assert route is None or (route.state != "Ready" and not route.url), route
+    try:
+        leaked = mcp_client.session(f"{pod.url}/mcp/{key}").tools
+    except mcp_client.MCPFailure:
+        leaked = []
+    assert not leaked, f"the route left out is served: {leaked}"
+
+
 def chat(pod, model, text, key):
     body = {"model": model, "messages": [{"role": "user", "content": text}]}
     return post_json(f"{pod.url}/v1/chat/completions", body, {"Authorization": f"Bearer {key}"})
@@ -98,15 +142,7 @@ def same_ns_gw(gateways, namespace, pods, mcp, operator_bin):
     other = namespace(f"e2e-other-{SFX}")
 
     def route(ns, name):
-        return f"""---
-apiVersion: runtime.agentic-layer.ai/v1beta1
-kind: ToolRoute
-metadata: {{name: {name}, namespace: {ns}}}
-spec:
-  gatewayRef: {{name: tools, namespace: {gw_ns}}}
-  upstream:
-    external: {{url: "{mcp.issues.url}"}}
-"""
+        return beta_route(ns, name, gw_ns, mcp.issues.url)
     gateways.apply(stored(operator_bin, f"""
 apiVersion: runtime.agentic-layer.ai/v1beta1
 kind: ToolGateway
@@ -116,15 +152,10 @@ spec:
   allowedRoutes:
     namespaces: {{from: Same}}
 """ + route(gw_ns, "local") + route(other, "remote")))
-    rendered = gateways.sync("ToolGateway", gw_ns, "tools")
+    gateways.sync("ToolGateway", gw_ns, "tools")
     pod = pods(gw_ns, "tools")
     # A route is Ready once its gateway runs: read the statuses again then.
-    deadline = time.monotonic() + 90
-    while (getattr(rendered.routes.get(f"{gw_ns}/local"), "state", None) != "Ready"
-           and time.monotonic() < deadline):
-        time.sleep(1)
-        rendered = gateways.sync("ToolGateway", gw_ns, "tools", timeout=30, settle=0.5) \
-            if gateways.mode == "controller" else gateways.sync("ToolGateway", gw_ns, "tools")
+    rendered = until_route_ready(gateways, gw_ns, f"{gw_ns}/local")
     yield type("GW", (), dict(ns=gw_ns, other=other, rendered=rendered, pod=pod))
     pod.stop()
 
@@ -134,18 +165,7 @@ def test_allowed_routes_same_keeps_another_namespace_out(same_ns_gw, mcp):
     servers = gw.rendered.config.get("mcp_servers") or {}
     assert len(servers) == 1, servers
     assert all(s["description"] == f"ToolRoute {gw.ns}/local" for s in servers.values())
-    local = gw.rendered.routes.get(f"{gw.ns}/local")
-    assert local is not None and local.state == "Ready" and local.url, gw.rendered.routes
-    key = local.path.rstrip("/").rsplit("/", 1)[-1]
-    s = mcp_client.session(gw.pod.url + local.path, calls=[(f"{key}-get_issue", {"number": 7})])
-    assert mcp.issues.nonce in s.text(f"{key}-get_issue")
-    remote = gw.rendered.routes.get(f"{gw.other}/remote")
-    assert remote is None or (remote.state != "Ready" and not remote.url), remote
-    # LiteLLM serves nothing under the key the refused route would have had.
+    assert_route_answers(gw.pod, gw.rendered.routes.get(f"{gw.ns}/local"), mcp)
     would_be = f"{gw.other}_remote".replace("-", "_")
     assert len(would_be) <= 24
-    try:
-        leaked = mcp_client.session(f"{gw.pod.url}/mcp/{would_be}").tools
-    except mcp_client.MCPFailure:
-        leaked = []
-    assert not leaked, f"the refused route is served: {leaked}"
+    assert_not_served(gw.pod, gw.rendered.routes.get(f"{gw.other}/remote"), would_be)
