@@ -45,6 +45,26 @@ def token_kubeconfig(cluster, tmp_path, ns, sa):
     return str(path)
 
 
+def grant_namespaced(cluster, ns, name, cluster_scoped, leave_out=()):
+    """The ServiceAccount ns/operator of a namespaced install: the
+    ClusterRole's rules on namespaced resources as a Role in ns, those on
+    the resources in cluster_scoped as the ClusterRole `name`; rules on a
+    resource in leave_out are in neither."""
+    full = next(d for d in rendered(cluster) if d["kind"] == "ClusterRole")
+    skip = set(cluster_scoped) | set(leave_out)
+    ns_rules = [r for r in full["rules"] if not skip & set(r["resources"])]
+    cls_rules = [r for r in full["rules"] if set(cluster_scoped) & set(r["resources"])]
+    cluster.apply(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                              "metadata": {"name": "operator", "namespace": ns}, "rules": ns_rules}))
+    cluster.apply(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                              "metadata": {"name": name}, "rules": cls_rules}))
+    cluster.kubectl("-n", ns, "create", "serviceaccount", "operator")
+    cluster.kubectl("-n", ns, "create", "rolebinding", "operator", "--role=operator",
+                    f"--serviceaccount={ns}:operator")
+    cluster.kubectl("create", "clusterrolebinding", name, f"--clusterrole={name}",
+                    f"--serviceaccount={ns}:operator")
+
+
 def test_operator_runs_with_its_clusterrole_only(cluster, ns, tmp_path, operator_factory):
     role = next(d for d in rendered(cluster) if d["kind"] == "ClusterRole")
     name = f"lgo-{ns}"[:60]

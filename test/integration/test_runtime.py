@@ -219,24 +219,12 @@ def test_namespaced_mode_needs_only_roles(cluster, operator, ns, tmp_path, opera
     """--namespace: informers per namespace, so Roles in that namespace (and
     a ClusterRole for the two cluster-scoped class kinds) are enough; a
     gateway elsewhere is not touched."""
-    from test_deploy import rendered, token_kubeconfig
+    from test_deploy import grant_namespaced, token_kubeconfig
     operator.stop()  # the session's operator watches every namespace
     other = ns[:50] + "-out"
     cluster.kubectl("create", "namespace", other)
-    full = next(d for d in rendered(cluster) if d["kind"] == "ClusterRole")
-    cluster_scoped = {"aigatewayclasses", "toolgatewayclasses", "namespaces"}
-    ns_rules = [r for r in full["rules"] if not cluster_scoped & set(r["resources"])]
-    cls_rules = [r for r in full["rules"] if cluster_scoped & set(r["resources"])]
     name = f"lgo-ns-{ns}"[:60]
-    cluster.apply(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-                              "metadata": {"name": "operator", "namespace": ns}, "rules": ns_rules}))
-    cluster.apply(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                              "metadata": {"name": name}, "rules": cls_rules}))
-    cluster.kubectl("-n", ns, "create", "serviceaccount", "operator")
-    cluster.kubectl("-n", ns, "create", "rolebinding", "operator", "--role=operator",
-                    f"--serviceaccount={ns}:operator")
-    cluster.kubectl("create", "clusterrolebinding", name, f"--clusterrole={name}",
-                    f"--serviceaccount={ns}:operator")
+    grant_namespaced(cluster, ns, name, {"aigatewayclasses", "toolgatewayclasses", "namespaces"})
     try:
         kc = token_kubeconfig(cluster, tmp_path, ns, "operator")
         op = operator_factory("namespaced", extra=("--kubeconfig", kc, "--namespace", ns))

@@ -10,7 +10,7 @@ the CRDs at a test server, which the suites sorted before it must not see.)
 import json
 
 from conftest import rbac_refusals
-from test_deploy import rendered, token_kubeconfig
+from test_deploy import grant_namespaced, token_kubeconfig
 from test_versions import BETA, GROUP, apply, converter, vns  # noqa: F401 (fixtures)
 from test_versions_controller import condition, config_of, get
 
@@ -97,20 +97,9 @@ def test_selector_in_namespaced_mode(cluster, operator, vns, tmp_path, operator_
     the route is admitted."""
     ns = vns
     operator.stop()  # the session's operator watches every namespace
-    full = next(d for d in rendered(cluster) if d["kind"] == "ClusterRole")
-    cluster_scoped = {"aigatewayclasses", "toolgatewayclasses"}
-    ns_rules = [r for r in full["rules"] if not (cluster_scoped | {"namespaces"}) & set(r["resources"])]
-    cls_rules = [r for r in full["rules"] if cluster_scoped & set(r["resources"])]
     name = f"lgo-sel-{ns}"[:60]
-    cluster.apply(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-                              "metadata": {"name": "operator", "namespace": ns}, "rules": ns_rules}))
-    cluster.apply(json.dumps({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-                              "metadata": {"name": name}, "rules": cls_rules}))
-    cluster.kubectl("-n", ns, "create", "serviceaccount", "operator")
-    cluster.kubectl("-n", ns, "create", "rolebinding", "operator", "--role=operator",
-                    f"--serviceaccount={ns}:operator")
-    cluster.kubectl("create", "clusterrolebinding", name, f"--clusterrole={name}",
-                    f"--serviceaccount={ns}:operator")
+    # No grant on namespaces at all: the Selector cannot read labels.
+    grant_namespaced(cluster, ns, name, {"aigatewayclasses", "toolgatewayclasses"}, leave_out={"namespaces"})
     try:
         cluster.kubectl("label", "namespace", ns, "team=a")
         kc = token_kubeconfig(cluster, tmp_path, ns, "operator")
