@@ -506,6 +506,23 @@ static void check_ws(struct check *c)
 
 static int check_value(struct check *c);
 
+/* After a member or element: 1 at a comma (skipped, with the blanks after
+ * it), 0 at the container's closer (skipped), -EINVAL otherwise. */
+static int check_next(struct check *c, char closer)
+{
+    check_ws(c);
+    if (c->i < c->n && c->b[c->i] == ',') {
+        c->i++;
+        check_ws(c);
+        return 1;
+    }
+    if (c->i < c->n && c->b[c->i] == (unsigned char)closer) {
+        c->i++;
+        return 0;
+    }
+    return -EINVAL;
+}
+
 /* The key whose text starts at b[ks] (the string just checked, ending
  * before b[i]) is new in its object (keys from first_key on): compared
  * decoded when escaped, so "a" and "\u0061" are the same key. Recorded;
@@ -556,21 +573,13 @@ static int check_object(struct check *c)
         c->i++;
         check_ws(c);
         int r = check_value(c);
-        if (r < 0)
-            return r;
-        check_ws(c);
-        if (c->i < c->n && c->b[c->i] == ',') {
-            c->i++;
-            check_ws(c);
-            continue;
-        }
-        if (c->i < c->n && c->b[c->i] == '}') {
-            c->i++;
+        if (r >= 0)
+            r = check_next(c, '}');
+        if (r <= 0) {
             c->n_keys = first_key;
             c->n_dec = first_dec;
-            return 0;
+            return r;
         }
-        return -EINVAL;
     }
 }
 
@@ -584,19 +593,10 @@ static int check_array(struct check *c)
     }
     for (;;) {
         int r = check_value(c);
-        if (r < 0)
+        if (r >= 0)
+            r = check_next(c, ']');
+        if (r <= 0)
             return r;
-        check_ws(c);
-        if (c->i < c->n && c->b[c->i] == ',') {
-            c->i++;
-            check_ws(c);
-            continue;
-        }
-        if (c->i < c->n && c->b[c->i] == ']') {
-            c->i++;
-            return 0;
-        }
-        return -EINVAL;
     }
 }
 
