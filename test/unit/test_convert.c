@@ -2,7 +2,6 @@
  * unit corpus, the samples and the golden inputs, the carried annotation,
  * the config patch text, refusals with field paths, and admission of
  * v1beta1 objects with paths in the user's version. */
-#include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
 
@@ -99,64 +98,33 @@ static void round_trip_both_ways(json_object *alpha, const char *where)
     json_object_put(alpha2);
 }
 
-static size_t round_trip_file(const char *path)
+/* Round-trips one object of the corpus both ways; *ud counts them. */
+static void round_trip_object(const char *path, size_t i, json_object *doc, void *ud)
 {
-    char *buf = NULL, *err = NULL;
-    size_t len = 0, n = 0, done = 0;
-    json_object **docs = NULL;
-    if (gw_read_file(path, GW_LIMITS_MANIFEST.max_bytes, &buf, &len, &err) != 0 ||
-        gw_yaml_load_all(buf, len, &GW_LIMITS_MANIFEST, &docs, &n, &err) != 0) {
-        /* The bad-input catalogue is refused by the loader: nothing to convert. */
-        free(buf);
-        free(err);
-        return 0;
-    }
-    free(buf);
-    for (size_t i = 0; i < n; i++) {
-        json_object *av = NULL, *kv = NULL;
-        json_object_object_get_ex(docs[i], "apiVersion", &av);
-        json_object_object_get_ex(docs[i], "kind", &kv);
-        if (gw_convert_kind_of(json_object_get_string(av), json_object_get_string(kv)) == GW_KIND_UNKNOWN)
-            continue;
-        struct gw_errlist e;
-        errlist_init(&e);
-        json_object *beta = NULL;
-        int r = gw_convert(docs[i], GW_API_V1BETA1, &beta, &e);
-        json_object_put(beta);
-        if (r == -EINVAL) {
-            /* Only objects that write a v1beta1 field in v1alpha1 may be
-             * refused, and then with a field path. */
-            assert_true(e.n > 0);
-            assert_true(strncmp(e.items[0].field, "spec", 4) == 0 || strncmp(e.items[0].field, "metadata", 8) == 0);
-            errlist_free(&e);
-            continue;
-        }
+    struct gw_errlist e;
+    errlist_init(&e);
+    json_object *beta = NULL;
+    int r = gw_convert(doc, GW_API_V1BETA1, &beta, &e);
+    json_object_put(beta);
+    if (r == -EINVAL) {
+        /* Only objects that write a v1beta1 field in v1alpha1 may be
+         * refused, and then with a field path. */
+        assert_true(e.n > 0);
+        assert_true(strncmp(e.items[0].field, "spec", 4) == 0 || strncmp(e.items[0].field, "metadata", 8) == 0);
         errlist_free(&e);
-        char where[1100];
-        snprintf(where, sizeof(where), "%s#%zu", path, i);
-        round_trip_both_ways(docs[i], where);
-        done++;
+        return;
     }
-    gw_docs_free(docs, n);
-    return done;
+    errlist_free(&e);
+    char where[1100];
+    snprintf(where, sizeof(where), "%s#%zu", path, i);
+    round_trip_both_ways(doc, where);
+    (*(size_t *)ud)++;
 }
 
 static size_t round_trip_dir(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        fail_msg("cannot open %s", dir);
     size_t done = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 5, ".yaml") != 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        done += round_trip_file(path);
-    }
-    closedir(d);
+    for_each_object_in(dir, round_trip_object, &done);
     return done;
 }
 

@@ -2,7 +2,6 @@
  * the one-pass JSON check and tree builder against gw_json_parse, the
  * ConversionReview fast path against wh_convert_tree, and the remembered
  * config-patch reviews against reviewing every time. */
-#include <dirent.h>
 #include <errno.h>
 
 #include "testutil.h"
@@ -194,54 +193,29 @@ static char *assert_paths_agree(const char *body, size_t len)
     return out;
 }
 
-static size_t load_ours(const char *path, json_object **objs, size_t cap, size_t n)
-{
-    char *buf = NULL, *err = NULL;
-    size_t len = 0, nd = 0;
-    json_object **docs = NULL;
-    if (gw_read_file(path, GW_LIMITS_MANIFEST.max_bytes, &buf, &len, &err) != 0 ||
-        gw_yaml_load_all(buf, len, &GW_LIMITS_MANIFEST, &docs, &nd, &err) != 0) {
-        free(buf);
-        free(err);
-        return n;
-    }
-    free(buf);
-    for (size_t i = 0; i < nd && n < cap; i++) {
-        json_object *av = NULL, *kv = NULL;
-        json_object_object_get_ex(docs[i], "apiVersion", &av);
-        json_object_object_get_ex(docs[i], "kind", &kv);
-        if (gw_convert_kind_of(json_object_get_string(av), json_object_get_string(kv)) != GW_KIND_UNKNOWN)
-            objs[n++] = json_object_get(docs[i]);
-    }
-    gw_docs_free(docs, nd);
-    return n;
-}
+struct loaded {
+    json_object **objs;
+    size_t n, cap;
+};
 
-static size_t load_dir(const char *dir, json_object **objs, size_t cap, size_t n)
+static void keep_object(const char *path, size_t i, json_object *doc, void *ud)
 {
-    DIR *d = opendir(dir);
-    if (!d)
-        fail_msg("cannot open %s", dir);
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 5 || strcmp(de->d_name + l - 5, ".yaml") != 0)
-            continue;
-        char path[1024];
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        n = load_ours(path, objs, cap, n);
-    }
-    closedir(d);
-    return n;
+    (void)path;
+    (void)i;
+    struct loaded *l = ud;
+    if (l->n < l->cap)
+        l->objs[l->n++] = json_object_get(doc);
 }
 
 static void test_conversion_paths_agree_on_the_corpus(void **state)
 {
     (void)state;
     json_object *objs[256];
-    size_t n = load_dir(TESTDATA_DIR "/../../deploy/samples", objs, 256, 0);
-    n = load_dir(TESTDATA_DIR "/../../deploy/samples/invalid", objs, 256, n);
-    n = load_dir(TESTDATA_DIR "/v1beta1", objs, 256, n);
+    struct loaded l = { objs, 0, 256 };
+    for_each_object_in(TESTDATA_DIR "/../../deploy/samples", keep_object, &l);
+    for_each_object_in(TESTDATA_DIR "/../../deploy/samples/invalid", keep_object, &l);
+    for_each_object_in(TESTDATA_DIR "/v1beta1", keep_object, &l);
+    size_t n = l.n;
     assert_true(n >= 8);
     static const char *const versions[] = { GW_V1ALPHA1, GW_V1BETA1 };
     for (int v = 0; v < 2; v++) {

@@ -2,6 +2,7 @@
 #ifndef GW_TESTUTIL_H
 #define GW_TESTUTIL_H
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,42 @@ struct verdict {
     struct gw_errlist warnings;
     int rc;
 };
+
+/* Calls each(path, i, doc, ud) for every document of ours (a kind
+ * gw_convert knows) in every .yaml file of dir, in directory order; files
+ * the loader refuses (the bad-input catalogue) give none. The documents
+ * are borrowed for the call. */
+static inline void for_each_object_in(const char *dir, void (*each)(const char *path, size_t i, json_object *doc,
+                                                                     void *ud),
+                                      void *ud)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        fail_msg("cannot open %s", dir);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 5, ".yaml") != 0)
+            continue;
+        char path[1024], *buf = NULL, *err = NULL;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        size_t len = 0, n = 0;
+        json_object **docs = NULL;
+        if (gw_read_file(path, GW_LIMITS_MANIFEST.max_bytes, &buf, &len, &err) != 0 ||
+            gw_yaml_load_all(buf, len, &GW_LIMITS_MANIFEST, &docs, &n, &err) != 0) {
+            free(buf);
+            free(err);
+            continue;
+        }
+        free(buf);
+        for (size_t i = 0; i < n; i++)
+            if (gw_convert_kind_of(jobj_get_str(docs[i], "apiVersion"), jobj_get_str(docs[i], "kind")) !=
+                GW_KIND_UNKNOWN)
+                each(path, i, docs[i], ud);
+        gw_docs_free(docs, n);
+    }
+    closedir(d);
+}
 
 static inline json_object *yaml_obj(const char *text)
 {
