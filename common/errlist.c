@@ -78,6 +78,19 @@ static int errlist_push(struct gw_errlist *l, struct gw_issue *it)
     return 0;
 }
 
+/* Appends it, whose strings the list then owns; when a string is missing
+ * (out of memory) or the list cannot grow, frees them: -ENOMEM. */
+static int errlist_push_owned(struct gw_errlist *l, struct gw_issue *it)
+{
+    if (!it->field || !it->body || !it->message || errlist_push(l, it) < 0) {
+        free(it->field);
+        free(it->body);
+        free(it->message);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 int errlist_add(struct gw_errlist *l, enum gw_errtype t, const char *field,
                 const char *value, const char *detail)
 {
@@ -110,13 +123,7 @@ int errlist_add(struct gw_errlist *l, enum gw_errtype t, const char *field,
     it.message = sb_failed(&msg) ? NULL : gw_utf8_scrub(sb_str(&msg), msg.len, NULL);
     sb_release(&body);
     sb_release(&msg);
-    if (!it.field || !it.body || !it.message || errlist_push(l, &it) < 0) {
-        free(it.field);
-        free(it.body);
-        free(it.message);
-        return -ENOMEM;
-    }
-    return 0;
+    return errlist_push_owned(l, &it);
 }
 
 int errlist_add_copy(struct gw_errlist *l, const struct gw_issue *src)
@@ -129,13 +136,7 @@ int errlist_add_copy(struct gw_errlist *l, const struct gw_issue *src)
     it.field = strdup(src->field ? src->field : "");
     it.body = strdup(src->body ? src->body : "");
     it.message = strdup(src->message ? src->message : "");
-    if (!it.field || !it.body || !it.message || errlist_push(l, &it) < 0) {
-        free(it.field);
-        free(it.body);
-        free(it.message);
-        return -ENOMEM;
-    }
-    return 0;
+    return errlist_push_owned(l, &it);
 }
 
 int errlist_vaddf(struct gw_errlist *l, enum gw_errtype t, const char *field, const char *value,
