@@ -171,40 +171,6 @@ static bool route_names_gateway(const struct gw_object *r, const struct gw_objec
                     : def == gw;
 }
 
-int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_route_input **ret,
-                       size_t *ret_n)
-{
-    size_t n = 0;
-    struct gw_route_input *out = calloc(set->n ? set->n : 1, sizeof(*out));
-    if (!out)
-        return -ENOMEM;
-    /* One pass: routes name gw explicitly, or attach to the default (found
-     * once, not per route: sets hold thousands of routes). */
-    const struct gw_object *def = gw_default_toolgateway(set, NULL);
-    struct ns_index nsx;
-    if (ns_index_build(gw, set, &nsx) < 0) {
-        free(out);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < set->n; i++) {
-        const struct gw_object *r = set->items[i];
-        bool labels_unknown = false;
-        const char *why = NULL;
-        if (!route_names_gateway(r, gw, def) || !route_allowed(gw, r, &nsx, &labels_unknown, &why))
-            continue;
-        out[n].route = r;
-        if (r->u.route.server.set)
-            out[n].server = gw_find(set, GW_KIND_TOOLSERVER, gw_ref_ns(&r->u.route.server, r->meta.ns),
-                                    r->u.route.server.name);
-        n++;
-    }
-    free(nsx.items);
-    qsort(out, n, sizeof(*out), route_cmp);
-    *ret = out;
-    *ret_n = n;
-    return 0;
-}
-
 static int refused_cmp(const void *a, const void *b)
 {
     const struct gw_refused_route *x = a, *y = b;
@@ -212,30 +178,61 @@ static int refused_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->route->meta.name, y->route->meta.name);
 }
 
-int gw_refused_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_refused_route **ret,
-                      size_t *ret_n)
+int gw_gateway_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_route_input **ret_attached,
+                      size_t *ret_n_attached, struct gw_refused_route **ret_refused, size_t *ret_n_refused)
 {
-    size_t n = 0;
-    struct gw_refused_route *out = calloc(set->n ? set->n : 1, sizeof(*out));
-    if (!out)
-        return -ENOMEM;
-    const struct gw_object *def = gw_default_toolgateway(set, NULL);
-    struct ns_index nsx;
-    if (ns_index_build(gw, set, &nsx) < 0) {
-        free(out);
+    size_t na = 0, nr = 0, cap = set->n ? set->n : 1;
+    struct gw_route_input *att = ret_attached ? calloc(cap, sizeof(*att)) : NULL;
+    struct gw_refused_route *ref = ret_refused ? calloc(cap, sizeof(*ref)) : NULL;
+    struct ns_index nsx = { 0 };
+    if ((ret_attached && !att) || (ret_refused && !ref) || ns_index_build(gw, set, &nsx) < 0) {
+        free(att);
+        free(ref);
         return -ENOMEM;
     }
+    /* One pass: routes name gw explicitly, or attach to the default (found
+     * once, not per route: sets hold thousands of routes). */
+    const struct gw_object *def = gw_default_toolgateway(set, NULL);
     for (size_t i = 0; i < set->n; i++) {
         const struct gw_object *r = set->items[i];
         struct gw_refused_route rr = { .route = r };
-        if (route_names_gateway(r, gw, def) && !route_allowed(gw, r, &nsx, &rr.labels_unknown, &rr.why))
-            out[n++] = rr;
+        if (!route_names_gateway(r, gw, def))
+            continue;
+        if (!route_allowed(gw, r, &nsx, &rr.labels_unknown, &rr.why)) {
+            if (ref)
+                ref[nr++] = rr;
+        } else if (att) {
+            att[na].route = r;
+            if (r->u.route.server.set)
+                att[na].server = gw_find(set, GW_KIND_TOOLSERVER, gw_ref_ns(&r->u.route.server, r->meta.ns),
+                                         r->u.route.server.name);
+            na++;
+        }
     }
     free(nsx.items);
-    qsort(out, n, sizeof(*out), refused_cmp);
-    *ret = out;
-    *ret_n = n;
+    if (att) {
+        qsort(att, na, sizeof(*att), route_cmp);
+        *ret_attached = att;
+        *ret_n_attached = na;
+    }
+    if (ref) {
+        qsort(ref, nr, sizeof(*ref), refused_cmp);
+        *ret_refused = ref;
+        *ret_n_refused = nr;
+    }
     return 0;
+}
+
+int gw_attached_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_route_input **ret,
+                       size_t *ret_n)
+{
+    return gw_gateway_routes(gw, set, ret, ret_n, NULL, NULL);
+}
+
+int gw_refused_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_refused_route **ret,
+                      size_t *ret_n)
+{
+    return gw_gateway_routes(gw, set, NULL, NULL, ret, ret_n);
 }
 
 bool gw_route_allowed(const struct gw_object *gw, const struct gw_object *route, const struct gw_objset *set,

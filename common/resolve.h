@@ -69,6 +69,12 @@ struct gw_refused_route {
 int gw_refused_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_refused_route **ret,
                       size_t *ret_n);
 
+/* Both at once, in one pass over set: the routes attached to gw (as
+ * gw_attached_routes) and those it refuses (as gw_refused_routes). Either
+ * pair of outputs may be NULL. Caller frees the arrays. */
+int gw_gateway_routes(const struct gw_object *gw, const struct gw_objset *set, struct gw_route_input **ret_attached,
+                      size_t *ret_n_attached, struct gw_refused_route **ret_refused, size_t *ret_n_refused);
+
 /* Versions of the referenced Secrets present in set (for the hash).
  * Caller frees the array; strings are borrowed from the set. */
 int gw_secret_versions(const struct gw_render_input *in, const struct gw_objset *set,

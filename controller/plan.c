@@ -567,9 +567,7 @@ static int gather_inputs(const struct gw_object *gw, const struct gw_objset *set
     bool ai = in->ai = gw->kind == GW_KIND_AIGATEWAY;
     int r = gw_resolve_guards(gw, set, &in->guards, &in->n_guards);
     if (r == 0 && !ai)
-        r = gw_attached_routes(gw, set, &in->routes, &in->n_routes);
-    if (r == 0 && !ai)
-        r = gw_refused_routes(gw, set, &in->refused, &in->n_refused);
+        r = gw_gateway_routes(gw, set, &in->routes, &in->n_routes, &in->refused, &in->n_refused);
     if (r == 0 && ai && !(in->models = model_names(gw)))
         r = -ENOMEM;
     if (r == 0 && !ai)
