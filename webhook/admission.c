@@ -234,19 +234,7 @@ static int parse_body(const char *body, size_t len, json_object **ret, struct wh
     int r = pruned ? gw_json_parse(pruned, pruned_len, WH_JSON_MAX_DEPTH, ret, &err)
                    : gw_json_parse(body, len, WH_JSON_MAX_DEPTH, ret, &err);
     free(pruned);
-    if (r == -ENOMEM) {
-        free(err);
-        return -ENOMEM;
-    }
-    if (r < 0) {
-        if (r == -E2BIG)
-            r = wh_bad_request(out, 400, "request body is nested deeper than %d levels", WH_JSON_MAX_DEPTH);
-        else
-            r = wh_bad_request(out, 400, "request body is not valid JSON: %s", err ? err : "parse error");
-        free(err);
-        return r < 0 ? -ENOMEM : 1;
-    }
-    return 0;
+    return r < 0 ? wh_unparsed(out, r, err) : 0;
 }
 
 static enum wh_op op_of(const char *s)

@@ -44,19 +44,7 @@ static int parse_review(const char *body, size_t len, json_object **ret, struct 
         return wh_bad_request(out, 400, "empty request body: expected a ConversionReview") < 0 ? -ENOMEM : 1;
     char *err = NULL;
     int r = gw_json_parse(body, len, WH_JSON_MAX_DEPTH, ret, &err);
-    if (r == -ENOMEM) {
-        free(err);
-        return r;
-    }
-    if (r < 0) {
-        if (r == -E2BIG)
-            r = wh_bad_request(out, 400, "request body is nested deeper than %d levels", WH_JSON_MAX_DEPTH);
-        else
-            r = wh_bad_request(out, 400, "request body is not valid JSON: %s", err ? err : "parse error");
-        free(err);
-        return r < 0 ? -ENOMEM : 1;
-    }
-    return 0;
+    return r < 0 ? wh_unparsed(out, r, err) : 0;
 }
 
 /* The response envelope; *ret_resp points into the returned tree. */

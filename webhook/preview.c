@@ -240,13 +240,8 @@ int wh_preview(const char *body, size_t len, struct wh_reply *out)
     json_object *root = NULL;
     char *err = NULL;
     int r = gw_json_parse(body, len, WH_JSON_MAX_DEPTH, &root, &err);
-    if (r < 0) {
-        if (r != -ENOMEM)
-            r = r == -E2BIG ? wh_bad_request(out, 400, "request body is nested deeper than %d levels", WH_JSON_MAX_DEPTH)
-                            : wh_bad_request(out, 400, "request body is not valid JSON: %s", err ? err : "parse error");
-        free(err);
-        return r;
-    }
+    if (r < 0)
+        return wh_unparsed(out, r, err) < 0 ? -ENOMEM : 0;
     struct preview p = { 0 };
     struct gw_errlist warnings;
     errlist_init(&warnings);

@@ -167,6 +167,15 @@ int wh_bad_request(struct wh_reply *out, unsigned status, const char *fmt, ...)
     return r;
 }
 
+int wh_unparsed(struct wh_reply *out, int r, char *err)
+{
+    if (r != -ENOMEM)
+        r = r == -E2BIG ? wh_bad_request(out, 400, "request body is nested deeper than %d levels", WH_JSON_MAX_DEPTH)
+                        : wh_bad_request(out, 400, "request body is not valid JSON: %s", err ? err : "parse error");
+    free(err);
+    return r < 0 ? -ENOMEM : 1;
+}
+
 static void invalid_message(struct strbuf *sb, const char *kind, const char *name, const struct gw_errlist *errors)
 {
     sb_addf(sb, "%s.%s ", kind, GW_GROUP);

@@ -109,6 +109,11 @@ int wh_review_envelope(json_object *root, const char *kind, const char *api_vers
 int wh_bad_request(struct wh_reply *out, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A body gw_json_parse refused (r < 0, its message err, freed here): the
+ * 400 that says why in *out and 1, or -ENOMEM (r itself, or no memory for
+ * the answer). */
+int wh_unparsed(struct wh_reply *out, int r, char *err);
+
 /* Writes the summary line used in logs. */
 void wh_summarize(struct wh_reply *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
