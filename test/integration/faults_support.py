@@ -131,7 +131,7 @@ class WebhookProbe(threading.Thread):
             except (OSError, ValueError, KeyError) as e:
                 wrong = f"{type(e).__name__}: {e}"
             if wrong:
-                self.failures.append(f"{time.strftime('%H:%M:%S')} {wrong}")
+                self.failures.append(f"{time.strftime('%H:%M:%S')}.{int(time.time() * 1000) % 1000:03d} {wrong}")
             else:
                 self.answers += 1
             valid = not valid
@@ -140,6 +140,14 @@ class WebhookProbe(threading.Thread):
     def stop(self):
         self.halt.set()
         self.join(timeout=30)
+
+    def webhook_log(self, limit=60):
+        """The operator's webhook lines other than the answers the probe got
+        (connections closed and why, errors): what to read when it failed."""
+        lines = [line for line in self.op.log_text().splitlines()
+                 if '"logger":"webhook"' in line and "probe/probe: allowed" not in line
+                 and "probe/probe: denied" not in line]
+        return "\n".join(lines[-limit:])
 
 
 class Changer(threading.Thread):

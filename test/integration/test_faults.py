@@ -47,7 +47,9 @@ def test_etcd_restart_while_converging_and_changing(cluster, operator, operator_
     changer = probe = None
     try:
         names = apply_many(cluster, ns, ETCD_GATEWAYS)
-        op = operator_factory("through-etcd", extra=("--workers", "1"))
+        # --v 2: the webhook logs every connection it closes and why, so a
+        # failed probe can be told apart (keeper, library, handler).
+        op = operator_factory("through-etcd", extra=("--workers", "1", "--v", "2"))
         probe = WebhookProbe(op)
         probe.start()
         cluster.wait_for("some gateways converged", lambda: len(configured(cluster, ns)) >= 3, timeout=60)
@@ -83,7 +85,7 @@ def test_etcd_restart_while_converging_and_changing(cluster, operator, operator_
         probe.stop()
         assert probe.answers >= 10, f"the webhook answered only {probe.answers} times"
         assert not probe.failures, "the webhook failed to answer while etcd was away:\n" + \
-            "\n".join(probe.failures[:20])
+            "\n".join(probe.failures[:20]) + "\nthe webhook's log meanwhile:\n" + probe.webhook_log()
         assert op.stop() == 0
         writes_nothing_on_restart(cluster, operator_factory, ns, "etcd")
     finally:
