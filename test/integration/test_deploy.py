@@ -49,7 +49,7 @@ def grant_namespaced(cluster, ns, name, cluster_scoped, leave_out=()):
     """The ServiceAccount ns/operator of a namespaced install: the
     ClusterRole's rules on namespaced resources as a Role in ns, those on
     the resources in cluster_scoped as the ClusterRole `name`; rules on a
-    resource in leave_out are in neither."""
+    resource in leave_out are in neither. Returns the ClusterRole's rules."""
     full = next(d for d in rendered(cluster) if d["kind"] == "ClusterRole")
     skip = set(cluster_scoped) | set(leave_out)
     ns_rules = [r for r in full["rules"] if not skip & set(r["resources"])]
@@ -63,6 +63,7 @@ def grant_namespaced(cluster, ns, name, cluster_scoped, leave_out=()):
                     f"--serviceaccount={ns}:operator")
     cluster.kubectl("create", "clusterrolebinding", name, f"--clusterrole={name}",
                     f"--serviceaccount={ns}:operator")
+    return cls_rules
 
 
 def test_operator_runs_with_its_clusterrole_only(cluster, ns, tmp_path, operator_factory):

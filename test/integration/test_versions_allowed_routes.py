@@ -99,7 +99,8 @@ def test_selector_in_namespaced_mode(cluster, operator, vns, tmp_path, operator_
     operator.stop()  # the session's operator watches every namespace
     name = f"lgo-sel-{ns}"[:60]
     # No grant on namespaces at all: the Selector cannot read labels.
-    grant_namespaced(cluster, ns, name, {"aigatewayclasses", "toolgatewayclasses"}, leave_out={"namespaces"})
+    cls_rules = grant_namespaced(cluster, ns, name, {"aigatewayclasses", "toolgatewayclasses"},
+                                 leave_out={"namespaces"})
     try:
         cluster.kubectl("label", "namespace", ns, "team=a")
         kc = token_kubeconfig(cluster, tmp_path, ns, "operator")
