@@ -5,7 +5,6 @@ and only the leader writes."""
 import json
 import pathlib
 import re
-import subprocess
 import time
 
 import pytest

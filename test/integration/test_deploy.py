@@ -2,7 +2,6 @@
 API server accepts every object of it, and the operator works with exactly
 the permissions its ClusterRole grants (no more)."""
 import json
-import subprocess
 
 import yaml
 

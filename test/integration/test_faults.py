@@ -13,8 +13,8 @@ import time
 from conftest import HARNESS
 from faults_support import (Changer, Identity, WebhookProbe, audit_offset, audit_writes, describe, landed,
                             parse_time)
-from test_controller import ai_gateway, condition, get, lease_holder, template_annotations
-from test_runtime import apply_many, assert_converged_once, configured, wait_quiet, writes_nothing_on_restart
+from test_controller import ai_gateway, condition, get, lease_holder
+from test_runtime import apply_many, configured, wait_quiet, writes_nothing_on_restart
 
 
 def etcd(cluster, action):

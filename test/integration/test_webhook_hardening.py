@@ -7,7 +7,6 @@ in valid Prometheus text.
 Needs no control plane: only `serve`.
 """
 import json
-import signal
 import socket
 import ssl
 import subprocess
