@@ -120,8 +120,7 @@ static bool fenced(struct controller *c)
         return true;
     /* The term ended by the clock before the elector said so (a thawed
      * process): the clients have stopped already, say why. */
-    uint64_t due = c->opt.term_end ? atomic_load(c->opt.term_end) : 0;
-    return due && gw_mono_ms() >= due;
+    return gw_deadline_passed(c->opt.term_end);
 }
 
 static const atomic_bool *stop_flag(struct controller *c)

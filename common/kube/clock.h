@@ -7,10 +7,19 @@
 #ifndef GW_CLOCK_H
 #define GW_CLOCK_H
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Milliseconds on CLOCK_MONOTONIC (deadlines, backoff, expiry). */
 uint64_t gw_mono_ms(void);
+/* Whether the deadline *due (gw_mono_ms() time; 0 or a NULL due: none)
+ * has passed. */
+static inline bool gw_deadline_passed(const _Atomic uint64_t *due)
+{
+    uint64_t at = due ? atomic_load(due) : 0;
+    return at && gw_mono_ms() >= at;
+}
 /* Nanoseconds on CLOCK_MONOTONIC (durations for metrics). */
 uint64_t gw_mono_ns(void);
 

@@ -182,8 +182,7 @@ static bool stopped(const struct kube_client *c)
 {
     if (c->stop && atomic_load(c->stop))
         return true;
-    uint64_t due = c->due_ms ? atomic_load(c->due_ms) : 0;
-    return due && gw_mono_ms() >= due;
+    return gw_deadline_passed(c->due_ms);
 }
 
 /* ---- URLs ------------------------------------------------------------------ */
