@@ -15,7 +15,7 @@
 #include "doc.h"
 #include "jsonscan.h"
 #include "errlist.h"
-#include "textutil.h"
+#include "memo.h"
 #include "reply.h"
 #include "strbuf.h"
 #include "validate.h"
@@ -113,25 +113,22 @@ bool wh_precheck(const char *method, const char *content_type, const char *conte
 /* A review whose problems take more text than this is not kept. */
 #define REVIEW_CACHE_TEXT_MAX ((size_t)32 << 10)
 
-struct review_slot {
-    uint64_t hash;
-    char *key;                 /* NULL: empty */
-    size_t key_len;
+struct review_value {
     struct gw_errlist errors, warnings;
 };
 
-static struct {
-    pthread_mutex_t lock;
-    struct review_slot slots[REVIEW_CACHE_SLOTS];
-} review_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static void slot_clear(struct review_slot *s)
+static void review_free(void *value)
 {
-    free(s->key);
-    errlist_free(&s->errors);
-    errlist_free(&s->warnings);
-    memset(s, 0, sizeof(*s));
+    struct review_value *v = value;
+    if (!v)
+        return;
+    errlist_free(&v->errors);
+    errlist_free(&v->warnings);
+    free(v);
 }
+
+static struct wh_memo_slot review_slots[REVIEW_CACHE_SLOTS];
+static struct wh_memo review_cache = WH_MEMO_INIT(review_slots, REVIEW_CACHE_KEY_MAX, review_free);
 
 static size_t issues_text(const struct gw_errlist *l, size_t from)
 {
@@ -150,25 +147,24 @@ static int copy_issues(struct gw_errlist *dst, const struct gw_errlist *src, siz
     return 0;
 }
 
+struct review_out {
+    struct gw_errlist *errors, *warnings;
+};
+
+static int review_copy(const void *value, void *ud)
+{
+    const struct review_value *v = value;
+    struct review_out *o = ud;
+    int r = copy_issues(o->errors, &v->errors, 0);
+    return r ? r : copy_issues(o->warnings, &v->warnings, 0);
+}
+
 static int review_cache_lookup(void *ctx, const char *key, size_t key_len, struct gw_errlist *errors,
                                struct gw_errlist *warnings)
 {
     (void)ctx;
-    if (key_len > REVIEW_CACHE_KEY_MAX)
-        return 0;
-    uint64_t h = gw_fnv1a(key, key_len);
-    struct review_slot *s = &review_cache.slots[h % REVIEW_CACHE_SLOTS];
-    int r = 0;
-    pthread_mutex_lock(&review_cache.lock);
-    if (s->key && s->hash == h && s->key_len == key_len && memcmp(s->key, key, key_len) == 0) {
-        r = copy_issues(errors, &s->errors, 0);
-        if (r == 0)
-            r = copy_issues(warnings, &s->warnings, 0);
-        if (r == 0)
-            r = 1;
-    }
-    pthread_mutex_unlock(&review_cache.lock);
-    return r;
+    struct review_out o = { errors, warnings };
+    return wh_memo_get(&review_cache, key, key_len, review_copy, &o);
 }
 
 static void review_cache_store(void *ctx, const char *key, size_t key_len, const struct gw_errlist *errors,
@@ -178,22 +174,16 @@ static void review_cache_store(void *ctx, const char *key, size_t key_len, const
     if (key_len > REVIEW_CACHE_KEY_MAX ||
         issues_text(errors, errors_from) + issues_text(warnings, warnings_from) > REVIEW_CACHE_TEXT_MAX)
         return;
-    struct review_slot fresh = { .hash = gw_fnv1a(key, key_len), .key_len = key_len };
-    errlist_init(&fresh.errors);
-    errlist_init(&fresh.warnings);
-    fresh.key = malloc(key_len ? key_len : 1);
-    if (!fresh.key || copy_issues(&fresh.errors, errors, errors_from) < 0 ||
-        copy_issues(&fresh.warnings, warnings, warnings_from) < 0) {
-        slot_clear(&fresh);
+    struct review_value *v = calloc(1, sizeof(*v));
+    if (!v)
+        return;
+    errlist_init(&v->errors);
+    errlist_init(&v->warnings);
+    if (copy_issues(&v->errors, errors, errors_from) < 0 || copy_issues(&v->warnings, warnings, warnings_from) < 0) {
+        review_free(v);
         return;
     }
-    memcpy(fresh.key, key, key_len);
-    struct review_slot old, *s = &review_cache.slots[fresh.hash % REVIEW_CACHE_SLOTS];
-    pthread_mutex_lock(&review_cache.lock);
-    old = *s;
-    *s = fresh;
-    pthread_mutex_unlock(&review_cache.lock);
-    slot_clear(&old);
+    wh_memo_put(&review_cache, key, key_len, v);
 }
 
 static const struct gw_patch_review_cache REVIEW_CACHE = { .lookup = review_cache_lookup,
@@ -201,13 +191,7 @@ static const struct gw_patch_review_cache REVIEW_CACHE = { .lookup = review_cach
 
 void wh_review_cache_clear(void)
 {
-    for (size_t i = 0; i < REVIEW_CACHE_SLOTS; i++) {
-        pthread_mutex_lock(&review_cache.lock);
-        struct review_slot old = review_cache.slots[i];
-        memset(&review_cache.slots[i], 0, sizeof(review_cache.slots[i]));
-        pthread_mutex_unlock(&review_cache.lock);
-        slot_clear(&old);
-    }
+    wh_memo_clear(&review_cache);
 }
 
 /* --- AdmissionReview ------------------------------------------------------ */

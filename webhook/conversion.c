@@ -13,7 +13,7 @@
 #include "strbuf.h"
 #include "jsonutil.h"
 #include "jsonscan.h"
-#include "textutil.h"
+#include "memo.h"
 
 #define REVIEW_API_VERSION "apiextensions.k8s.io/v1"
 #define REVIEW_KIND "ConversionReview"
@@ -202,39 +202,43 @@ int wh_convert_tree(const char *body, size_t len, struct wh_reply *out)
 #define MEMO_SLOTS 32
 #define MEMO_TEXT_MAX ((size_t)16 << 10)
 
-struct memo_slot {
-    uint64_t hash;
-    char *text;           /* NULL: empty slot */
-    size_t len;
+struct memo_value {
     json_object *patch;   /* NULL: the text is no YAML mapping */
     bool same;
 };
 
-static struct {
-    pthread_mutex_t lock;
-    struct memo_slot slots[MEMO_SLOTS];
-} memo = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static void memo_free(void *value)
+{
+    struct memo_value *v = value;
+    if (!v)
+        return;
+    json_object_put(v->patch);
+    free(v);
+}
+
+static struct wh_memo_slot memo_slots[MEMO_SLOTS];
+static struct wh_memo memo = WH_MEMO_INIT(memo_slots, MEMO_TEXT_MAX, memo_free);
+
+static int memo_copy(const void *value, void *ud)
+{
+    const struct memo_value *v = value;
+    struct memo_value *out = ud;
+    out->patch = NULL;
+    if (v->patch && json_object_deep_copy(v->patch, &out->patch, NULL) != 0)
+        return -ENOMEM;
+    out->same = v->same;
+    return 0;
+}
 
 static int memo_lookup(void *ctx, const char *text, size_t len, json_object **ret_patch, bool *ret_same)
 {
     (void)ctx;
-    if (len > MEMO_TEXT_MAX)
-        return 0;
-    uint64_t h = gw_fnv1a(text, len);
-    struct memo_slot *s = &memo.slots[h % MEMO_SLOTS];
-    int r = 0;
-    pthread_mutex_lock(&memo.lock);
-    if (s->text && s->hash == h && s->len == len && memcmp(s->text, text, len) == 0) {
-        json_object *copy = NULL;
-        if (s->patch && json_object_deep_copy(s->patch, &copy, NULL) != 0)
-            r = -ENOMEM;
-        else {
-            *ret_patch = copy;
-            *ret_same = s->same;
-            r = 1;
-        }
+    struct memo_value got;
+    int r = wh_memo_get(&memo, text, len, memo_copy, &got);
+    if (r == 1) {
+        *ret_patch = got.patch;
+        *ret_same = got.same;
     }
-    pthread_mutex_unlock(&memo.lock);
     return r;
 }
 
@@ -243,35 +247,18 @@ static void memo_store(void *ctx, const char *text, size_t len, json_object *pat
     (void)ctx;
     if (len > MEMO_TEXT_MAX)
         return;
-    json_object *copy = NULL;
-    char *t = malloc(len + 1);
-    if (!t || (patch && json_object_deep_copy(patch, &copy, NULL) != 0)) {
-        free(t);
+    struct memo_value *v = calloc(1, sizeof(*v));
+    if (!v || (patch && json_object_deep_copy(patch, &v->patch, NULL) != 0)) {
+        memo_free(v);
         return;
     }
-    memcpy(t, text, len);
-    t[len] = '\0';
-    uint64_t h = gw_fnv1a(text, len);
-    struct memo_slot old, *s = &memo.slots[h % MEMO_SLOTS];
-    pthread_mutex_lock(&memo.lock);
-    old = *s;
-    *s = (struct memo_slot){ .hash = h, .text = t, .len = len, .patch = copy, .same = same };
-    pthread_mutex_unlock(&memo.lock);
-    free(old.text);
-    json_object_put(old.patch);
+    v->same = same;
+    wh_memo_put(&memo, text, len, v);
 }
-
 
 void wh_convert_memo_clear(void)
 {
-    for (size_t i = 0; i < MEMO_SLOTS; i++) {
-        pthread_mutex_lock(&memo.lock);
-        struct memo_slot old = memo.slots[i];
-        memset(&memo.slots[i], 0, sizeof(memo.slots[i]));
-        pthread_mutex_unlock(&memo.lock);
-        free(old.text);
-        json_object_put(old.patch);
-    }
+    wh_memo_clear(&memo);
 }
 
 /* --- the fast path ---------------------------------------------------------------
