@@ -150,9 +150,9 @@ static int on_certificate(gnutls_session_t session, const gnutls_datum_t *req_ca
  * enforces the limits itself, below libmicrohttpd's: a connection that has
  * not sent a request's headers within the handshake timeout of its first
  * byte, or that sat idle past the idle timeout, is shut down; when the
- * server (or one client address) nears its limit, the least recently active
- * idle connections are shut down to make room, so a new client always gets
- * in. A connection is shut down (shutdown(2)), never closed here: its
+ * server (or one client address) nears its limit, idle connections are
+ * shut down to make room (those that never sent a request first, then the
+ * least recently active), so a new client always gets in. A connection is shut down (shutdown(2)), never closed here: its
  * daemon thread sees the end of the stream and closes and frees it as for
  * any other client, so no descriptor is ever touched after it is closed. */
 
@@ -212,32 +212,43 @@ static size_t headroom(size_t limit)
     return r < 1 ? 1 : r > 64 ? 64 : r;
 }
 
-/* Makes room for the connection c just accepted (clock held): the oldest
- * idle connections go first, of its own address when that address is at
- * its limit, of anyone when the server is. With no idle connection to shed
- * for its address, the new connection itself is turned away. */
+/* Shuts down idle connections other than c, oldest first, while *count is
+ * above limit (clock held); only those of c's address when mine_only.
+ * Connections that never got as far as a request go before those that
+ * served one: a client that has made requests reuses its idle connection
+ * without warning, and an HTTP client does not resend a POST the server
+ * closed under it, so shedding one could fail a real admission call. */
+static void shed_idle(struct wh_server *s, struct wh_conn *c, size_t *count, size_t limit, bool mine_only,
+                      const char *why)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (struct wh_conn *o = s->oldest; o && *count > limit; o = o->next)
+            if (o != c && !o->closing && !o->busy && o->served == (pass == 1) && (!mine_only || same_peer(o, c))) {
+                shut(s, o, why);
+                (*count)--;
+            }
+}
+
+/* Makes room for the connection c just accepted (clock held): idle
+ * connections go, of its own address when that address is at its limit,
+ * of anyone when the server is (see shed_idle for the order). With no idle
+ * connection to shed for its address, the new connection itself is turned
+ * away. */
 static void make_room(struct wh_server *s, struct wh_conn *c)
 {
     size_t per_ip = 0;
     for (struct wh_conn *o = s->oldest; o; o = o->next)
         if (!o->closing && same_peer(o, c))
             per_ip++;
-    for (struct wh_conn *o = s->oldest; o && per_ip > s->opt.per_ip_limit; o = o->next)
-        if (o != c && !o->closing && !o->busy && same_peer(o, c)) {
-            shut(s, o, "its address is at the per-address limit; this one was idle longest");
-            per_ip--;
-        }
+    shed_idle(s, c, &per_ip, s->opt.per_ip_limit, true,
+              "its address is at the per-address limit; this one was idle");
     if (per_ip > s->opt.per_ip_limit)
         shut(s, c, "its address is at the per-address limit and has no idle connection to give up");
     size_t open = 0;
     for (struct wh_conn *o = s->oldest; o; o = o->next)
         open += !o->closing;
-    size_t keep = s->opt.connection_limit - headroom(s->opt.connection_limit);
-    for (struct wh_conn *o = s->oldest; o && open > keep; o = o->next)
-        if (o != c && !o->closing && !o->busy) {
-            shut(s, o, "the server is near its connection limit; this one was idle longest");
-            open--;
-        }
+    shed_idle(s, c, &open, s->opt.connection_limit - headroom(s->opt.connection_limit), false,
+              "the server is near its connection limit; this one was idle");
 }
 
 /* Shuts down connections past their timeouts; runs on the keeper thread. */

@@ -363,3 +363,40 @@ def test_idle_connections_make_room_for_new_clients(tmp_path):
         for s in held:
             s.close()
         srv.stop()
+
+
+def test_a_client_that_made_requests_keeps_its_idle_connection(tmp_path):
+    """A client idle on a connection that has served a request (the API
+    server between two admission calls) is not the one shed when silent
+    connections crowd the server: it reuses that connection without warning,
+    and an HTTP client does not resend a POST the server closed under it.
+    The silent connections go first, however much older the client's is."""
+    srv = WebhookServer(tmp_path, extra=["--threads", "2", "--per-ip-limit", "16", "--connection-limit", "64",
+                                         "--handshake-timeout", "60", "--idle-timeout", "60"]).start()
+    held = []
+    try:
+        with tls_connect(srv.port, srv.ca) as kept:
+            kept.sendall(request_bytes("POST", "/validate", body_of(review(aigateway()))))
+            status, _, _ = read_response(kept)
+            assert status == 200
+            # Five addresses, 30 silent connections each: the per-address
+            # limit keeps 16 of each, 80 in all, past the server's limit.
+            for i in range(5):
+                for _ in range(30):
+                    s = socket.socket()
+                    s.bind((f"127.0.0.{i + 2}", 0))
+                    s.connect(("127.0.0.1", srv.port))
+                    held.append(s)
+            shed = "litellm_gateway_operator_webhook_connections_shed_total"
+            deadline = time.monotonic() + 15
+            while srv.metric(shed) < 5 * 14 + 16 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert srv.metric(shed) >= 5 * 14 + 16, "the server never came near its limit"
+            for _ in range(3):
+                kept.sendall(request_bytes("POST", "/validate", body_of(review(aigateway()))))
+                status, _, raw = read_response(kept)
+                assert status == 200 and json.loads(raw)["response"]["allowed"] is True
+    finally:
+        for s in held:
+            s.close()
+        srv.stop()
