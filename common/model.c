@@ -34,6 +34,11 @@ const char *gw_kind_name(enum gw_kind k)
     return k > GW_KIND_UNKNOWN && k < GW_KIND__MAX ? KINDS[k].kind : "Unknown";
 }
 
+const char *gw_kind_api_version(enum gw_kind k)
+{
+    return k == GW_KIND_SECRET || k == GW_KIND_NAMESPACE ? "v1" : GW_V1ALPHA1;
+}
+
 bool gw_kind_namespaced(enum gw_kind k)
 {
     return k > GW_KIND_UNKNOWN && k < GW_KIND__MAX && KINDS[k].namespaced;
@@ -70,6 +75,8 @@ static void parse_meta(struct mf_path *c, json_object *root, enum gw_kind kind, 
     m->creation_timestamp = mf_str(c, md, "creationTimestamp", false, false);
     json_object *gen = mf_field(c, md, "generation", json_type_int, false);
     m->generation = gen ? json_object_get_int64(gen) : 0;
+    json_object *deleting = json_object_object_get(md, "deletionTimestamp");
+    m->deleting = deleting && json_object_is_type(deleting, json_type_string);
     ms_string_map(c, md, "labels", &m->labels);
     ms_string_map(c, md, "annotations", &m->annotations);
     if (m->name && *m->name) {
@@ -209,6 +216,8 @@ void gw_object_free(struct gw_object *o)
         break;
     }
     json_object_put(o->root);
+    free(o->detached);
+    json_object_put(o->held);
     free(o);
 }
 

@@ -16,6 +16,9 @@
 #include "model_types.h"
 
 const char *gw_kind_name(enum gw_kind k);
+/* The apiVersion objects of kind k are read in: v1 for the core kinds,
+ * v1alpha1 (the storage version) for ours. */
+const char *gw_kind_api_version(enum gw_kind k);
 /* Kind from apiVersion + kind; GW_KIND_UNKNOWN when it is not ours. */
 enum gw_kind gw_kind_of(const char *api_version, const char *kind);
 bool gw_kind_namespaced(enum gw_kind k);

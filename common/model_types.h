@@ -44,6 +44,7 @@ struct gw_meta {
     const char *resource_version;
     const char *creation_timestamp;
     int64_t generation;
+    bool deleting;               /* metadata.deletionTimestamp is set */
     json_object *labels;         /* borrowed; may be NULL */
     json_object *annotations;    /* borrowed; may be NULL */
 };
@@ -194,7 +195,10 @@ struct gw_beta_fields {
 
 struct gw_object {
     enum gw_kind kind;
-    json_object *root;           /* own reference */
+    json_object *root;           /* own reference; NULL once detached (model_compact.h) */
+    char *detached;              /* a detached object's strings and status text, owned */
+    const char *status_text;     /* a detached object's status as compact JSON, or NULL */
+    json_object *held;           /* a detached object's member trees still read (an array), owned */
     struct gw_meta meta;
     /* AiGateway, ToolGateway, ToolRoute: the fields only v1beta1 has, read
      * from the conversion annotation (owned; NULL when the object carries

@@ -328,8 +328,7 @@ static int run_plan(struct controller *c, const struct gw_object *subject, const
  * collector is removing its children; re-applying them would fight it. */
 static bool being_deleted(const struct gw_object *o)
 {
-    json_object *ts = jobj_get(jobj_get(o->root, "metadata"), "deletionTimestamp");
-    return ts && json_object_is_type(ts, json_type_string);
+    return o->meta.deleting;
 }
 
 /* The set a gateway is planned against, with each Secret of its namespace

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "k8sname.h"
+#include "model_compact.h"
 #include "patch.h"
 #include "render.h"
 #include "status.h"
@@ -75,9 +76,10 @@ static int add_event(struct ctl_plan *p, bool warning, const char *reason, const
  * does not. Takes ownership of status. */
 static int add_status(struct ctl_plan *p, const struct gw_object *o, json_object *status)
 {
-    json_object *old = NULL, *patch = NULL;
-    json_object_object_get_ex(o->root, "status", &old);
+    json_object *owned = NULL, *patch = NULL;
+    json_object *old = gw_object_status(o, &owned);
     int r = ctl_status_patch(old, status, &patch);
+    json_object_put(owned);
     json_object_put(status);
     if (r < 0 || !patch)
         return r;
@@ -92,10 +94,12 @@ static int add_status(struct ctl_plan *p, const struct gw_object *o, json_object
     return 0;
 }
 
-static json_object *old_conditions(const struct gw_object *o)
+/* The conditions o's status holds (NULL: none); *owned as for
+ * gw_object_status. */
+static json_object *old_conditions(const struct gw_object *o, json_object **owned)
 {
-    json_object *st = NULL, *c = NULL;
-    if (json_object_object_get_ex(o->root, "status", &st) && st)
+    json_object *st = gw_object_status(o, owned), *c = NULL;
+    if (st)
         json_object_object_get_ex(st, "conditions", &c);
     return c;
 }
@@ -133,8 +137,10 @@ static int add_extra(json_object *st, const struct status_extra *x)
 static int set_status(struct ctl_plan *p, const struct gw_object *o, const struct ctl_condition *conds, size_t n,
                       const char *url, const struct status_extra *extra, const char *now)
 {
+    json_object *owned = NULL;
     json_object *st = json_object_new_object();
-    json_object *c = ctl_conditions_build(old_conditions(o), conds, n, o->meta.generation, now);
+    json_object *c = ctl_conditions_build(old_conditions(o, &owned), conds, n, o->meta.generation, now);
+    json_object_put(owned);
     json_object *g = json_object_new_int64(o->meta.generation);
     if (!st || !c || !g || json_object_object_add(st, "conditions", c) != 0) {
         json_object_put(g);
@@ -166,7 +172,10 @@ static int set_status(struct ctl_plan *p, const struct gw_object *o, const struc
  * was sent when it first appeared). */
 static bool condition_unchanged(const struct gw_object *o, const struct ctl_condition *c)
 {
-    return ctl_condition_says(old_conditions(o), c);
+    json_object *owned = NULL;
+    bool same = ctl_condition_says(old_conditions(o, &owned), c);
+    json_object_put(owned);
+    return same;
 }
 
 /* Bounded: what does not fit is counted ("; and 12 more"), never failed. */

@@ -47,10 +47,10 @@ static int jadd_str(json_object *o, const char *k, const char *v)
     return 0;
 }
 
-int ctl_post_event(struct kube_client *c, json_object *obj, bool warning, const char *reason, const char *message)
+int ctl_post_event(struct kube_client *c, const struct gw_object *o, bool warning, const char *reason,
+                   const char *message)
 {
-    json_object *md = jobj_get(obj, "metadata");
-    const char *ns = jobj_get_str(md, "namespace");
+    const char *ns = o->meta.ns;
     char now[32];
     gw_rfc3339_now(now);
     json_object *ev = json_object_new_object(), *emd = json_object_new_object();
@@ -64,12 +64,12 @@ int ctl_post_event(struct kube_client *c, json_object *obj, bool warning, const 
     emd = inv = src = NULL;
     json_object *m = jobj_get(ev, "metadata"), *io = jobj_get(ev, "involvedObject"), *so = jobj_get(ev, "source");
     char gen[300];
-    snprintf(gen, sizeof(gen), "%.250s.", jobj_get_str(md, "name") ? jobj_get_str(md, "name") : "object");
+    snprintf(gen, sizeof(gen), "%.250s.", o->meta.name ? o->meta.name : "object");
     if (jadd_str(ev, "apiVersion", "v1") || jadd_str(ev, "kind", "Event") || jadd_str(m, "generateName", gen) ||
-        jadd_str(m, "namespace", ns ? ns : "default") || jadd_str(io, "apiVersion", jobj_get_str(obj, "apiVersion")) ||
-        jadd_str(io, "kind", jobj_get_str(obj, "kind")) || jadd_str(io, "name", jobj_get_str(md, "name")) ||
-        (ns && jadd_str(io, "namespace", ns)) || jadd_str(io, "uid", jobj_get_str(md, "uid")) ||
-        jadd_str(io, "resourceVersion", jobj_get_str(md, "resourceVersion")) ||
+        jadd_str(m, "namespace", ns ? ns : "default") || jadd_str(io, "apiVersion", gw_kind_api_version(o->kind)) ||
+        jadd_str(io, "kind", gw_kind_name(o->kind)) || jadd_str(io, "name", o->meta.name) ||
+        (ns && jadd_str(io, "namespace", ns)) || jadd_str(io, "uid", o->meta.uid) ||
+        jadd_str(io, "resourceVersion", o->meta.resource_version) ||
         jadd_str(so, "component", KUBE_FIELD_MANAGER) || jadd_str(ev, "reason", reason) ||
         jadd_str(ev, "message", message) || jadd_str(ev, "type", warning ? "Warning" : "Normal") ||
         jadd_str(ev, "firstTimestamp", now) || jadd_str(ev, "lastTimestamp", now) ||
@@ -120,7 +120,7 @@ int ctl_execute_plan(struct kube_client *c, const struct gw_object *gw, const st
     }
     /* Events are best effort: a refused Event must not fail the reconcile. */
     for (size_t i = 0; i < p->n_events && r == 0; i++)
-        if (ctl_post_event(c, gw->root, p->events[i].warning, p->events[i].reason, p->events[i].message) == 0 &&
+        if (ctl_post_event(c, gw, p->events[i].warning, p->events[i].reason, p->events[i].message) == 0 &&
             stats)
             stats->events++;
     return r;

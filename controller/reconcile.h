@@ -37,8 +37,8 @@ int ctl_execute_plan(struct kube_client *c, const struct gw_object *gw, const st
  * found, one line per class. Returns 0, or the first API error. */
 int ctl_ensure_classes(struct kube_client *c, bool mark_default, char **ret_report);
 
-/* Posts a core/v1 Event about obj (reason static, message free text). */
-int ctl_post_event(struct kube_client *c, json_object *obj, bool warning, const char *reason,
+/* Posts a core/v1 Event about o (reason static, message free text). */
+int ctl_post_event(struct kube_client *c, const struct gw_object *o, bool warning, const char *reason,
                    const char *message);
 
 #endif

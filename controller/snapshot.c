@@ -12,6 +12,7 @@
 
 #include "convert.h"
 #include "doc.h"
+#include "model_compact.h"
 #include "plan.h"
 
 /* A parsed object shared by the snapshots that contain it. */
@@ -137,6 +138,8 @@ static struct pobj *pobj_new(enum gw_kind kind, json_object *doc, const char *ke
     struct gw_object *o = NULL;
     int r = j ? gw_object_parse(j, &o, &errs) : -ENOMEM;
     if (r == 0 && gw_object_read_beta(o, &errs) < 0)
+        r = -ENOMEM;
+    if (r == 0 && gw_object_detach(o) < 0)
         r = -ENOMEM;
     errlist_free(&errs);
     json_object_put(j);

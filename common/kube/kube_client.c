@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "doc.h"
+#include "jsonsplit.h"
 #include "strbuf.h"
 #include "textutil.h"
 
@@ -61,6 +62,7 @@ struct kreq {
     size_t body_len;
     size_t cap;
     bool idempotent;
+    struct strbuf *raw;     /* set: a successful answer's body goes here, unparsed */
 };
 
 /* What came back; body is the capped response body. */
@@ -611,8 +613,12 @@ static int run(struct kube_client *c, const struct kreq *q, json_object **ret)
         struct kresp r = { .retry_after_ms = -1 };
         sb_init(&r.body, q->cap);
         int rc = perform(c, q, &r, body_write, &r, c->opts.timeout_ms);
-        if (rc == 0 && r.status >= 200 && r.status < 300)
+        if (rc == 0 && r.status >= 200 && r.status < 300 && q->raw) {
+            *q->raw = r.body;
+            sb_init(&r.body, 0);
+        } else if (rc == 0 && r.status >= 200 && r.status < 300) {
             rc = parse_body(c, q, &r, ret);
+        }
         else if (rc == 0)
             rc = set_http_error(c, q, r.status, sb_str(&r.body), r.body.len);
         sb_release(&r.body);
@@ -722,8 +728,9 @@ static void add_selectors(struct strbuf *url, const char *labels, const char *fi
         add_query(url, "fieldSelector", fields);
 }
 
-int kube_list(struct kube_client *c, const struct kube_resource *res, const char *ns,
-              const struct kube_list_opts *o, json_object **ret)
+/* One page: parsed into *ret, or, with raw, its text into *raw. */
+static int list_one(struct kube_client *c, const struct kube_resource *res, const char *ns,
+                    const struct kube_list_opts *o, json_object **ret, struct strbuf *raw)
 {
     static const struct kube_list_opts none = { 0 };
     if (!o)
@@ -742,11 +749,17 @@ int kube_list(struct kube_client *c, const struct kube_resource *res, const char
     }
     struct kreq q = {
         .method = "GET", .url = sb_str(&url), .accept = o->metadata_only ? ACCEPT_META_LIST : NULL,
-        .cap = KUBE_MAX_LIST_BYTES, .idempotent = true,
+        .cap = KUBE_MAX_LIST_BYTES, .idempotent = true, .raw = raw,
     };
     int rc = run(c, &q, ret);
     sb_release(&url);
     return rc;
+}
+
+int kube_list(struct kube_client *c, const struct kube_resource *res, const char *ns,
+              const struct kube_list_opts *o, json_object **ret)
+{
+    return list_one(c, res, ns, o, ret, NULL);
 }
 
 static json_object *list_items(json_object *list)
@@ -857,6 +870,84 @@ int kube_list_all(struct kube_client *c, const struct kube_resource *res, const 
     return 0;
 }
 
+/* Parses a strict piece of a list answer; an unreadable one is the
+ * client's error, as for any answer. */
+static int parse_piece(struct kube_client *c, const char *text, size_t len, json_object **ret)
+{
+    char *perr = NULL;
+    if (gw_json_parse(text, len, KUBE_JSON_DEPTH, ret, &perr) == 0)
+        return 0;
+    struct strbuf sb;
+    sb_init(&sb, 4096);
+    sb_addf(&sb, "unreadable list response: %s", perr ? perr : "?");
+    set_error(c, 200, NULL, sb_detach(&sb, NULL));
+    free(perr);
+    return -EBADMSG;
+}
+
+/* The list text without its items ("items":[]), parsed. */
+static int parse_list_shell(struct kube_client *c, const struct strbuf *body, size_t items_start, size_t items_end,
+                            json_object **ret)
+{
+    struct strbuf shell;
+    sb_init(&shell, body->len + 2);
+    sb_add(&shell, body->buf, items_start);
+    sb_adds(&shell, "[]");
+    sb_add(&shell, body->buf + items_end, body->len - items_end);
+    if (sb_failed(&shell)) {
+        sb_release(&shell);
+        return -ENOMEM;
+    }
+    int rc = parse_piece(c, sb_str(&shell), shell.len, ret);
+    sb_release(&shell);
+    return rc;
+}
+
+/* Hands fn the page in body one item at a time: the list's shell with that
+ * item alone in its items, each item parsed when its turn comes. *ret_page
+ * is the shell (the caller reads the continue token from it). */
+static int page_items(struct kube_client *c, const struct strbuf *body, kube_page_fn fn, void *ud,
+                      json_object **ret_page)
+{
+    size_t start = 0, end = 0;
+    int rc = gw_json_find_array(body->buf, body->len, "items", &start, &end);
+    if (rc == -ENOENT) /* an empty PartialObjectMetadataList says "items": null */
+        rc = parse_piece(c, body->buf, body->len, ret_page);
+    else if (rc == 0)
+        rc = parse_list_shell(c, body, start, end, ret_page);
+    else
+        rc = parse_piece(c, body->buf, body->len, ret_page); /* says what is wrong */
+    if (rc != 0 || !list_items(*ret_page)) {
+        if (rc == 0)
+            set_error(c, 200, NULL, strdup("list response without items"));
+        return rc ? rc : -EBADMSG;
+    }
+    json_object *items = list_items(*ret_page);
+    size_t pos = start, a = 0, b = 0;
+    while (end > start && (rc = gw_json_next_element(body->buf, end, &pos, &a, &b)) > 0) {
+        json_object *it = NULL;
+        rc = parse_piece(c, body->buf + a, b - a, &it);
+        if (rc == 0 && json_object_array_add(items, it) != 0) {
+            json_object_put(it);
+            rc = -ENOMEM;
+        }
+        if (rc == 0) {
+            fill_item_types(*ret_page);
+            rc = fn(ud, *ret_page);
+        }
+        json_object_array_del_idx(items, 0, json_object_array_length(items));
+        if (rc != 0)
+            return rc;
+    }
+    if (rc < 0) {
+        char msg[96];
+        snprintf(msg, sizeof(msg), "unreadable list response: its items break off at byte %zu", pos);
+        set_error(c, 200, NULL, strdup(msg));
+        return -EBADMSG;
+    }
+    return 0;
+}
+
 int kube_list_pages(struct kube_client *c, const struct kube_resource *res, const char *ns,
                     const struct kube_list_opts *o, kube_page_fn fn, void *ud)
 {
@@ -868,15 +959,12 @@ int kube_list_pages(struct kube_client *c, const struct kube_resource *res, cons
     int rc = 0;
     for (;;) {
         json_object *page = NULL;
-        rc = kube_list(c, res, ns, &po, &page);
-        if (rc == 0 && !list_items(page)) {
-            set_error(c, 200, NULL, strdup("list response without items"));
-            rc = -EBADMSG;
-        }
-        if (rc == 0) {
-            fill_item_types(page);
-            rc = fn(ud, page);
-        }
+        struct strbuf body;
+        sb_init(&body, 0);
+        rc = list_one(c, res, ns, &po, NULL, &body);
+        if (rc == 0)
+            rc = page_items(c, &body, fn, ud, &page);
+        sb_release(&body);
         const char *next = rc == 0 ? list_continue(page) : NULL;
         free(cont);
         cont = next ? strdup(next) : NULL;

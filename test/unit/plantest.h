@@ -6,6 +6,7 @@
 
 #include "testutil.h"
 
+#include "model_compact.h"
 #include "plan.h"
 
 static const struct ctl_plan_options PLAN_OPT = { .image = "litellm:test", .now = "2026-11-26T00:00:00Z" };
@@ -28,11 +29,78 @@ static inline struct gw_object *obj_named(struct fixture *f, enum gw_kind kind, 
     return NULL;
 }
 
-/* Plans the fixture's first gateway with PLAN_OPT. */
-static inline int plan_first(struct fixture *f, const struct ctl_live *live, struct ctl_plan *p)
+/* f's objects parsed again from their trees and detached from them, as
+ * the controller's world holds them (model_compact.h). */
+static inline void detached_twin(struct fixture *f, struct fixture *twin)
+{
+    twin->n = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        json_object *copy = NULL;
+        assert_int_equal(json_object_deep_copy(f->objs[i]->root, &copy, NULL), 0);
+        struct gw_errlist e;
+        errlist_init(&e);
+        struct gw_object *o = NULL;
+        assert_int_equal(gw_object_parse(copy, &o, &e), 0);
+        assert_int_equal(gw_object_read_beta(o, &e), 0);
+        errlist_free(&e);
+        json_object_put(copy);
+        assert_int_equal(gw_object_detach(o), 0);
+        twin->objs[twin->n++] = o;
+    }
+}
+
+static inline void assert_same_json(json_object *a, json_object *b, const char *what)
+{
+    if (!json_object_equal(a, b))
+        fail_msg("%s differs: %s vs %s", what, json_object_to_json_string(a), json_object_to_json_string(b));
+}
+
+/* Two plans write the same: children, statuses, Events, requeue. */
+static inline void assert_same_plan(const struct ctl_plan *a, const struct ctl_plan *b)
+{
+    assert_int_equal(a->ours, b->ours);
+    assert_int_equal(a->requeue, b->requeue);
+    for (int i = 0; i < 3; i++)
+        assert_same_json(a->apply[i], b->apply[i], "an applied child");
+    assert_int_equal(a->n_statuses, b->n_statuses);
+    for (size_t i = 0; i < a->n_statuses; i++) {
+        assert_int_equal(a->statuses[i].kind, b->statuses[i].kind);
+        assert_string_equal(a->statuses[i].name, b->statuses[i].name);
+        assert_same_json(a->statuses[i].status, b->statuses[i].status, "a status write");
+    }
+    assert_int_equal(a->n_events, b->n_events);
+    for (size_t i = 0; i < a->n_events; i++) {
+        assert_string_equal(a->events[i].reason, b->events[i].reason);
+        assert_string_equal(a->events[i].message, b->events[i].message);
+    }
+}
+
+/* Plans the fixture's first gateway with opt, and checks on the way that
+ * the same objects detached from their trees plan exactly the same. */
+static inline int plan_first_with(struct fixture *f, const struct ctl_live *live, const struct ctl_plan_options *opt,
+                                  struct ctl_plan *p)
 {
     struct gw_objset set = { (const struct gw_object *const *)f->objs, f->n };
-    return ctl_plan_gateway(first_gateway(f), &set, live, &PLAN_OPT, p);
+    int r = ctl_plan_gateway(first_gateway(f), &set, live, opt, p);
+    struct fixture twin;
+    detached_twin(f, &twin);
+    struct gw_objset tset = { (const struct gw_object *const *)twin.objs, twin.n };
+    struct ctl_plan tp;
+    assert_int_equal(ctl_plan_gateway(first_gateway(&twin), &tset, live, opt, &tp), r);
+    if (r == 0) {
+        assert_same_plan(p, &tp);
+        ctl_plan_release(&tp);
+    }
+    for (size_t i = 0; i < twin.n; i++)
+        gw_object_free(twin.objs[i]);
+    return r;
+}
+
+/* Plans the fixture's first gateway with PLAN_OPT (and its detached twin,
+ * plan_first_with). */
+static inline int plan_first(struct fixture *f, const struct ctl_live *live, struct ctl_plan *p)
+{
+    return plan_first_with(f, live, &PLAN_OPT, p);
 }
 
 /* The status the plan writes for an object, or NULL. */

@@ -277,11 +277,10 @@ static size_t tool_needs(struct fixture *f, struct mcp_tool_list **ret)
 /* Plans the fixture's first gateway with the gathered lists. */
 static void plan_with_lists(struct fixture *f, struct mcp_tool_list *lists, size_t n, struct ctl_plan *p)
 {
-    struct gw_objset set = { (const struct gw_object *const *)f->objs, f->n };
     struct ctl_plan_options o = PLAN_OPT;
     o.tool_lists = lists;
     o.n_tool_lists = n;
-    assert_int_equal(ctl_plan_gateway(first_gateway(f), &set, &(struct ctl_live){ 0 }, &o, p), 0);
+    assert_int_equal(plan_first_with(f, &(struct ctl_live){ 0 }, &o, p), 0);
 }
 
 /* The planner never waits for an upstream: a list still being fetched

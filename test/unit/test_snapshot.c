@@ -8,8 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
+#include "model_compact.h"
 #include "snapshot.h"
 
 static json_object *secret(const char *name, const char *rv)
@@ -82,10 +85,64 @@ static void test_snapshots_hold_their_versions_and_free_when_done(void **state)
     assert_int_equal(world_live_objects() - base, 0);
 }
 
+/* A route in the world is detached from its tree: every field planning
+ * reads is the same, its status reads back equal, and a deletion mark
+ * survives; the informer's object is left as it was. */
+static void test_routes_are_held_detached_with_the_same_fields(void **state)
+{
+    (void)state;
+    json_object *in = json_tokener_parse(
+        "{\"apiVersion\":\"runtime.agentic-layer.ai/v1alpha1\",\"kind\":\"ToolRoute\",\"metadata\":"
+        "{\"name\":\"weather\",\"namespace\":\"team\",\"uid\":\"u-1\",\"resourceVersion\":\"42\",\"generation\":3,"
+        "\"creationTimestamp\":\"2026-01-02T03:04:05Z\",\"deletionTimestamp\":\"2026-01-02T03:05:00Z\","
+        "\"labels\":{\"a\":\"b\"}},"
+        "\"spec\":{\"toolGatewayRef\":{\"name\":\"tools\",\"namespace\":\"gw\"},"
+        "\"upstream\":{\"external\":{\"url\":\"https://mcp.example.com/mcp\"}},"
+        "\"toolFilter\":{\"allow\":[\"get_*\",\"list\"],\"deny\":[\"drop\"]}},"
+        "\"status\":{\"url\":\"http://tools.gw.svc.cluster.local/team/weather/mcp\",\"conditions\":"
+        "[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"Ready\",\"message\":\"served\","
+        "\"lastTransitionTime\":\"2026-01-02T03:04:06Z\",\"observedGeneration\":3}]}}");
+    assert_non_null(in);
+    const char *before = json_object_to_json_string(in);
+    char *copy = strdup(before);
+    struct world *w = NULL;
+    assert_int_equal(world_new(&w), 0);
+    assert_int_equal(world_apply(w, GW_KIND_TOOLROUTE, in, false), 0);
+    assert_string_equal(json_object_to_json_string(in), copy);
+    const struct snapshot *s = world_snapshot(w);
+    const struct gw_object *o = snapshot_find(s, GW_KIND_TOOLROUTE, "team", "weather");
+    assert_non_null(o);
+    assert_null(o->root);
+    assert_string_equal(o->meta.uid, "u-1");
+    assert_string_equal(o->meta.resource_version, "42");
+    assert_string_equal(o->meta.creation_timestamp, "2026-01-02T03:04:05Z");
+    assert_int_equal(o->meta.generation, 3);
+    assert_true(o->meta.deleting);
+    assert_true(o->u.route.gateway.set);
+    assert_string_equal(o->u.route.gateway.name, "tools");
+    assert_string_equal(o->u.route.gateway.ns, "gw");
+    assert_string_equal(o->u.route.external_url, "https://mcp.example.com/mcp");
+    assert_int_equal(o->u.route.n_allow, 2);
+    assert_string_equal(o->u.route.allow[1], "list");
+    assert_int_equal(o->u.route.n_deny, 1);
+    assert_string_equal(o->u.route.deny[0], "drop");
+    json_object *owned = NULL;
+    json_object *st = gw_object_status(o, &owned);
+    assert_non_null(st);
+    assert_ptr_equal(st, owned);
+    assert_true(json_object_equal(st, json_object_object_get(in, "status")));
+    json_object_put(owned);
+    snapshot_put(s);
+    world_free(w);
+    json_object_put(in);
+    free(copy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshots_hold_their_versions_and_free_when_done),
+        cmocka_unit_test(test_routes_are_held_detached_with_the_same_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
