@@ -786,6 +786,11 @@ static void limit_arenas(void)
 {
     if (!getenv("MALLOC_ARENA_MAX"))
         mallopt(M_ARENA_MAX, 2);
+    /* A fixed threshold: glibc raises its own after each large free, and
+     * then list pages and response bodies of a few hundred KB come from
+     * the heap and leave holes between the small blocks that stay. */
+    if (!getenv("MALLOC_MMAP_THRESHOLD_"))
+        mallopt(M_MMAP_THRESHOLD, 128 << 10);
 }
 
 /* The informer of one slot, not started. */
