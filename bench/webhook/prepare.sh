@@ -13,8 +13,17 @@ mkdir -p "$tmp"
 say "certificates"
 "$repo/certs/gen-webhook-certs.sh" "$tmp/certs" 2>/dev/null
 say "building the ceiling server"
-# shellcheck disable=SC2046
+# The ceiling links the libmicrohttpd the measured binary was built with:
+# the cache's static build when its CMake cache names one, else the system's.
+mhd_from=$(sed -n 's/^GW_MHD_FROM:INTERNAL=//p' "$(dirname "$BIN")/CMakeCache.txt" 2>/dev/null || true)
+if [ -n "$mhd_from" ] && [ "$mhd_from" != system ] && [ -f "$mhd_from/lib/libmicrohttpd.a" ]; then
+  export PKG_CONFIG_PATH="$mhd_from/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+  mhd_link="$mhd_from/lib/libmicrohttpd.a $(pkg-config --libs gnutls)"
+else
+  mhd_link=$(pkg-config --libs libmicrohttpd)
+fi
+# shellcheck disable=SC2046,SC2086
 cc -O2 -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -o "$tmp/webhook-ceiling" \
-  "$repo/bench/webhook/ceiling.c" $(pkg-config --cflags --libs libmicrohttpd) -lpthread
+  "$repo/bench/webhook/ceiling.c" $(pkg-config --cflags libmicrohttpd) $mhd_link -lpthread
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
