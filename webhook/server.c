@@ -251,21 +251,32 @@ static void make_room(struct wh_server *s, struct wh_conn *c)
               "the server is near its connection limit; this one was idle");
 }
 
-/* Shuts down connections past their timeouts; runs on the keeper thread. */
-static void reap(struct wh_server *s, uint64_t now)
+/* How long ago t was, at now; 0 when t is later (a clock read by another
+ * thread just before it took the lock). Unsigned wrap-around here once
+ * read "just now" as "585 years ago" and shut busy connections down. */
+static uint64_t since(uint64_t now, uint64_t t)
+{
+    return now > t ? now - t : 0;
+}
+
+/* Shuts down connections past their timeouts; runs on the keeper thread.
+ * The clock is read with the lock held: every time stamp the request
+ * threads wrote under it is then no later than now. */
+static void reap(struct wh_server *s)
 {
     uint64_t handshake = (uint64_t)s->opt.handshake_timeout_s * 1000000000u;
     uint64_t idle = (uint64_t)s->opt.idle_timeout_s * 1000000000u;
     pthread_mutex_lock(&s->clock);
+    uint64_t now = gw_mono_ns();
     for (struct wh_conn *c = s->oldest; c; c = c->next) {
         if (c->closing)
             continue;
         if (c->busy) {
-            if (!c->answered && now - c->request_ns > s->request_timeout_ns)
+            if (!c->answered && since(now, c->request_ns) > s->request_timeout_ns)
                 shut(s, c, "its request did not arrive within the request timeout");
-        } else if (!c->served && now - c->since_ns > handshake) {
+        } else if (!c->served && since(now, c->since_ns) > handshake) {
             shut(s, c, "no request within the handshake timeout");
-        } else if (c->served && now - c->since_ns > idle) {
+        } else if (c->served && since(now, c->since_ns) > idle) {
             shut(s, c, "idle past the idle timeout");
         }
     }
@@ -759,8 +770,8 @@ static void *keeper(void *arg)
         if (s->stopping)
             break;
         pthread_mutex_unlock(&s->wlock);
+        reap(s);
         uint64_t now = gw_mono_ns();
-        reap(s, now);
         if (now >= next_cert) {
             refresh_certificate(s, &last_err);
             next_cert = now + (uint64_t)s->opt.cert_poll_ms * 1000000u;
