@@ -30,7 +30,7 @@ NOTE="${NOTE:-}"
 results="$repo/bench/results"
 tmp="$results/tmp"
 body="$repo/bench/webhook/review-aigateway.json"
-lua="$repo/bench/webhook/post.lua"
+lua="$repo/test/harness/wrk-post.lua"
 
 . "$repo/bench/webhook/prepare.sh"
 ours_port=$(free_port); health_port=$(free_port); ceiling_port=$(free_port)

@@ -10,7 +10,7 @@
 # server (bench/webhook/ceiling.c: the same libmicrohttpd/GnuTLS stack, no
 # parsing) answers each review with a copy of the webhook's own response, so
 # the ratio compares equal request and response bytes. wrk is the load
-# generator, with bench/webhook/post.lua.
+# generator, with test/harness/wrk-post.lua.
 #
 # Results: bench/results/convert.json (every round) and convert.md (medians).
 #
@@ -30,7 +30,7 @@ THREADS="${THREADS:-$(nproc)}"
 NOTE="${NOTE:-}"
 results="$repo/bench/results"
 tmp="$results/tmp-convert"
-lua="$repo/bench/webhook/post.lua"
+lua="$repo/test/harness/wrk-post.lua"
 
 . "$repo/bench/webhook/prepare.sh"
 # shellcheck disable=SC2086

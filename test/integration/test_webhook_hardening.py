@@ -8,6 +8,7 @@ Needs no control plane: only `serve`.
 """
 import json
 import os
+import pathlib
 import socket
 import ssl
 import subprocess
@@ -403,21 +404,6 @@ def test_a_client_that_made_requests_keeps_its_idle_connection(tmp_path):
         srv.stop()
 
 
-# wrk posts the body in $WH_BENCH_BODY and prints its counts as one line.
-WRK_SCRIPT = """
-local f = assert(io.open(os.getenv("WH_BENCH_BODY"), "rb"))
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('FIGURES {"requests":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,' ..
-    '"timeout":%d}}\\n', summary.requests, e.connect, e.read, e.write, e.status, e.timeout))
-end
-"""
-
-
 def test_sustained_keep_alive_load_loses_no_connection(tmp_path):
     """wrk over 16 keep-alive TLS connections for 30 s: not one connection
     is shut down under it and every answer arrives. (The connection keeper
@@ -430,13 +416,12 @@ def test_sustained_keep_alive_load_loses_no_connection(tmp_path):
     try:
         body = tmp_path / "review.json"
         body.write_bytes(body_of(review(aigateway())))
-        lua = tmp_path / "post.lua"
-        lua.write_text(WRK_SCRIPT)
+        lua = pathlib.Path(__file__).resolve().parents[1] / "harness" / "wrk-post.lua"
         p = subprocess.run(["wrk", "-t2", "-c16", "-d30s", "-s", str(lua), f"https://127.0.0.1:{srv.port}/validate"],
                            capture_output=True, text=True, timeout=120,
                            env=dict(os.environ, WH_BENCH_BODY=str(body)))
         assert p.returncode == 0, p.stderr
-        line = next(x for x in p.stdout.splitlines() if x.startswith("FIGURES "))
+        line = next(x for x in p.stdout.splitlines() if x.startswith("WH_BENCH_JSON "))
         figures = json.loads(line.split(" ", 1)[1])
         assert figures["requests"] > 1000, figures
         assert figures["errors"] == {"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, figures

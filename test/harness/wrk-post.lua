@@ -1,4 +1,4 @@
--- wrk script: POSTs the AdmissionReview in $WH_BENCH_BODY to the URL's
+-- wrk script (the benchmarks and the keep-alive load test): POSTs the AdmissionReview in $WH_BENCH_BODY to the URL's
 -- path over keep-alive connections, and prints the figures as one JSON line
 -- (latencies in microseconds) for bench/run.sh to collect.
 local path = os.getenv("WH_BENCH_BODY")
