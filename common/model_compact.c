@@ -36,8 +36,13 @@ static void add_str(struct slots *s, const char **field)
 
 static void add_json(struct slots *s, json_object **field)
 {
-    if (*field && s->n_json < sizeof(s->json) / sizeof(s->json[0]))
-        s->json[s->n_json++] = field;
+    if (!*field)
+        return;
+    if (s->n_json == sizeof(s->json) / sizeof(s->json[0])) {
+        s->failed = true; /* never let a tree go that a field still points into */
+        return;
+    }
+    s->json[s->n_json++] = field;
 }
 
 static void add_ref(struct slots *s, struct gw_ref *r)
