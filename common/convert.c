@@ -13,8 +13,8 @@
 #include "yamlout.h"
 
 #define PATCH_FIELD "metadata.annotations[" GW_CONFIG_PATCH_ANNOTATION "]"
-#define CARRIER_MAX_BYTES ((size_t)256 << 10)
-#define CARRIER_MAX_DEPTH 32
+#define CARRIER_MAX_BYTES GW_CONVERSION_CARRIER_MAX_BYTES
+#define CARRIER_MAX_DEPTH GW_CONVERSION_CARRIER_MAX_DEPTH
 
 /* --- names ------------------------------------------------------------------ */
 
@@ -47,33 +47,27 @@ enum gw_kind gw_convert_kind_of(const char *api_version, const char *kind)
     return GW_KIND_UNKNOWN;
 }
 
-struct rename {
-    enum gw_kind kind;
-    const char *alpha;
-    const char *beta;
-};
-
-static const struct rename RENAMES[] = {
+const struct gw_rename GW_RENAMES[] = {
     { GW_KIND_AIGATEWAY, "aiGatewayClassName", "className" },
     { GW_KIND_AIGATEWAY, "aiModels", "models" },
     { GW_KIND_TOOLGATEWAY, "toolGatewayClassName", "className" },
     { GW_KIND_TOOLROUTE, "toolGatewayRef", "gatewayRef" },
 };
-#define N_RENAMES (sizeof(RENAMES) / sizeof(RENAMES[0]))
+const size_t GW_N_RENAMES = sizeof(GW_RENAMES) / sizeof(GW_RENAMES[0]);
 
 /* spec members only v1beta1 has, carried in the annotation (configPatch
  * has its own home and is handled apart). */
 static const char *const CARRIED_AI[] = { "replicas", "resources", NULL };
 static const char *const CARRIED_TG[] = { "replicas", "resources", "allowedRoutes", NULL };
 static const char *const CARRIED_TR[] = { "serverName", NULL };
-static const char *const MODEL_EXTRAS[] = { "model", "apiBase", "apiKeySecretRef", NULL };
+const char *const GW_CONVERT_MODEL_EXTRAS[] = { "model", "apiBase", "apiKeySecretRef", NULL };
 
-static const char *const *carried_fields(enum gw_kind k)
+const char *const *gw_convert_carried_fields(enum gw_kind k)
 {
     return k == GW_KIND_AIGATEWAY ? CARRIED_AI : k == GW_KIND_TOOLGATEWAY ? CARRIED_TG : CARRIED_TR;
 }
 
-static bool has_config_patch(enum gw_kind k)
+bool gw_convert_has_config_patch(enum gw_kind k)
 {
     return k == GW_KIND_AIGATEWAY || k == GW_KIND_TOOLGATEWAY;
 }
@@ -249,11 +243,11 @@ static int rename_spec(struct conv *c, bool to_beta)
     json_object_object_foreach(c->spec, k, v)
     {
         const char *name = k;
-        for (size_t i = 0; i < N_RENAMES; i++) {
-            if (RENAMES[i].kind != c->kind)
+        for (size_t i = 0; i < GW_N_RENAMES; i++) {
+            if (GW_RENAMES[i].kind != c->kind)
                 continue;
-            const char *from = to_beta ? RENAMES[i].alpha : RENAMES[i].beta;
-            const char *to = to_beta ? RENAMES[i].beta : RENAMES[i].alpha;
+            const char *from = to_beta ? GW_RENAMES[i].alpha : GW_RENAMES[i].beta;
+            const char *to = to_beta ? GW_RENAMES[i].beta : GW_RENAMES[i].alpha;
             if (strcmp(k, from) == 0)
                 name = to;
             else if (strcmp(k, to) == 0) {
@@ -338,20 +332,20 @@ static int patch_parse(const char *text, size_t len, json_object **ret)
 static int alpha_forbid_beta_fields(struct conv *c)
 {
     int r = 0;
-    for (const char *const *f = carried_fields(c->kind); *f && r == 0; f++)
+    for (const char *const *f = gw_convert_carried_fields(c->kind); *f && r == 0; f++)
         if (has_member(c->spec, *f)) {
             char field[64];
             snprintf(field, sizeof(field), "spec.%s", *f);
             r = err_forbidden(c->errors, field, "a v1beta1 field; write the object as " GW_V1BETA1);
         }
-    if (r == 0 && has_config_patch(c->kind) && has_member(c->spec, "configPatch"))
+    if (r == 0 && gw_convert_has_config_patch(c->kind) && has_member(c->spec, "configPatch"))
         r = errlist_addf(c->errors, GW_E_FORBIDDEN, "spec.configPatch", NULL,
                          "a v1beta1 field; v1alpha1 takes the patch in the %s annotation", GW_CONFIG_PATCH_ANNOTATION);
     json_object *models = member(c->spec, "aiModels");
     if (c->kind != GW_KIND_AIGATEWAY || !json_object_is_type(models, json_type_array))
         return r;
     for (size_t i = 0; r == 0 && i < json_object_array_length(models); i++)
-        for (const char *const *f = MODEL_EXTRAS; *f && r == 0; f++)
+        for (const char *const *f = GW_CONVERT_MODEL_EXTRAS; *f && r == 0; f++)
             if (has_member(json_object_array_get_idx(models, i), *f)) {
                 char field[96];
                 snprintf(field, sizeof(field), "spec.aiModels[%zu].%s", i, *f);
@@ -384,7 +378,7 @@ static int check_carried_models(struct conv *c, json_object *carried)
         json_object_object_foreach(e, k, v)
         {
             (void)v;
-            if (strcmp(k, "name") != 0 && !in_list(MODEL_EXTRAS, k))
+            if (strcmp(k, "name") != 0 && !in_list(GW_CONVERT_MODEL_EXTRAS, k))
                 return errlist_addf(c->errors, GW_E_NOT_SUPPORTED, GW_CONVERSION_FIELD, NULL,
                                     "spec.models[%zu].%.100s is not a field the conversion carries", i, k);
         }
@@ -436,7 +430,7 @@ static int merge_carried_spec(struct conv *c, json_object *cspec)
         int r;
         if (c->kind == GW_KIND_AIGATEWAY && strcmp(k, "models") == 0)
             r = merge_carried_models(c, v);
-        else if (in_list(carried_fields(c->kind), k))
+        else if (in_list(gw_convert_carried_fields(c->kind), k))
             r = put_ref(c->spec, k, v);
         else
             r = errlist_addf(c->errors, GW_E_NOT_SUPPORTED, GW_CONVERSION_FIELD, NULL,
@@ -465,10 +459,10 @@ static int alpha_carrier_parse(struct conv *c, json_object *carrier, struct alph
         int r = 0;
         if (strcmp(k, "spec") == 0)
             ac->spec = v;
-        else if (strcmp(k, "configPatchAnnotation") == 0 && has_config_patch(c->kind) &&
+        else if (strcmp(k, "configPatchAnnotation") == 0 && gw_convert_has_config_patch(c->kind) &&
                  json_object_is_type(v, json_type_string))
             ac->patch_annotation = v;
-        else if (strcmp(k, "configPatchFromAnnotation") == 0 && has_config_patch(c->kind) &&
+        else if (strcmp(k, "configPatchFromAnnotation") == 0 && gw_convert_has_config_patch(c->kind) &&
                  json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v))
             ac->patch_from_annotation = true;
         else
@@ -583,7 +577,7 @@ static int alpha_to_beta(struct conv *c)
     if (!beta_carrier)
         goto out;
     r = 0;
-    if (has_config_patch(c->kind) && c->spec)
+    if (gw_convert_has_config_patch(c->kind) && c->spec)
         r = alpha_patch_to_beta(c, &ac, beta_carrier);
     if (r == 0 && !conv_failed(c))
         r = set_carrier(c, beta_carrier);
@@ -604,7 +598,7 @@ static int beta_carrier_text(struct conv *c, json_object *carrier, json_object *
         return 0;
     json_object_object_foreach(carrier, k, v)
     {
-        if (strcmp(k, "configPatchText") == 0 && has_config_patch(c->kind) && json_object_is_type(v, json_type_string))
+        if (strcmp(k, "configPatchText") == 0 && gw_convert_has_config_patch(c->kind) && json_object_is_type(v, json_type_string))
             *ret_text = v;
         else if (carrier_unknown(c, k, GW_V1BETA1) < 0)
             return -ENOMEM;
@@ -631,7 +625,7 @@ static int beta_models_out(struct conv *c, json_object *cspec)
             const char *on = str_member(o, "name");
             if (j != i && (!name || !on || strcmp(on, name) != 0))
                 continue;
-            for (const char *const *f = MODEL_EXTRAS; *f; f++)
+            for (const char *const *f = GW_CONVERT_MODEL_EXTRAS; *f; f++)
                 any |= has_member(o, *f);
         }
         if (!any)
@@ -655,7 +649,7 @@ static int beta_models_out(struct conv *c, json_object *cspec)
         }
         if (put_str(e, "name", name, strlen(name)) < 0)
             return -ENOMEM;
-        for (const char *const *f = MODEL_EXTRAS; *f; f++) {
+        for (const char *const *f = GW_CONVERT_MODEL_EXTRAS; *f; f++) {
             json_object *v = member(m, *f);
             if (!v && !has_member(m, *f))
                 continue;
@@ -732,14 +726,14 @@ static int beta_to_alpha(struct conv *c)
     if (!carried || !cspec)
         goto finish;
     r = c->kind == GW_KIND_AIGATEWAY ? beta_models_out(c, cspec) : 0;
-    for (const char *const *f = carried_fields(c->kind); *f && r == 0; f++) {
+    for (const char *const *f = gw_convert_carried_fields(c->kind); *f && r == 0; f++) {
         json_object *v = NULL;
         if (!json_object_object_get_ex(c->spec, *f, &v))
             continue;
         r = put_ref(cspec, *f, v);
         json_object_object_del(c->spec, *f);
     }
-    if (r == 0 && has_config_patch(c->kind))
+    if (r == 0 && gw_convert_has_config_patch(c->kind))
         r = beta_patch_to_alpha(c, text, carried);
     if (r < 0 || conv_failed(c))
         goto finish;
@@ -820,19 +814,19 @@ char *gw_convert_path_to_beta(enum gw_kind kind, const char *path)
     struct strbuf sb;
     sb_init(&sb, 64 << 10);
     const char *rest = path;
-    if (strncmp(path, PATCH_FIELD, strlen(PATCH_FIELD)) == 0 && has_config_patch(kind)) {
+    if (strncmp(path, PATCH_FIELD, strlen(PATCH_FIELD)) == 0 && gw_convert_has_config_patch(kind)) {
         sb_adds(&sb, "spec.configPatch");
         rest = path + strlen(PATCH_FIELD);
     } else {
-        for (size_t i = 0; i < N_RENAMES; i++) {
-            if (RENAMES[i].kind != kind || strncmp(path, "spec.", 5) != 0)
+        for (size_t i = 0; i < GW_N_RENAMES; i++) {
+            if (GW_RENAMES[i].kind != kind || strncmp(path, "spec.", 5) != 0)
                 continue;
-            size_t n = strlen(RENAMES[i].alpha);
-            if (strncmp(path + 5, RENAMES[i].alpha, n) != 0)
+            size_t n = strlen(GW_RENAMES[i].alpha);
+            if (strncmp(path + 5, GW_RENAMES[i].alpha, n) != 0)
                 continue;
             char next = path[5 + n];
             if (next == '\0' || next == '.' || next == '[') {
-                sb_addf(&sb, "spec.%s", RENAMES[i].beta);
+                sb_addf(&sb, "spec.%s", GW_RENAMES[i].beta);
                 rest = path + 5 + n;
                 break;
             }

@@ -55,6 +55,27 @@ enum gw_api_version {
     GW_API_V1BETA1,
 };
 
+/* The conversion annotation's limits: its length, and the depth of its
+ * JSON. */
+#define GW_CONVERSION_CARRIER_MAX_BYTES ((size_t)256 << 10)
+#define GW_CONVERSION_CARRIER_MAX_DEPTH 32
+
+/* The spec members that change name between the versions, by kind. */
+struct gw_rename {
+    enum gw_kind kind;
+    const char *alpha;
+    const char *beta;
+};
+extern const struct gw_rename GW_RENAMES[];
+extern const size_t GW_N_RENAMES;
+/* The spec members of a kind that only v1beta1 has and the conversion
+ * annotation carries (NULL-terminated; configPatch is apart). */
+const char *const *gw_convert_carried_fields(enum gw_kind k);
+/* The members of spec.models[] entries that only v1beta1 has. */
+extern const char *const GW_CONVERT_MODEL_EXTRAS[];
+/* Whether the kind has a config patch (the annotation / spec.configPatch). */
+bool gw_convert_has_config_patch(enum gw_kind k);
+
 /* The version an apiVersion string names (GW_API_OTHER for anything but
  * runtime.agentic-layer.ai/v1alpha1 and /v1beta1). */
 enum gw_api_version gw_api_version_of(const char *api_version);

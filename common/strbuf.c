@@ -42,7 +42,24 @@ static int sb_grow(struct strbuf *sb, size_t extra)
     return 0;
 }
 
-int sb_add(struct strbuf *sb, const void *data, size_t n)
+int sb_reserve(struct strbuf *sb, size_t n)
+{
+    if (sb->err)
+        return sb->err;
+    if (n > sb->cap || sb->len > sb->cap - n)
+        return sb->err = -E2BIG;
+    size_t need = sb->len + n + 1;
+    if (need <= sb->alloc)
+        return 0;
+    char *p = realloc(sb->buf, need);
+    if (!p)
+        return sb->err = -ENOMEM;
+    sb->buf = p;
+    sb->alloc = need;
+    return 0;
+}
+
+int sb_add_slow(struct strbuf *sb, const void *data, size_t n)
 {
     int r = sb_grow(sb, n);
     if (r < 0)
@@ -57,11 +74,6 @@ int sb_add(struct strbuf *sb, const void *data, size_t n)
 int sb_adds(struct strbuf *sb, const char *s)
 {
     return sb_add(sb, s, strlen(s));
-}
-
-int sb_addc(struct strbuf *sb, char c)
-{
-    return sb_add(sb, &c, 1);
 }
 
 int sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap)
@@ -109,6 +121,14 @@ int sb_add_quoted(struct strbuf *sb, const char *s)
         }
     }
     return sb_addc(sb, '"');
+}
+
+void sb_truncate(struct strbuf *sb, size_t len)
+{
+    if (len < sb->len) {
+        sb->len = len;
+        sb->buf[len] = '\0';
+    }
 }
 
 char *sb_detach(struct strbuf *sb, size_t *ret_len)

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 struct strbuf {
     char *buf;     /* NUL-terminated when len > 0 or after sb_init */
@@ -23,9 +24,27 @@ struct strbuf {
 
 void sb_init(struct strbuf *sb, size_t cap);
 void sb_release(struct strbuf *sb);
-int sb_add(struct strbuf *sb, const void *data, size_t n);
+/* Makes room for n more bytes in one allocation (no doubling): for a
+ * caller that knows the length it will write. */
+int sb_reserve(struct strbuf *sb, size_t n);
+int sb_add_slow(struct strbuf *sb, const void *data, size_t n);
+/* Appends n bytes; inline while they fit in the allocation, which is the
+ * common case of the many short appends of a serializer. */
+static inline int sb_add(struct strbuf *sb, const void *data, size_t n)
+{
+    if (sb->err || sb->alloc - sb->len <= n || n > sb->cap - sb->len)
+        return sb_add_slow(sb, data, n);
+    if (n)
+        memcpy(sb->buf + sb->len, data, n);
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+    return 0;
+}
+static inline int sb_addc(struct strbuf *sb, char c)
+{
+    return sb_add(sb, &c, 1);
+}
 int sb_adds(struct strbuf *sb, const char *s);
-int sb_addc(struct strbuf *sb, char c);
 int sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Appends s as a double-quoted string with Go %q-like escapes, the way the
@@ -33,6 +52,9 @@ int sb_vaddf(struct strbuf *sb, const char *fmt, va_list ap) __attribute__((form
 int sb_add_quoted(struct strbuf *sb, const char *s);
 static inline bool sb_failed(const struct strbuf *sb) { return sb->err != 0; }
 static inline const char *sb_str(const struct strbuf *sb) { return sb->buf ? sb->buf : ""; }
+/* Drops what follows the first len bytes (no-op when len >= sb->len);
+ * a failed buffer stays failed. */
+void sb_truncate(struct strbuf *sb, size_t len);
 /* Returns the buffer (caller frees) or NULL when the buffer failed; the
  * strbuf is reset either way. An empty buffer yields an empty string. */
 char *sb_detach(struct strbuf *sb, size_t *ret_len);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "jsonutil.h"
 #include "jsonscan.h"
 #include "memo.h"
+#include "convstream.h"
 
 #define REVIEW_API_VERSION "apiextensions.k8s.io/v1"
 #define REVIEW_KIND "ConversionReview"
@@ -205,6 +207,10 @@ int wh_convert_tree(const char *body, size_t len, struct wh_reply *out)
 struct memo_value {
     json_object *patch;   /* NULL: the text is no YAML mapping */
     bool same;
+    char *json;           /* the patch as compact JSON, for the stream */
+    size_t json_len;
+    char *kept;           /* when not same: the conversion annotation keeping the text */
+    size_t kept_len;
 };
 
 static void memo_free(void *value)
@@ -213,6 +219,8 @@ static void memo_free(void *value)
     if (!v)
         return;
     json_object_put(v->patch);
+    free(v->json);
+    free(v->kept);
     free(v);
 }
 
@@ -252,8 +260,62 @@ static void memo_store(void *ctx, const char *text, size_t len, json_object *pat
         memo_free(v);
         return;
     }
+    if (patch) {
+        size_t n = 0;
+        const char *json = json_object_to_json_string_length(v->patch, WH_JSON_OUT_FLAGS, &n);
+        v->json = json ? malloc(n + 1) : NULL;
+        if (!v->json) {
+            memo_free(v);
+            return;
+        }
+        memcpy(v->json, json, n + 1);
+        v->json_len = n;
+    }
+    if (patch && !same) {
+        struct strbuf kept;
+        sb_init(&kept, 8 * len + 64);
+        wh_stream_kept_text(text, len, &kept);
+        v->kept = sb_detach(&kept, &v->kept_len);
+        if (!v->kept) {
+            memo_free(v);
+            return;
+        }
+    }
     v->same = same;
     wh_memo_put(&memo, text, len, v);
+}
+
+struct memo_json {
+    struct strbuf *json, *kept;
+    bool mapping, same;
+};
+
+static int memo_copy_json(const void *value, void *ud)
+{
+    const struct memo_value *v = value;
+    struct memo_json *out = ud;
+    out->mapping = v->patch != NULL;
+    out->same = v->same;
+    if (v->patch)
+        sb_add(out->json, v->json, v->json_len);
+    if (v->kept)
+        sb_add(out->kept, v->kept, v->kept_len);
+    return sb_failed(out->json) || sb_failed(out->kept) ? -E2BIG : 0;
+}
+
+/* The stream's view of the memo: a patch's JSON text, or 2 when the text
+ * has not been read (the object then takes the fast path, which reads it
+ * and tells the memo). */
+static int memo_patch_json(const char *text, size_t len, struct strbuf *json, struct strbuf *kept, bool *ret_same)
+{
+    struct memo_json got = { .json = json, .kept = kept };
+    int r = wh_memo_get(&memo, text, len, memo_copy_json, &got);
+    if (r == -ENOMEM)
+        return r;
+    if (r != 1)
+        return 2;
+    *ret_same = got.same;
+    return got.mapping ? 1 : 0;
 }
 
 void wh_convert_memo_clear(void)
@@ -481,20 +543,47 @@ static int fast_envelope(const char *body, size_t len, size_t os, size_t oe, jso
     return 0;
 }
 
+static _Atomic size_t streamed_objects;
+
+size_t wh_convert_streamed_objects(void)
+{
+    return streamed_objects;
+}
+
+/* One object: by the stream when it takes it, else by the fast path. */
+static int convert_one(struct fast *f, struct wh_stream *st, size_t s, size_t e, enum gw_api_version to, bool first,
+                       struct strbuf *out, struct wh_reply *rep)
+{
+    enum gw_kind kind = GW_KIND_UNKNOWN;
+    int r = wh_stream_convert(st, s, e, to, out, &kind);
+    if (r < 0)
+        return r;
+    if (r == 1)
+        return fast_convert_one(f, s, e, to, first, out, rep);
+    if (first)
+        rep->kind = kind_label(kind);
+    streamed_objects++;
+    return sb_failed(out) ? 1 : 0;
+}
+
 static int fast_convert_all(struct fast *f, size_t os, size_t oe, enum gw_api_version to, struct strbuf *out,
                             struct wh_reply *rep, size_t *ret_n)
 {
     struct wh_json_iter it;
     if (wh_json_iter_init(&it, f->b, os, oe, &f->idx) < 0 || f->b[os] != '[')
         return 1;
+    struct wh_stream st;
+    wh_stream_init(&st, f->b, &f->idx, memo_patch_json);
     size_t ks, ke, vs, ve, n = 0;
     int more = 0, r = 0;
     while (r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
         if (n > 0 && sb_addc(out, ',') < 0)
-            return 1;
-        r = fast_convert_one(f, vs, ve, to, n == 0, out, rep);
+            r = 1;
+        else
+            r = convert_one(f, &st, vs, ve, to, n == 0, out, rep);
         n++;
     }
+    wh_stream_release(&st);
     if (r == 0 && more < 0)
         r = 1;
     *ret_n = n;
@@ -553,6 +642,7 @@ static int fast_convert(const char *body, size_t len, struct wh_reply *out)
     /* Converted objects are about as long as the originals; the cap leaves
      * room for a patch that grows as YAML or as JSON. */
     sb_init(&sb, 4 * len + (1 << 20));
+    sb_reserve(&sb, len + len / 8 + 4096);
     json_object *uid_o = json_object_new_string(uid);
     const char *uid_json = uid_o ? json_object_to_json_string_ext(uid_o, WH_JSON_OUT_FLAGS) : NULL;
     size_t n = 0;

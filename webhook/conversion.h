@@ -31,6 +31,11 @@ int wh_convert(const char *body, size_t len, struct wh_reply *out);
  * byte; member order and number spelling may differ). For the tests. */
 int wh_convert_tree(const char *body, size_t len, struct wh_reply *out);
 
+/* How many objects the stream (convstream.h) has converted since the
+ * start, across threads: the tests' proof that it takes the objects it is
+ * meant to. */
+size_t wh_convert_streamed_objects(void);
+
 /* Forgets every config patch the conversion remembers (a small bounded
  * table shared by all threads; see conversion.c). For shutdown and tests. */
 void wh_convert_memo_clear(void);

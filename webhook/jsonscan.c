@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define SCAN_MAX_DEPTH 64
 /* Room for the decoded escaped keys of the objects open on a path. */
 #define CHECK_DECODED_MAX 16384
@@ -15,24 +19,54 @@
 /* The bytes a container scan stops at. */
 static const unsigned char STRUCTURAL[256] = { ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1 };
 
-static size_t skip_ws(const char *b, size_t i, size_t n)
+static inline size_t skip_ws(const char *b, size_t i, size_t n)
 {
-    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+    while (i < n && (unsigned char)b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
         i++;
     return i;
 }
 
-/* b[i] == '"': the index after the closing quote (strings are short:
- * a byte loop beats a memchr call per string). */
+/* Where the first byte at or after b[i] that may end or escape a string
+ * (a quote, a backslash; with `strict` also a control byte or one of a
+ * multibyte character) lies in the 16-byte blocks that fit before n: i
+ * itself when the block at i holds one, n rounded down when none does.
+ * Strings in Kubernetes objects are mostly plain ASCII; this takes them 16
+ * bytes a step, and the byte loops after it look at the byte it stops at. */
+static inline size_t plain_run(const char *b, size_t i, size_t n, bool strict)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x20);
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bs));
+        /* signed: below 0x20 or at or above 0x80 */
+        if (strict)
+            hit = _mm_or_si128(hit, _mm_cmplt_epi8(x, ctl));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#else
+    (void)b;
+    (void)n;
+    (void)strict;
+#endif
+    return i;
+}
+
+/* b[i] == '"': the index after the closing quote. */
 static size_t skip_string(const char *b, size_t i, size_t n)
 {
-    for (i++; i < n; i++) {
-        if (b[i] == '\\')
+    for (i++;; i += 2) {
+        i = plain_run(b, i, n, false);
+        while (i < n && b[i] != '"' && b[i] != '\\')
             i++;
-        else if (b[i] == '"')
+        if (i >= n)
+            return BAD;
+        if (b[i] == '"')
             return i + 1;
     }
-    return BAD;
 }
 
 static bool scalar_byte(char c)
@@ -302,6 +336,11 @@ static size_t unescape_into(const char *p, size_t n, char *out)
     return o;
 }
 
+size_t wh_json_unescape(const char *p, size_t n, char *out)
+{
+    return unescape_into(p, n, out);
+}
+
 struct check {
     const unsigned char *b;
     size_t n, i;
@@ -347,10 +386,24 @@ static size_t index_open(struct wh_json_index *idx, size_t i)
     return idx->n++;
 }
 
-/* Where the container starting at b[i] ends, or BAD when not indexed. */
-static size_t index_end(const struct wh_json_index *idx, size_t i)
+/* Where the container starting at b[i] ends, or BAD when not indexed.
+ * The search starts at slot *hint and gallops forward (a walk finds
+ * containers in order), and leaves *hint after the slot it found. */
+static size_t index_end(const struct wh_json_index *idx, size_t i, size_t *hint)
 {
-    size_t lo = 0, hi = idx->n;
+    size_t lo = *hint;
+    if (lo >= idx->n || idx->start[lo] > i)
+        lo = 0;
+    /* Every slot below lo starts before i; the first at or past i is
+     * below hi. */
+    size_t hi = lo + 1;
+    for (size_t step = 1, probe = lo; probe < idx->n && idx->start[probe] < i; step *= 2) {
+        lo = probe + 1;
+        probe = lo + step;
+        hi = probe + 1;
+    }
+    if (hi > idx->n)
+        hi = idx->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (idx->start[mid] < i)
@@ -358,7 +411,11 @@ static size_t index_end(const struct wh_json_index *idx, size_t i)
         else
             hi = mid;
     }
-    return lo < idx->n && idx->start[lo] == i && idx->end[lo] ? idx->end[lo] : BAD;
+    if (lo < idx->n && idx->start[lo] == i && idx->end[lo]) {
+        *hint = lo + 1;
+        return idx->end[lo];
+    }
+    return BAD;
 }
 
 static int hexval(unsigned char c)
@@ -408,6 +465,7 @@ static int check_string(struct check *c, bool *ret_escaped)
     size_t i = c->i + 1, n = c->n;
     bool escaped = false;
     for (;;) {
+        i = plain_run((const char *)b, i, n, true);
         while (i < n && STR_PLAIN[b[i]])
             i++;
         if (i >= n)
@@ -498,9 +556,12 @@ static int check_number(struct check *c)
     return 0;
 }
 
-static void check_ws(struct check *c)
+/* Blanks are rare between the tokens of a machine-written body: every
+ * other byte is above ' ', which one comparison rules out. */
+static inline void check_ws(struct check *c)
 {
-    while (c->i < c->n && (c->b[c->i] == ' ' || c->b[c->i] == '\n' || c->b[c->i] == '\r' || c->b[c->i] == '\t'))
+    while (c->i < c->n && (unsigned char)c->b[c->i] <= ' ' &&
+           (c->b[c->i] == ' ' || c->b[c->i] == '\n' || c->b[c->i] == '\r' || c->b[c->i] == '\t'))
         c->i++;
 }
 
@@ -685,6 +746,7 @@ int wh_json_iter_init(struct wh_json_iter *it, const char *buf, size_t start, si
     it->object = buf[start] == '{';
     it->i = skip_ws(buf, start + 1, end);
     it->end = end;
+    it->hint = 0;
     return 0;
 }
 
@@ -710,7 +772,7 @@ int wh_json_iter_next(struct wh_json_iter *it, size_t *ret_ks, size_t *ret_ke, s
     }
     size_t ve = BAD;
     if (it->idx && i < n && (b[i] == '{' || b[i] == '['))
-        ve = index_end(it->idx, i);
+        ve = index_end(it->idx, i, &it->hint);
     if (ve == BAD)
         ve = skip_value(b, i, n);
     if (ve == BAD)

@@ -75,6 +75,7 @@ struct wh_json_iter {
     const struct wh_json_index *idx;  /* optional */
     size_t i, end;
     bool object;
+    size_t hint;   /* where the index is searched from */
 };
 
 /* buf[start] is '{' or '['; end is where that value ends; idx (may be
@@ -86,6 +87,11 @@ int wh_json_iter_init(struct wh_json_iter *it, const char *buf, size_t start, si
  * (escapes not decoded; an array gives an empty key), [*ret_vs, *ret_ve)
  * its value. Returns 1 with the spans set, 0 after the last, -EINVAL. */
 int wh_json_iter_next(struct wh_json_iter *it, size_t *ret_ks, size_t *ret_ke, size_t *ret_vs, size_t *ret_ve);
+
+/* The string p[0, n) of checked text (its quotes included) decoded into
+ * out, which has room for n bytes (no escape is shorter than what it
+ * stands for); returns the decoded length. */
+size_t wh_json_unescape(const char *p, size_t n, char *out);
 
 /* --- building trees ------------------------------------------------------ */
 

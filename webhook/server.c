@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acceptor.h"
 #include "admission.h"
 #include "certs.h"
 #include "clock.h"
@@ -55,6 +56,7 @@ struct wh_server {
     struct wh_certstore *certs;
     struct wh_metrics metrics;
     struct MHD_Daemon *tls;
+    struct wh_acceptor *acceptor;   /* accepts for tls */
     struct MHD_Daemon *health;
     uint16_t tls_port;
     uint16_t health_port;
@@ -350,6 +352,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 {
     struct wh_server *s = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        wh_acceptor_started(s->acceptor);
         struct wh_conn *c = calloc(1, sizeof(*c));
         *socket_context = c;
         atomic_fetch_add_explicit(&s->metrics.connections, 1, memory_order_relaxed);
@@ -560,6 +563,11 @@ static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *co
         rq->close = rep.status != 405 && rep.status != 415;
         return send_reply(s, conn, rq, &rep);
     }
+    /* A body of declared length is read into one allocation of that size
+     * (ConversionReviews run to megabytes: no copies while it grows). */
+    unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+    if (declared > 0 && declared <= s->opt.max_body)
+        sb_reserve(&rq->body, (size_t)declared);
     return MHD_YES;
 }
 
@@ -858,6 +866,18 @@ static uint16_t bound_port(struct MHD_Daemon *d)
     return di ? di->port : 0;
 }
 
+/* The acceptor's question: below the connection limit, counting those
+ * handed over and not yet started (else connections wait in the backlog;
+ * the keeper makes room as each new one starts). */
+static bool has_room(void *ctx, size_t pending)
+{
+    struct wh_server *s = ctx;
+    pthread_mutex_lock(&s->clock);
+    bool room = s->n_conns + pending < s->opt.connection_limit;
+    pthread_mutex_unlock(&s->clock);
+    return room;
+}
+
 static int start_tls(struct wh_server *s)
 {
     union any_addr a;
@@ -866,26 +886,41 @@ static int start_tls(struct wh_server *s)
         gw_log(GW_LOG_ERROR, "webhook", NULL, NULL, "--bind %s is not an IP address", s->opt.bind_address);
         return -EINVAL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
-    errno = 0;
-    s->tls = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR, &a.sa,
-        MHD_OPTION_HTTPS_CERT_CALLBACK,
-        on_certificate, MHD_OPTION_HTTPS_PRIORITIES, WH_TLS_PRIORITIES, MHD_OPTION_THREAD_POOL_SIZE,
-        s->opt.threads > 1 ? s->opt.threads : 0, MHD_OPTION_CONNECTION_LIMIT, s->opt.connection_limit,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_CONNECTION_TIMEOUT,
-        s->opt.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WH_CONNECTION_MEMORY,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, WH_LISTEN_BACKLOG, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, WH_STRICT_OPTION, (int)1, MHD_OPTION_END);
-    if (!s->tls) {
-        int e = errno ? errno : EADDRINUSE;
-        gw_log(GW_LOG_ERROR, "webhook", NULL, strerror(e), "cannot serve HTTPS on %s port %u",
-               s->opt.bind_address ? s->opt.bind_address : "0.0.0.0", s->opt.webhook_port);
-        return -e;
+    int lfd = -1;
+    int r = wh_acceptor_listen(&a.sa, v6 ? sizeof(a.in6) : sizeof(a.in4), (int)WH_LISTEN_BACKLOG, &lfd,
+                               &s->tls_port);
+    if (r == 0) {
+        /* Connections come from the acceptor (acceptor.h), which spreads
+         * them over the pool's workers. */
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TLS | MHD_USE_ITC |
+                         MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+        errno = 0;
+        s->tls = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+            MHD_OPTION_HTTPS_CERT_CALLBACK, on_certificate, MHD_OPTION_HTTPS_PRIORITIES, WH_TLS_PRIORITIES,
+            MHD_OPTION_THREAD_POOL_SIZE, s->opt.threads > 1 ? s->opt.threads : 0,
+            /* The limit is the acceptor's to keep (has_room): the daemon's
+             * share per worker must never refuse first. */
+            MHD_OPTION_CONNECTION_LIMIT, s->opt.connection_limit * (s->opt.threads > 1 ? s->opt.threads : 1),
+            MHD_OPTION_CONNECTION_TIMEOUT, s->opt.idle_timeout_s,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WH_CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, WH_STRICT_OPTION, (int)1,
+            MHD_OPTION_END);
+        r = s->tls ? 0 : -(errno ? errno : EINVAL);
+        if (r < 0)
+            close(lfd);
     }
-    s->tls_port = bound_port(s->tls);
-    return 0;
+    if (r == 0) {
+        r = wh_acceptor_start(lfd, s->tls, has_room, s, &s->acceptor);
+        if (r < 0) {
+            MHD_stop_daemon(s->tls);
+            s->tls = NULL;
+        }
+    }
+    if (r < 0)
+        gw_log(GW_LOG_ERROR, "webhook", NULL, strerror(-r), "cannot serve HTTPS on %s port %u",
+               s->opt.bind_address ? s->opt.bind_address : "0.0.0.0", s->opt.webhook_port);
+    return r;
 }
 
 static int start_health(struct wh_server *s)
@@ -982,9 +1017,7 @@ bool wh_server_idle(const struct wh_server *s)
 
 static void drain(struct wh_server *s)
 {
-    MHD_socket fd = MHD_quiesce_daemon(s->tls);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    wh_acceptor_stop(s->acceptor);
     uint64_t deadline = gw_mono_ns() + (uint64_t)s->opt.drain_timeout_s * 1000000000u;
     long long left;
     while ((left = atomic_load_explicit(&s->metrics.in_flight, memory_order_acquire)) > 0 && gw_mono_ns() < deadline) {
@@ -1006,6 +1039,8 @@ void wh_server_stop(struct wh_server *s)
         MHD_stop_daemon(s->tls);
         s->tls = NULL;
     }
+    wh_acceptor_free(s->acceptor);
+    s->acceptor = NULL;
     if (s->watcher_started) {
         pthread_mutex_lock(&s->wlock);
         s->stopping = true;

@@ -21,6 +21,7 @@
 #include "doc.h"
 #include "readfile.h"
 #include "model.h"
+#include "convert.h"
 
 #define OUT_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -107,26 +108,42 @@ static int seed_review(const char *base, size_t i, json_object *obj, const char 
     return rc;
 }
 
-/* The objects are v1alpha1 (the storage version): ask for the served
- * v1beta1 and for v1alpha1 itself. */
+/* A ConversionReview of obj to version `to`. */
+static int seed_one_conversion(const char *base, const char *tag, size_t i, json_object *obj, const char *to)
+{
+    json_object *req = json_object_new_object();
+    json_object_object_add(req, "uid", json_object_new_string("0e3c5d1a-77b2-4c08-9f4e-1a2b3c4d5e6f"));
+    json_object_object_add(req, "desiredAPIVersion", json_object_new_string(to));
+    json_object *objs = json_object_new_array();
+    json_object_array_add(objs, dup_of(obj));
+    json_object_object_add(req, "objects", objs);
+    json_object *rv = json_object_new_object();
+    json_object_object_add(rv, "apiVersion", json_object_new_string("apiextensions.k8s.io/v1"));
+    json_object_object_add(rv, "kind", json_object_new_string("ConversionReview"));
+    json_object_object_add(rv, "request", req);
+    int rc = write_json(base, tag, i, rv, OUT_FLAGS);
+    json_object_put(rv);
+    return rc;
+}
+
+/* Each object asks for the served v1beta1 and for v1alpha1; a v1beta1
+ * object is also seeded as the API server stores it (v1alpha1 with the
+ * conversion annotation), which is what list pages read back as v1beta1. */
 static int seed_conversion(const char *base, size_t i, json_object *obj)
 {
     static const char *const versions[] = { GW_GROUP "/v1beta1", GW_V1ALPHA1 };
     int rc = 0;
-    for (size_t v = 0; rc == 0 && v < 2; v++) {
-        json_object *req = json_object_new_object();
-        json_object_object_add(req, "uid", json_object_new_string("0e3c5d1a-77b2-4c08-9f4e-1a2b3c4d5e6f"));
-        json_object_object_add(req, "desiredAPIVersion", json_object_new_string(versions[v]));
-        json_object *objs = json_object_new_array();
-        json_object_array_add(objs, dup_of(obj));
-        json_object_object_add(req, "objects", objs);
-        json_object *rv = json_object_new_object();
-        json_object_object_add(rv, "apiVersion", json_object_new_string("apiextensions.k8s.io/v1"));
-        json_object_object_add(rv, "kind", json_object_new_string("ConversionReview"));
-        json_object_object_add(rv, "request", req);
-        rc = write_json(base, v == 0 ? "to-v1beta1.json" : "to-v1alpha1.json", i, rv, OUT_FLAGS);
-        json_object_put(rv);
+    if (gw_api_version_of(str_at(obj, "apiVersion")) == GW_API_V1BETA1) {
+        struct gw_errlist e;
+        errlist_init(&e);
+        json_object *stored = NULL;
+        if (gw_convert(obj, GW_API_V1ALPHA1, &stored, &e) == 0)
+            rc = seed_one_conversion(base, "stored-to-v1beta1.json", i, stored, versions[0]);
+        json_object_put(stored);
+        errlist_free(&e);
     }
+    for (size_t v = 0; rc == 0 && v < 2; v++)
+        rc = seed_one_conversion(base, v == 0 ? "to-v1beta1.json" : "to-v1alpha1.json", i, obj, versions[v]);
     return rc;
 }
 

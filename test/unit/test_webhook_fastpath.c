@@ -152,7 +152,23 @@ static void test_builder_prunes_members(void **state)
 
 /* --- ConversionReview: fast path and tree path ---------------------------------------- */
 
+/* A review as json-c writes it by default: every '/' escaped, so the
+ * stream, which compares keys as written, declines every object and the
+ * fast path answers. */
+static char *conversion_review_flags(const char *desired, json_object *const *objs, size_t n, int flags);
+
 static char *conversion_review(const char *desired, json_object *const *objs, size_t n)
+{
+    return conversion_review_flags(desired, objs, n, JSON_C_TO_STRING_PLAIN);
+}
+
+/* A review as the API server writes it ('/' as it is). */
+static char *api_server_review(const char *desired, json_object *const *objs, size_t n)
+{
+    return conversion_review_flags(desired, objs, n, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static char *conversion_review_flags(const char *desired, json_object *const *objs, size_t n, int flags)
 {
     struct strbuf sb;
     sb_init(&sb, 64 << 20);
@@ -160,7 +176,7 @@ static char *conversion_review(const char *desired, json_object *const *objs, si
                  "\"desiredAPIVersion\":\"%s\",\"objects\":[",
             desired);
     for (size_t i = 0; i < n; i++)
-        sb_addf(&sb, "%s%s", i ? "," : "", json_object_to_json_string_ext(objs[i], JSON_C_TO_STRING_PLAIN));
+        sb_addf(&sb, "%s%s", i ? "," : "", json_object_to_json_string_ext(objs[i], flags));
     sb_adds(&sb, "]}}");
     return sb_detach(&sb, NULL);
 }
@@ -301,6 +317,149 @@ static void test_conversion_fast_path_keeps_bytes(void **state)
     wh_convert_memo_clear();
 }
 
+/* --- the stream (convstream.h) ------------------------------------------------------------ */
+
+/* The convertedObjects of a Success answer (a new reference). */
+static json_object *converted_objects(const char *answer)
+{
+    json_object *root = NULL, *resp = NULL, *conv = NULL;
+    char *err = NULL;
+    assert_int_equal(gw_json_parse(answer, strlen(answer), 64, &root, &err), 0);
+    assert_true(json_object_object_get_ex(root, "response", &resp));
+    assert_true(json_object_object_get_ex(resp, "convertedObjects", &conv));
+    json_object_get(conv);
+    json_object_put(root);
+    return conv;
+}
+
+/* What the API server stores and reads back a list page at a time:
+ * v1alpha1 objects, many with the conversion annotation (written here by
+ * converting the v1beta1 corpus) or a config patch. Once their patches are
+ * remembered, the stream takes every one of them, answers as the tree
+ * path does, and gives back the v1beta1 objects exactly. */
+static void test_stream_takes_stored_objects(void **state)
+{
+    (void)state;
+    json_object *objs[256], *alpha[256], *beta[256];
+    struct loaded l = { objs, 0, 256 };
+    for_each_object_in(TESTDATA_DIR "/v1beta1", keep_object, &l);
+    size_t n_beta = l.n;
+    for_each_object_in(TESTDATA_DIR "/../../deploy/samples", keep_object, &l);
+    size_t n = 0, n_from_beta = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        struct gw_errlist e;
+        errlist_init(&e);
+        json_object *a = NULL;
+        if (gw_convert(objs[i], GW_API_V1ALPHA1, &a, &e) == 0) {
+            beta[n] = i < n_beta ? objs[i] : NULL;
+            n_from_beta += i < n_beta;
+            alpha[n++] = a;
+        }
+        errlist_free(&e);
+    }
+    assert_true(n_from_beta >= 3);
+    assert_true(n >= 8);
+    beta[n] = NULL;
+    alpha[n++] = json_tokener_parse(ALPHA_AI);
+    wh_convert_memo_clear();
+    char *body = api_server_review(GW_V1BETA1, alpha, n);
+    free(assert_paths_agree(body, strlen(body)));
+    size_t before = wh_convert_streamed_objects();
+    char *answer = assert_paths_agree(body, strlen(body));
+    assert_int_equal(wh_convert_streamed_objects() - before, n);
+    json_object *conv = converted_objects(answer);
+    for (size_t i = 0; i < n; i++) {
+        if (!beta[i])
+            continue;
+        json_object *got = json_object_array_get_idx(conv, i);
+        if (!gw_json_same(got, beta[i])) {
+            char *x = canon(got), *y = canon(beta[i]);
+            fail_msg("object %zu changed on its way through v1alpha1:\n  %s\n  %s", i, x, y);
+        }
+    }
+    json_object_put(conv);
+    free(answer);
+    free(body);
+    for (size_t i = 0; i < n; i++)
+        json_object_put(alpha[i]);
+    for (size_t i = 0; i < l.n; i++)
+        json_object_put(objs[i]);
+    wh_convert_memo_clear();
+}
+
+/* ALPHA_AI with one text replaced (the first occurrence of from). */
+static char *alpha_with(const char *from, const char *to)
+{
+    const char *at = strstr(ALPHA_AI, from);
+    assert_non_null(at);
+    struct strbuf sb;
+    sb_init(&sb, 1 << 20);
+    sb_add(&sb, ALPHA_AI, (size_t)(at - ALPHA_AI));
+    sb_adds(&sb, to);
+    sb_adds(&sb, at + strlen(from));
+    return sb_detach(&sb, NULL);
+}
+
+#define CARRIER_KEY "\"runtime.agentic-layer.ai/conversion\":"
+#define CARRIER_VALUE                                                                                           \
+    "\"{\\\"spec\\\":{\\\"models\\\":[{\\\"name\\\":\\\"m\\\",\\\"apiBase\\\":\\\"https://x.example/v\\u00e9\\\"}]," \
+    "\\\"replicas\\\":2}}\""
+
+/* Objects out of the ordinary are left to gw_convert: the stream declines
+ * each of these (the answer is still the tree path's, Failed ones too). */
+static void test_stream_declines_what_it_does_not_know(void **state)
+{
+    (void)state;
+    static const char *const CASES[][2] = {
+        /* an escaped key where the stream compares keys */
+        { "\"port\":4000", "\"p\\u006frt\":4000" },
+        { "\"labels\":", "\"l\\u0061bels\":" },
+        /* fields of the other version */
+        { "\"port\":4000", "\"port\":4000,\"replicas\":3" },
+        { "\"port\":4000", "\"port\":4000,\"className\":\"x\"" },
+        { "\"port\":4000", "\"port\":4000,\"configPatch\":{}" },
+        { "\"provider\":\"openai\"", "\"provider\":\"openai\",\"apiBase\":\"https://y.example\"" },
+        /* a conversion annotation that is not what the conversion writes */
+        { CARRIER_VALUE, "\"{\\\"x\\\":1}\"" },
+        { CARRIER_VALUE, "\"not json\"" },
+        { CARRIER_VALUE, "\"{\\\"spec\\\":{\\\"models\\\":[{\\\"apiBase\\\":\\\"https://z\\\"}]}}\"" },
+        { CARRIER_VALUE, "\"{\\\"spec\\\":{\\\"serverName\\\":\\\"s\\\"}}\"" },
+        { CARRIER_VALUE, "\"{\\\"configPatchAnnotation\\\":\\\"a\\\",\\\"configPatchFromAnnotation\\\":true}\"" },
+        { CARRIER_VALUE, "5" },
+        /* a model name with an escape, annotations that are not a map */
+        { "{\"name\":\"m\",\"provider\"", "{\"name\":\"\\u006d\",\"provider\"" },
+        { "\"annotations\":{", "\"annotations\":5,\"x\":{" },
+        /* another version, another kind */
+        { "runtime.agentic-layer.ai/v1alpha1", "runtime.agentic-layer.ai/v1beta1" },
+        { "\"kind\":\"AiGateway\"", "\"kind\":\"Gateway\"" },
+    };
+    json_object *base = json_tokener_parse(ALPHA_AI);
+    assert_non_null(base);
+    /* The control: ALPHA_AI itself is streamed once its patch is known. */
+    char *body = api_server_review(GW_V1BETA1, &base, 1);
+    free(assert_paths_agree(body, strlen(body)));
+    size_t before = wh_convert_streamed_objects();
+    free(assert_paths_agree(body, strlen(body)));
+    assert_int_equal(wh_convert_streamed_objects() - before, 1);
+    free(body);
+    for (size_t c = 0; c < sizeof(CASES) / sizeof(CASES[0]); c++) {
+        char *text = alpha_with(CASES[c][0], CASES[c][1]);
+        struct strbuf sb;
+        sb_init(&sb, 1 << 20);
+        sb_addf(&sb, "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"ConversionReview\",\"request\":{\"uid\":\"d\","
+                     "\"desiredAPIVersion\":\"%s\",\"objects\":[%s]}}",
+                GW_V1BETA1, text);
+        before = wh_convert_streamed_objects();
+        free(assert_paths_agree(sb_str(&sb), sb.len));
+        if (wh_convert_streamed_objects() != before)
+            fail_msg("case %zu was streamed: %s", c, text);
+        sb_release(&sb);
+        free(text);
+    }
+    json_object_put(base);
+    wh_convert_memo_clear();
+}
+
 /* --- remembered patch reviews ---------------------------------------------------------- */
 
 static char *admission_review(const char *object_json)
@@ -425,6 +584,8 @@ int main(void)
         cmocka_unit_test(test_builder_prunes_members),
         cmocka_unit_test(test_conversion_paths_agree_on_the_corpus),
         cmocka_unit_test(test_conversion_fast_path_keeps_bytes),
+        cmocka_unit_test(test_stream_takes_stored_objects),
+        cmocka_unit_test(test_stream_declines_what_it_does_not_know),
         cmocka_unit_test(test_patch_reviews_are_remembered_by_their_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
