@@ -551,11 +551,11 @@ size_t wh_convert_streamed_objects(void)
 }
 
 /* One object: by the stream when it takes it, else by the fast path. */
-static int convert_one(struct fast *f, struct wh_stream *st, size_t s, size_t e, enum gw_api_version to, bool first,
-                       struct strbuf *out, struct wh_reply *rep)
+static int convert_one(struct fast *f, struct wh_stream *st, size_t s, size_t e, size_t hint, enum gw_api_version to,
+                       bool first, struct strbuf *out, struct wh_reply *rep)
 {
     enum gw_kind kind = GW_KIND_UNKNOWN;
-    int r = wh_stream_convert(st, s, e, to, out, &kind);
+    int r = wh_stream_convert(st, s, e, hint, to, out, &kind);
     if (r < 0)
         return r;
     if (r == 1)
@@ -580,7 +580,7 @@ static int fast_convert_all(struct fast *f, size_t os, size_t oe, enum gw_api_ve
         if (n > 0 && sb_addc(out, ',') < 0)
             r = 1;
         else
-            r = convert_one(f, &st, vs, ve, to, n == 0, out, rep);
+            r = convert_one(f, &st, vs, ve, it.hint, to, n == 0, out, rep);
         n++;
     }
     wh_stream_release(&st);

@@ -16,6 +16,8 @@
 struct span {
     const char *p;   /* NULL: absent */
     size_t n;
+    size_t hint;     /* for a container found by a walk: where the index is
+                      * searched from for what it holds (wh_json_iter) */
 };
 
 static bool is(struct span s, const char *lit)
@@ -42,7 +44,10 @@ static bool plain_string(struct span v)
 static int walk_init(struct wh_json_iter *it, const char *buf, const struct wh_json_index *idx, struct span v)
 {
     size_t s = (size_t)(v.p - buf);
-    return wh_json_iter_init(it, buf, s, s + v.n, idx) == 0 ? 0 : DECLINE;
+    if (wh_json_iter_init(it, buf, s, s + v.n, idx) != 0)
+        return DECLINE;
+    it->hint = v.hint;
+    return 0;
 }
 
 /* 1 with the member's key and value, 0 after the last, -1 for a key with
@@ -53,8 +58,8 @@ static int walk_next(struct wh_json_iter *it, struct span *k, struct span *v)
     int r = wh_json_iter_next(it, &ks, &ke, &vs, &ve);
     if (r != 1)
         return r == 0 ? 0 : -1;
-    *k = (struct span){ it->buf + ks, ke - ks };
-    *v = (struct span){ it->buf + vs, ve - vs };
+    *k = (struct span){ it->buf + ks, ke - ks, 0 };
+    *v = (struct span){ it->buf + vs, ve - vs, it->hint };
     return memchr(k->p, '\\', k->n) ? -1 : 1;
 }
 
@@ -148,7 +153,7 @@ struct wh_stream_plan {
     struct span names[MAX_MODELS];
 };
 
-static int read_top(struct wh_stream *st, size_t s, size_t e, struct wh_stream_plan *p)
+static int read_top(struct wh_stream *st, size_t s, size_t e, size_t hint, struct wh_stream_plan *p)
 {
     static const struct {
         const char *name;
@@ -157,7 +162,7 @@ static int read_top(struct wh_stream *st, size_t s, size_t e, struct wh_stream_p
                   { "\"ToolGateway\"", GW_KIND_TOOLGATEWAY },
                   { "\"ToolRoute\"", GW_KIND_TOOLROUTE } };
     struct span api = { 0 };
-    if (record(st->b, st->idx, (struct span){ st->b + s, e - s }, &p->top) != 0)
+    if (record(st->b, st->idx, (struct span){ st->b + s, e - s, hint }, &p->top) != 0)
         return DECLINE;
     for (size_t i = 0; i < p->top.n; i++) {
         struct span k = p->top.key[i], v = p->top.val[i];
@@ -272,7 +277,7 @@ static int read_carrier(struct wh_stream *st, struct wh_stream_plan *p)
     struct wh_json_iter it;
     struct span k, v;
     if (s == n || st->carrier.p[s] != '{' ||
-        walk_init(&it, st->carrier.p, &st->carrier_idx, (struct span){ st->carrier.p + s, n - s }) != 0)
+        walk_init(&it, st->carrier.p, &st->carrier_idx, (struct span){ st->carrier.p + s, n - s, 0 }) != 0)
         return DECLINE;
     bool patchable = gw_convert_has_config_patch(p->kind);
     int m;
@@ -379,9 +384,9 @@ static size_t annotations_out(const struct wh_stream_plan *p)
     return p->n_ann - (p->carrier_value.p != NULL) - p->moved + add_patch + p->keep_text;
 }
 
-static int read_object(struct wh_stream *st, size_t s, size_t e, struct wh_stream_plan *p)
+static int read_object(struct wh_stream *st, size_t s, size_t e, size_t hint, struct wh_stream_plan *p)
 {
-    int r = read_top(st, s, e, p);
+    int r = read_top(st, s, e, hint, p);
     if (r == 0)
         r = read_annotations(st, p);
     if (r == 0)
@@ -600,8 +605,8 @@ static void emit_object(struct wh_stream *st, const struct wh_stream_plan *p, st
     sb_addc(o, '}');
 }
 
-int wh_stream_convert(struct wh_stream *st, size_t s, size_t e, enum gw_api_version to, struct strbuf *out,
-                      enum gw_kind *ret_kind)
+int wh_stream_convert(struct wh_stream *st, size_t s, size_t e, size_t hint, enum gw_api_version to,
+                      struct strbuf *out, enum gw_kind *ret_kind)
 {
     if (to != GW_API_V1BETA1)
         return DECLINE;
@@ -609,7 +614,7 @@ int wh_stream_convert(struct wh_stream *st, size_t s, size_t e, enum gw_api_vers
         return -ENOMEM;
     struct wh_stream_plan *p = st->plan;
     memset(p, 0, offsetof(struct wh_stream_plan, top));
-    int r = read_object(st, s, e, p);
+    int r = read_object(st, s, e, hint, p);
     if (r == 0) {
         emit_object(st, p, out);
         *ret_kind = p->kind;

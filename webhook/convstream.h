@@ -70,8 +70,10 @@ void wh_stream_init(struct wh_stream *st, const char *body, const struct wh_json
 void wh_stream_release(struct wh_stream *st);
 
 /* Converts the object at st->b[s, e) to `to` and appends it to out: 0 with
- * *ret_kind set, 1 when it declines (out is as it was), -ENOMEM. */
-int wh_stream_convert(struct wh_stream *st, size_t s, size_t e, enum gw_api_version to, struct strbuf *out,
-                      enum gw_kind *ret_kind);
+ * *ret_kind set, 1 when it declines (out is as it was), -ENOMEM. hint is
+ * where the index holds what the object holds (the hint of the walk that
+ * found it, wh_json_iter), or 0. */
+int wh_stream_convert(struct wh_stream *st, size_t s, size_t e, size_t hint, enum gw_api_version to,
+                      struct strbuf *out, enum gw_kind *ret_kind);
 
 #endif

@@ -75,7 +75,10 @@ struct wh_json_iter {
     const struct wh_json_index *idx;  /* optional */
     size_t i, end;
     bool object;
-    size_t hint;   /* where the index is searched from */
+    /* Where the index is searched from (0: its start). After a member
+     * whose value is a container, the slot after that container's: a
+     * walk of the container may start its own search there. */
+    size_t hint;
 };
 
 /* buf[start] is '{' or '['; end is where that value ends; idx (may be
