@@ -28,10 +28,41 @@ void mf_pop(struct mf_path *c, size_t old)
     c->path[old] = '\0';
 }
 
-/* Pushes ".key" (or "key" at the root). */
+/* Appends n bytes, cut at the end of the path as vsnprintf would. Field
+ * paths are formatted for every field read, errors or not: a plain copy
+ * here, not printf. */
+static void put(struct mf_path *c, const char *s, size_t n)
+{
+    size_t room = sizeof(c->path) - 1 - c->len;
+    if (n > room)
+        n = room;
+    memcpy(c->path + c->len, s, n);
+    c->len += n;
+    c->path[c->len] = '\0';
+}
+
+/* Pushes ".key" (or "key" at the root), the key cut at 200 bytes. */
 size_t mf_push_key(struct mf_path *c, const char *key)
 {
-    return mf_push(c, c->len ? ".%.200s" : "%.200s", key);
+    size_t old = c->len;
+    if (c->len)
+        put(c, ".", 1);
+    put(c, key, strnlen(key, 200));
+    return old;
+}
+
+size_t mf_push_index(struct mf_path *c, size_t i)
+{
+    char digits[24];
+    size_t n = sizeof(digits);
+    digits[--n] = ']';
+    do
+        digits[--n] = (char)('0' + i % 10);
+    while ((i /= 10) > 0);
+    digits[--n] = '[';
+    size_t old = c->len;
+    put(c, digits + n, sizeof(digits) - n);
+    return old;
 }
 
 const char *mf_type_name(json_object *o)

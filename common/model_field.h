@@ -27,6 +27,8 @@ size_t mf_push(struct mf_path *c, const char *fmt, ...) __attribute__((format(pr
 void mf_pop(struct mf_path *c, size_t old);
 /* Pushes ".key" (or "key" at the root). */
 size_t mf_push_key(struct mf_path *c, const char *key);
+/* Pushes "[i]". */
+size_t mf_push_index(struct mf_path *c, size_t i);
 
 /* "string", "integer", ... as messages name a JSON type; "null" for NULL. */
 const char *mf_type_name(json_object *o);

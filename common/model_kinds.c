@@ -21,7 +21,7 @@ static void parse_models(struct mf_path *c, json_object *spec, struct gw_aigatew
     ai->models = calloc(n ? n : 1, sizeof(*ai->models));
     for (size_t i = 0; i < n && ai->models; i++) {
         json_object *m = json_object_array_get_idx(arr, i);
-        size_t o2 = mf_push(c, "[%zu]", i);
+        size_t o2 = mf_push_index(c, i);
         if (!m || !json_object_is_type(m, json_type_object)) {
             err_type(c->errs, c->path, mf_type_name(m), "object");
         } else {

@@ -69,7 +69,7 @@ json_object *ms_each_item(struct mf_path *c, json_object *parent, const char *ke
     size_t old = mf_push_key(c, key);
     for (size_t i = 0; i < n; i++) {
         json_object *item = json_object_array_get_idx(arr, i);
-        size_t o2 = mf_push(c, "[%zu]", i);
+        size_t o2 = mf_push_index(c, i);
         if (!item || !json_object_is_type(item, want))
             err_type(c->errs, c->path, mf_type_name(item), want == json_type_object ? "object" : "string");
         else

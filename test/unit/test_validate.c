@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "strbuf.h"
+#include "model_field.h"
 
 #define AIGW_HEAD "apiVersion: runtime.agentic-layer.ai/v1alpha1\nkind: AiGateway\n" \
                   "metadata: {name: main, namespace: ai-gateway}\n"
@@ -371,10 +372,39 @@ static void test_config_patch_review(void **state)
     verdict_free(&v);
 }
 
+/* Field paths are written for every field read; their steps come out as
+ * printf's "%.200s" and "[%zu]" would write them, cut at the path's end. */
+static void test_field_path_steps(void **state)
+{
+    (void)state;
+    struct mf_path c = { 0 };
+    size_t root = mf_push_key(&c, "spec");
+    mf_push_key(&c, "aiModels");
+    size_t at = mf_push_index(&c, 0);
+    assert_string_equal(c.path, "spec.aiModels[0]");
+    mf_pop(&c, at);
+    mf_push_index(&c, 18446744073709551615u);
+    assert_string_equal(c.path, "spec.aiModels[18446744073709551615]");
+    mf_pop(&c, root);
+    char longkey[301];
+    memset(longkey, 'k', 300);
+    longkey[300] = '\0';
+    mf_push_key(&c, "metadata");
+    mf_push_key(&c, longkey);
+    assert_int_equal(c.len, strlen("metadata.") + 200);
+    for (int i = 0; i < 10; i++)
+        mf_push_key(&c, longkey);
+    assert_int_equal(c.len, sizeof(c.path) - 1);
+    assert_int_equal(strlen(c.path), sizeof(c.path) - 1);
+    mf_push_index(&c, 7);
+    assert_int_equal(c.len, sizeof(c.path) - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_aigateway_valid),
+        cmocka_unit_test(test_field_path_steps),
         cmocka_unit_test(test_port_range),
         cmocka_unit_test(test_models_required_and_unique),
         cmocka_unit_test(test_model_and_provider_charset),
