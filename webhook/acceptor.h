@@ -32,7 +32,7 @@ int wh_acceptor_listen(const struct sockaddr *sa, socklen_t len, int backlog, in
 /* Starts accepting on listen_fd (taken: closed by wh_acceptor_stop) into d,
  * which must run with MHD_USE_NO_LISTEN_SOCKET and MHD_USE_ITC, and with
  * a connection limit above has_room's. has_room(ctx, pending) is asked
- * before each accept. 0 or a negative errno (the socket is then closed). */
+ * before each accept (NULL: always room). 0 or a negative errno (the socket is then closed). */
 int wh_acceptor_start(int listen_fd, struct MHD_Daemon *d, bool (*has_room)(void *ctx, size_t pending), void *ctx,
                       struct wh_acceptor **ret);
 

@@ -1,7 +1,8 @@
 # Sourced by the webhook benchmarks (bench/run.sh, bench/convert/run.sh)
 # with repo, BIN and tmp set: checks the tools and the binary, makes tmp
 # afresh with a serving certificate in tmp/certs, builds the fixed-answer
-# ceiling server as tmp/webhook-ceiling, and defines say and free_port.
+# ceiling server as tmp/webhook-ceiling (with the webhook's acceptor and
+# the build's libgwkube.a), and defines say and free_port.
 say() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 for tool in wrk cc openssl python3 curl pkg-config; do
   command -v "$tool" >/dev/null || { say "$tool is required (test/harness/install-deps.sh installs it)"; exit 1; }
@@ -23,7 +24,8 @@ else
   mhd_link=$(pkg-config --libs libmicrohttpd)
 fi
 # shellcheck disable=SC2046,SC2086
-cc -O2 -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -o "$tmp/webhook-ceiling" \
-  "$repo/bench/webhook/ceiling.c" $(pkg-config --cflags libmicrohttpd) $mhd_link -lpthread
+cc -O2 -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I"$repo/webhook" -I"$repo/common/kube" \
+  -o "$tmp/webhook-ceiling" "$repo/bench/webhook/ceiling.c" "$repo/webhook/acceptor.c" \
+  "$(dirname "$BIN")/libgwkube.a" $(pkg-config --cflags libmicrohttpd) $mhd_link -lpthread
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
