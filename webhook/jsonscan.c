@@ -457,6 +457,10 @@ static size_t utf8_len(const unsigned char *p, size_t avail)
     return n;
 }
 
+/* The bytes that may follow a backslash, \u apart. */
+static const unsigned char SHORT_ESCAPE[256] = { ['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1,
+                                                 ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1 };
+
 /* b[i] == '"': leaves i after the closing quote; *ret_escaped says whether
  * the string holds an escape. */
 static int check_string(struct check *c, bool *ret_escaped)
@@ -479,7 +483,7 @@ static int check_string(struct check *c, bool *ret_escaped)
                 return -EINVAL;
             unsigned char e = b[i + 1];
             if (e != 'u') {
-                if (!strchr("\"\\/bfnrt", e) || e == '\0')
+                if (!SHORT_ESCAPE[e])
                     return -EINVAL;
                 i += 2;
                 continue;
