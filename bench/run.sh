@@ -33,23 +33,8 @@ body="$repo/bench/webhook/review-aigateway.json"
 lua="$repo/test/harness/wrk-post.lua"
 
 . "$repo/bench/webhook/prepare.sh"
-ours_port=$(free_port); health_port=$(free_port); ceiling_port=$(free_port)
-
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-
-"$BIN" serve --controller=false --ownership=all --cert-dir "$tmp/certs" --bind 127.0.0.1 --webhook-port "$ours_port" \
-  --health-port "$health_port" --threads "$THREADS" >"$tmp/serve.log" 2>&1 &
-ours_pid=$!
-pids+=("$ours_pid")
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$health_port/readyz" >/dev/null 2>&1 && break
-  sleep 0.05
-done
-curl -sf "http://127.0.0.1:$health_port/readyz" >/dev/null || { say "serve did not start:"; cat "$tmp/serve.log" >&2; exit 1; }
+start_serve
+ceiling_port=$(free_port)
 
 # The ceiling answers with exactly what the webhook answers for this body.
 curl -sf --cacert "$tmp/certs/ca.crt" -H 'Content-Type: application/json' --data-binary "@$body" \

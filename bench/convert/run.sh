@@ -36,21 +36,7 @@ lua="$repo/test/harness/wrk-post.lua"
 # shellcheck disable=SC2086
 python3 "$repo/bench/convert/make-reviews.py" "$tmp" $SIZES
 
-ours_port=$(free_port); health_port=$(free_port)
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-"$BIN" serve --controller=false --ownership=all --cert-dir "$tmp/certs" --bind 127.0.0.1 --webhook-port "$ours_port" \
-  --health-port "$health_port" --threads "$THREADS" >"$tmp/serve.log" 2>&1 &
-ours_pid=$!
-pids+=("$ours_pid")
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$health_port/readyz" >/dev/null 2>&1 && break
-  sleep 0.05
-done
-curl -sf "http://127.0.0.1:$health_port/readyz" >/dev/null || { say "serve did not start:"; cat "$tmp/serve.log" >&2; exit 1; }
+start_serve
 
 # One ceiling per size, answering with the webhook's own response to it.
 declare -A ceiling_port
