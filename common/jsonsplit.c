@@ -1,27 +1,21 @@
 /* jsonsplit: the elements of one array member of a JSON object text. */
 #include "jsonsplit.h"
+#include "jsonskip.h"
 
 #include <errno.h>
 #include <string.h>
 
 static size_t skip_ws(const char *b, size_t end, size_t i)
 {
-    while (i < end && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
-        i++;
-    return i;
+    return gw_json_skip_ws(b, i, end);
 }
 
 /* The index just past the string whose opening quote is at b[i], or 0 when
  * it does not end before end. */
 static size_t skip_string(const char *b, size_t end, size_t i)
 {
-    for (i++; i < end; i++) {
-        if (b[i] == '\\')
-            i++;
-        else if (b[i] == '"')
-            return i + 1;
-    }
-    return 0;
+    size_t e = gw_json_skip_string(b, i, end);
+    return e == SIZE_MAX ? 0 : e;
 }
 
 /* The index just past the value starting at b[i], or 0 when it is broken.

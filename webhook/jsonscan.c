@@ -1,4 +1,5 @@
 #include "jsonscan.h"
+#include "jsonskip.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -7,10 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #define SCAN_MAX_DEPTH 64
 /* Room for the decoded escaped keys of the objects open on a path. */
 #define CHECK_DECODED_MAX 16384
@@ -18,56 +15,6 @@
 
 /* The bytes a container scan stops at. */
 static const unsigned char STRUCTURAL[256] = { ['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1 };
-
-static inline size_t skip_ws(const char *b, size_t i, size_t n)
-{
-    while (i < n && (unsigned char)b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
-        i++;
-    return i;
-}
-
-/* Where the first byte at or after b[i] that may end or escape a string
- * (a quote, a backslash; with `strict` also a control byte or one of a
- * multibyte character) lies in the 16-byte blocks that fit before n: i
- * itself when the block at i holds one, n rounded down when none does.
- * Strings in Kubernetes objects are mostly plain ASCII; this takes them 16
- * bytes a step, and the byte loops after it look at the byte it stops at. */
-static inline size_t plain_run(const char *b, size_t i, size_t n, bool strict)
-{
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x20);
-    while (i + 16 <= n) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bs));
-        /* signed: below 0x20 or at or above 0x80 */
-        if (strict)
-            hit = _mm_or_si128(hit, _mm_cmplt_epi8(x, ctl));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-        if (mask)
-            return i + (size_t)__builtin_ctz(mask);
-        i += 16;
-    }
-#else
-    (void)b;
-    (void)n;
-    (void)strict;
-#endif
-    return i;
-}
-
-/* b[i] == '"': the index after the closing quote. */
-static size_t skip_string(const char *b, size_t i, size_t n)
-{
-    for (i++;; i += 2) {
-        i = plain_run(b, i, n, false);
-        while (i < n && b[i] != '"' && b[i] != '\\')
-            i++;
-        if (i >= n)
-            return BAD;
-        if (b[i] == '"')
-            return i + 1;
-    }
-}
 
 static bool scalar_byte(char c)
 {
@@ -82,7 +29,7 @@ static size_t skip_value(const char *b, size_t i, size_t n)
     if (i >= n)
         return BAD;
     if (b[i] == '"')
-        return skip_string(b, i, n);
+        return gw_json_skip_string(b, i, n);
     if (b[i] != '{' && b[i] != '[') {
         size_t s = i;
         while (i < n && scalar_byte(b[i]))
@@ -98,7 +45,7 @@ static size_t skip_value(const char *b, size_t i, size_t n)
             continue;
         }
         if (c == '"') {
-            i = skip_string(b, i, n);
+            i = gw_json_skip_string(b, i, n);
             if (i == BAD)
                 return BAD;
             continue;
@@ -123,20 +70,20 @@ static size_t skip_value(const char *b, size_t i, size_t n)
 static int find_member(const char *b, size_t i, size_t n, const char *key, size_t *vs, size_t *ve)
 {
     size_t klen = strlen(key);
-    i = skip_ws(b, i + 1, n);
+    i = gw_json_skip_ws(b, i + 1, n);
     if (i < n && b[i] == '}')
         return -ENOENT;
     for (;;) {
         if (i >= n || b[i] != '"')
             return -EINVAL;
-        size_t ke = skip_string(b, i, n);
+        size_t ke = gw_json_skip_string(b, i, n);
         if (ke == BAD)
             return -EINVAL;
         bool match = ke - i - 2 == klen && memcmp(b + i + 1, key, klen) == 0;
-        i = skip_ws(b, ke, n);
+        i = gw_json_skip_ws(b, ke, n);
         if (i >= n || b[i] != ':')
             return -EINVAL;
-        i = skip_ws(b, i + 1, n);
+        i = gw_json_skip_ws(b, i + 1, n);
         if (match && !ve) {
             *vs = i;
             return 0;
@@ -151,9 +98,9 @@ static int find_member(const char *b, size_t i, size_t n, const char *key, size_
             *ve = e;
             return 0;
         }
-        i = skip_ws(b, e, n);
+        i = gw_json_skip_ws(b, e, n);
         if (i < n && b[i] == ',') {
-            i = skip_ws(b, i + 1, n);
+            i = gw_json_skip_ws(b, i + 1, n);
             continue;
         }
         if (i < n && b[i] == '}')
@@ -165,7 +112,7 @@ static int find_member(const char *b, size_t i, size_t n, const char *key, size_
 int wh_json_find(const char *buf, size_t len, const char *const *path, size_t n, size_t *ret_start,
                  size_t *ret_end)
 {
-    size_t s = skip_ws(buf, 0, len), e = len;
+    size_t s = gw_json_skip_ws(buf, 0, len), e = len;
     for (size_t k = 0; k < n; k++) {
         if (s >= len || buf[s] != '{')
             return -ENOENT;
@@ -469,7 +416,7 @@ static int check_string(struct check *c, bool *ret_escaped)
     size_t i = c->i + 1, n = c->n;
     bool escaped = false;
     for (;;) {
-        i = plain_run((const char *)b, i, n, true);
+        i = gw_json_plain_run((const char *)b, i, n, true);
         while (i < n && STR_PLAIN[b[i]])
             i++;
         if (i >= n)
@@ -748,7 +695,7 @@ int wh_json_iter_init(struct wh_json_iter *it, const char *buf, size_t start, si
         return -EINVAL;
     it->buf = buf;
     it->object = buf[start] == '{';
-    it->i = skip_ws(buf, start + 1, end);
+    it->i = gw_json_skip_ws(buf, start + 1, end);
     it->end = end;
     it->hint = 0;
     return 0;
@@ -764,15 +711,15 @@ int wh_json_iter_next(struct wh_json_iter *it, size_t *ret_ks, size_t *ret_ke, s
     if (it->object) {
         if (b[i] != '"')
             return -EINVAL;
-        size_t e = skip_string(b, i, n);
+        size_t e = gw_json_skip_string(b, i, n);
         if (e == BAD)
             return -EINVAL;
         ks = i + 1;
         ke = e - 1;
-        i = skip_ws(b, e, n);
+        i = gw_json_skip_ws(b, e, n);
         if (i >= n || b[i] != ':')
             return -EINVAL;
-        i = skip_ws(b, i + 1, n);
+        i = gw_json_skip_ws(b, i + 1, n);
     }
     size_t ve = BAD;
     if (it->idx && i < n && (b[i] == '{' || b[i] == '['))
@@ -785,9 +732,9 @@ int wh_json_iter_next(struct wh_json_iter *it, size_t *ret_ks, size_t *ret_ke, s
     *ret_ke = ke;
     *ret_vs = i;
     *ret_ve = ve;
-    i = skip_ws(b, ve, n);
+    i = gw_json_skip_ws(b, ve, n);
     if (i < n && b[i] == ',')
-        i = skip_ws(b, i + 1, n);
+        i = gw_json_skip_ws(b, i + 1, n);
     it->i = i;
     return 1;
 }
@@ -982,7 +929,7 @@ int wh_json_parse_checked(const char *buf, size_t len, unsigned max_depth, const
         wh_json_index_free(&idx);
         return r == -ENOMEM ? r : 1;
     }
-    size_t s = skip_ws(buf, 0, len), e = len;
+    size_t s = gw_json_skip_ws(buf, 0, len), e = len;
     while (e > s && (buf[e - 1] == ' ' || buf[e - 1] == '\t' || buf[e - 1] == '\r' || buf[e - 1] == '\n'))
         e--;
     struct wh_json_builder f = { .buf = buf, .idx = &idx, .prune = prune, .n_prune = n_prune };
