@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -354,10 +353,8 @@ static int start_controller(struct ctlrun *r, const struct ctlrun_opts *o)
 
 int ctlrun_start(const struct ctlrun_opts *o, struct ctlrun **ret)
 {
-    /* Informer and worker threads would each get a glibc malloc arena whose
-     * freed memory stays with the process; two arenas keep the resident
-     * size close to what is in use. */
-    mallopt(M_ARENA_MAX, 2);
+    /* Before the elector's and informers' threads make arenas of their own. */
+    ctl_limit_malloc();
     struct ctlrun *r = calloc(1, sizeof(*r));
     if (!r)
         return -ENOMEM;

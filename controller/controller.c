@@ -780,9 +780,8 @@ static int make_slots(struct controller *c)
 /* glibc gives each thread that allocates at the same time as another its
  * own arena, up to eight per core, and each keeps the memory its thread
  * freed: with informer and worker threads that is many heaps of garbage.
- * Two arenas keep contention low for the few threads that allocate much.
- * MALLOC_ARENA_MAX in the environment still wins. */
-static void limit_arenas(void)
+ * Two arenas keep contention low for the few threads that allocate much. */
+void ctl_limit_malloc(void)
 {
     if (!getenv("MALLOC_ARENA_MAX"))
         mallopt(M_ARENA_MAX, 2);
@@ -822,7 +821,7 @@ static int new_informer(struct controller *c, struct inf_slot *sl)
 
 int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err)
 {
-    limit_arenas();
+    ctl_limit_malloc();
     struct controller *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;

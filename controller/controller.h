@@ -54,6 +54,12 @@ struct controller;
  * *ret_err (caller frees) says what failed. */
 int ctl_start(const struct ctl_options *opts, struct controller **ret, char **ret_err);
 
+/* The process's malloc policy for the controller: at most two arenas, and a
+ * fixed mmap threshold of 128 KiB (MALLOC_ARENA_MAX and
+ * MALLOC_MMAP_THRESHOLD_ in the environment still win). ctl_start applies
+ * it; call it earlier when other threads start first. */
+void ctl_limit_malloc(void);
+
 /* Leadership changed: true waits for the caches (giving up when the fence
  * is set meanwhile), starts the workers and queues every object; false
  * fences the workers at once (no write starts after it; a request in flight
