@@ -20,16 +20,39 @@ static bool dict_ok(const struct tp_dict *d)
     return true;
 }
 
+/* The words by their first two bytes: head[bucket] is the first word's
+ * index + 1 (0: none), next[i] the next word's in the same bucket. Built
+ * per call, so packing a text costs a few comparisons per byte. */
+struct buckets {
+    unsigned short head[256];
+    unsigned short next[TP_MAX_WORDS];
+};
+
+static unsigned bucket_of(const char *s)
+{
+    return ((unsigned char)s[0] * 31u + (unsigned char)s[1]) & 255u;
+}
+
+static void buckets_fill(struct buckets *b, const struct tp_dict *d)
+{
+    memset(b->head, 0, sizeof(b->head));
+    for (size_t i = d->n; i-- > 0;) {
+        unsigned k = bucket_of(d->words[i]);
+        b->next[i] = b->head[k];
+        b->head[k] = (unsigned short)(i + 1);
+    }
+}
+
 /* The longest word that text[0, left) starts with: its index, or -1. A
  * two-byte code is only worth it for a word of three bytes or more. */
-static long longest_word(const struct tp_dict *d, const char *text, size_t left, size_t *ret_len)
+static long longest_word(const struct tp_dict *d, const struct buckets *b, const char *text, size_t left,
+                         size_t *ret_len)
 {
     long best = -1;
     size_t best_len = 0;
-    for (size_t i = 0; i < d->n; i++) {
+    for (unsigned i1 = left >= 2 ? b->head[bucket_of(text)] : 0; i1; i1 = b->next[i1 - 1]) {
+        size_t i = i1 - 1;
         const char *w = d->words[i];
-        if (w[0] != text[0])
-            continue;
         size_t wl = strlen(w);
         if (wl > left || wl <= best_len || (i >= TP_ONE_BYTE && wl < 3) || memcmp(w, text, wl) != 0)
             continue;
@@ -49,9 +72,11 @@ int tp_pack(const struct tp_dict *d, const char *text, size_t len, char **ret, s
     unsigned char *out = malloc(2 * len + 1), *at = out; /* a code is never longer than what it stands for */
     if (!out)
         return -ENOMEM;
+    struct buckets b;
+    buckets_fill(&b, d);
     for (size_t i = 0; i < len;) {
         size_t wl = 0;
-        long w = longest_word(d, text + i, len - i, &wl);
+        long w = longest_word(d, &b, text + i, len - i, &wl);
         unsigned char c = (unsigned char)text[i];
         if (w >= TP_ONE_BYTE) {
             *at++ = TP_TWO_BYTE;
