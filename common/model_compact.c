@@ -106,7 +106,7 @@ static void collect(struct slots *s, struct gw_object *o)
 /* What statuses repeat, in the order the API server writes a custom
  * resource (keys sorted): the condition keys, and the types, reasons and
  * fixed messages the controller writes (controller/status.h, plan.c). The
- * first 29 take one byte. Changing the list is safe: statuses are packed
+ * first 28 take one byte. Changing the list is safe: statuses are packed
  * and unpacked by the same binary. */
 static const char *const STATUS_WORDS[] = {
     "{\"lastTransitionTime\":\"",
@@ -137,8 +137,8 @@ static const char *const STATUS_WORDS[] = {
     "DeploymentRollingOut",
     ",\"url\":\"",
     "ToolGateway",
-    "AiGateway",
     /* two bytes */
+    "AiGateway",
     "Configured",
     "ConfigurationApplied",
     "ConfigGenerationFailed",

@@ -10,7 +10,7 @@
  * server adds to them, the condition keys readiness reads, and the lines of
  * the LiteLLM config a ConfigMap holds (its YAML as JSON text). Words stand
  * alone (a key with its value, or a key with what opens its value), since
- * the API server writes built-in kinds in its own key order. The first 29
+ * the API server writes built-in kinds in its own key order. The first 28
  * take one byte. Changing the list is safe: projections are packed and
  * unpacked by the same process. */
 static const char *const PROJECTION_WORDS[] = {
@@ -42,8 +42,8 @@ static const char *const PROJECTION_WORDS[] = {
     "\\\"\\n    - \\\"",
     "\\\"\\n    description: \\\"ToolRoute ",
     "\\\"\\n    transport: \\\"http\\\"\\n    url: \\\"",
-    ":\\n    allow_all_keys: true\\n    allowed_tools:\\n    - \\\"",
     /* two bytes */
+    ":\\n    allow_all_keys: true\\n    allowed_tools:\\n    - \\\"",
     "\\\"\\n  ",
     "\"spec\":{",
     "\"gateway.agentic-layer.ai/config-hash\":\"",

@@ -1,7 +1,9 @@
-/* textpack: packing is lossless and shorter; malformed packed text is refused. */
+/* textpack: packing is lossless and shorter, for words and for repeats;
+ * malformed packed text is refused. */
 #include "testutil.h"
 
 #include <errno.h>
+#include <stdint.h>
 
 #include "textpack.h"
 
@@ -54,10 +56,42 @@ static void test_many_words(void **state)
     text[sizeof(text) - 1] = '\0';
     size_t plen = 0;
     round_trip(&d, text, &plen);
-    assert_int_equal(plen, 29 + 2 * (TP_MAX_WORDS - 29));
+    assert_int_equal(plen, 28 + 2 * (TP_MAX_WORDS - 28));
     d.n = TP_MAX_WORDS + 1;
     char *p = NULL;
     assert_int_equal(tp_pack(&d, "x", 1, &p, &plen), -EINVAL);
+}
+
+/* Repeats within a text take four bytes, however far back (within 65,025
+ * bytes) and however they overlap what they repeat. */
+static void test_repeats(void **state)
+{
+    (void)state;
+    static const struct tp_dict none = { NULL, 0 };
+    const char *ts = "{\"lastTransitionTime\":\"2026-01-02T03:04:06Z\"}";
+    char text[4096] = "";
+    for (int i = 0; i < 5; i++)
+        strcat(text, ts);
+    size_t plen = 0;
+    round_trip(&none, text, &plen);
+    assert_true(plen < strlen(ts) + 5 * 4);
+    round_trip(&none, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &plen);
+    assert_true(plen <= 1 + 4);
+    /* Pseudo-random texts over a small alphabet (many short repeats), a
+     * long one with repeats further back than a run can reach, and the
+     * dictionary's words among them. */
+    static char big[200000];
+    uint32_t x = 12345;
+    for (int round = 0; round < 50; round++) {
+        size_t n = round == 0 ? sizeof(big) - 1 : 1 + (x >> 7) % 3000;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 1103515245u + 12345u;
+            big[i] = "ab\"type\":\"c\x01\x1d\x1e\x1f"[(x >> 16) % 14];
+        }
+        big[n] = '\0';
+        round_trip(&DICT, big, NULL);
+        round_trip(&none, big, NULL);
+    }
 }
 
 static void test_refuses_malformed(void **state)
@@ -65,9 +99,11 @@ static void test_refuses_malformed(void **state)
     (void)state;
     char *out = NULL;
     size_t n = 0;
-    /* A code past the dictionary, a cut-off two-byte code or literal, a
-     * literal that needed no escape. */
-    static const char *const bad[] = { "\x05", "x\x1e", "\x1e\x05", "\x1f", "\x1f" "a" };
+    /* A code past the dictionary, a cut-off two-byte code, literal or
+     * repeat, a literal that needed no escape, a repeat from before the
+     * text's start. */
+    static const char *const bad[] = { "\x05", "x\x1e", "\x1e\x05", "\x1f", "\x1f" "a",
+                                       "abc\x1d", "abc\x1d\x01\x01", "abc\x1d\x01\x01\x04" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(tp_unpack(&DICT, bad[i], strlen(bad[i]), 100, &out, &n), -EINVAL);
     assert_int_equal(tp_pack(&DICT, "a\0b", 3, &out, &n), -EINVAL);
@@ -83,6 +119,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_and_shorter),
         cmocka_unit_test(test_many_words),
+        cmocka_unit_test(test_repeats),
         cmocka_unit_test(test_refuses_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
