@@ -10,8 +10,9 @@
  * label and annotation maps and its annotations) by reference, keeps the
  * status as its compact JSON text packed (textpack.h: the condition keys,
  * types, reasons and fixed messages the controller writes stand for one or
- * two bytes each; a route's status of about 1 KB takes a quarter of that),
- * and lets the rest of the tree go.
+ * two bytes each, and the repeats, such as the conditions' timestamps, for
+ * four; a route's status of about 1 KB takes a tenth of that), and lets
+ * the rest of the tree go.
  *
  * A detached object has root NULL and no labels (nor, for a route,
  * annotations): nothing reads them once its v1beta1 fields are read.
