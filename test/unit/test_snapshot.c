@@ -191,12 +191,49 @@ static void test_route_status_is_held_packed(void **state)
     }
 }
 
+/* Every object of a large world is found by its name, in every snapshot
+ * that holds it, and no other (the index is a table of its own). */
+static void test_find_among_many(void **state)
+{
+    (void)state;
+    struct world *w = NULL;
+    assert_int_equal(world_new(&w), 0);
+    char name[32];
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        apply(w, name, "1", false);
+    }
+    const struct snapshot *s1 = world_snapshot(w);
+    for (int i = 0; i < 3000; i += 2) {
+        snprintf(name, sizeof(name), "s%d", i);
+        apply(w, name, "1", true);
+    }
+    const struct snapshot *s2 = world_snapshot(w);
+    assert_int_equal(s1->n, 3000);
+    assert_int_equal(s2->n, 1500);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        assert_string_equal(rv_in(s1, name), "1");
+        if (i % 2)
+            assert_string_equal(rv_in(s2, name), "1");
+        else
+            assert_null(rv_in(s2, name));
+    }
+    assert_null(rv_in(s1, "s3000"));
+    assert_null(rv_in(s1, ""));
+    assert_null(snapshot_find(s1, GW_KIND_TOOLROUTE, "ns", "s1"));
+    snapshot_put(s1);
+    snapshot_put(s2);
+    world_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshots_hold_their_versions_and_free_when_done),
         cmocka_unit_test(test_routes_are_held_detached_with_the_same_fields),
         cmocka_unit_test(test_route_status_is_held_packed),
+        cmocka_unit_test(test_find_among_many),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
