@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textpack.h"
+
 /* What of a parsed object borrows from its tree: the string fields, which
  * are copied into one block, and the JSON members the typed fields keep as
  * trees (env lists, label and annotation maps), which are held by
@@ -101,7 +103,77 @@ static void collect(struct slots *s, struct gw_object *o)
     }
 }
 
-/* Copies every collected string and the status text into one block. */
+/* What statuses repeat, in the order the API server writes a custom
+ * resource (keys sorted): the condition keys, and the types, reasons and
+ * fixed messages the controller writes (controller/status.h, plan.c). The
+ * first 28 take one byte. Changing the list is safe: statuses are packed
+ * and unpacked by the same binary. */
+static const char *const STATUS_WORDS[] = {
+    "{\"lastTransitionTime\":\"",
+    "\",\"message\":\"",
+    "\",\"observedGeneration\":",
+    ",\"reason\":\"",
+    "\",\"status\":\"True\",\"type\":\"",
+    "\",\"status\":\"False\",\"type\":\"",
+    "\"},",
+    "\"}],\"observedGeneration\":",
+    "{\"conditions\":[",
+    "Accepted",
+    "Ready",
+    "Reconciling",
+    "Stalled",
+    "ResolutionFailed",
+    "GatewayNotReady",
+    "NotReconciling",
+    "NotStalled",
+    "Resolved",
+    "Reconciled",
+    "nothing is failing",
+    "nothing is in progress",
+    "the upstream resolved",
+    "attached to ToolGateway ",
+    "the ToolGateway ",
+    " is not ready yet (its Ready condition says why)",
+    "DeploymentRollingOut",
+    ",\"url\":\"",
+    "ToolGateway",
+    /* two bytes */
+    "AiGateway",
+    "Configured",
+    "ConfigurationApplied",
+    "ConfigGenerationFailed",
+    "UpstreamUnresolved",
+    "DuplicateServerName",
+    "NotAllowedByListeners",
+    "NamespaceLabelsUnknown",
+    "not accepted by ToolGateway ",
+    "NotAttempted",
+    "the route is not accepted by its gateway",
+    "WorkloadFailed",
+    "GuardrailsResolutionFailed",
+    "ConfigPatchInvalid",
+    "the Deployment does not exist yet",
+    "the Deployment controller has not yet observed generation ",
+    " replicas updated and available",
+    " replicas updated, ",
+    " available, old replicas still running",
+    "applying a new pod template",
+    "creating the Deployment",
+    "; the rollout exceeded its progress deadline",
+    ",\"attachedRoutes\":",
+    ",\"models\":\"",
+    "\"}]",
+    ".svc.cluster.local",
+    "http://",
+};
+
+static const struct tp_dict STATUS_DICT = { STATUS_WORDS, sizeof(STATUS_WORDS) / sizeof(STATUS_WORDS[0]) };
+
+/* Most bytes a packed status may unpack to: more than any status the API
+ * server's request limit lets through. */
+#define STATUS_TEXT_CAP ((size_t)4 << 20)
+
+/* Copies every collected string and the packed status into one block. */
 static char *copy_strings(struct slots *s, const char *status, const char **ret_status)
 {
     size_t size = status ? strlen(status) + 1 : 1;
@@ -125,6 +197,23 @@ static char *copy_strings(struct slots *s, const char *status, const char **ret_
     return block;
 }
 
+/* o's status as packed text (the caller frees; NULL with 0 when it has
+ * none), or -ENOMEM. Slashes are left unescaped: the parse reads the same. */
+static int pack_status(const struct gw_object *o, char **ret)
+{
+    json_object *status = json_object_object_get(o->root, "status");
+    *ret = NULL;
+    if (!status)
+        return 0;
+    size_t len = 0, plen = 0;
+    const char *text = json_object_to_json_string_length(
+        status, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    if (!text)
+        return -ENOMEM;
+    int r = tp_pack(&STATUS_DICT, text, len, ret, &plen);
+    return r == -EINVAL ? -ENOMEM : r; /* json-c escapes NUL bytes: cannot be EINVAL */
+}
+
 static bool detachable(enum gw_kind k)
 {
     return k == GW_KIND_TOOLROUTE || k == GW_KIND_AIGATEWAY || k == GW_KIND_TOOLGATEWAY;
@@ -137,10 +226,11 @@ int gw_object_detach(struct gw_object *o)
     struct slots s = { 0 };
     collect(&s, o);
     json_object *held = s.n_json ? json_object_new_array_ext((int)s.n_json) : NULL;
-    json_object *status = json_object_object_get(o->root, "status");
-    const char *st = status ? json_object_to_json_string_ext(status, JSON_C_TO_STRING_PLAIN) : NULL;
-    const char *status_text = NULL;
-    char *block = s.failed || (s.n_json && !held) ? NULL : copy_strings(&s, st, &status_text);
+    char *st = NULL;
+    const char *status_packed = NULL;
+    int r = pack_status(o, &st);
+    char *block = r < 0 || s.failed || (s.n_json && !held) ? NULL : copy_strings(&s, st, &status_packed);
+    free(st);
     if (!block) {
         free(s.str);
         json_object_put(held);
@@ -150,7 +240,7 @@ int gw_object_detach(struct gw_object *o)
         json_object_array_add(held, json_object_get(*s.json[i])); /* room reserved: cannot fail */
     free(s.str);
     o->detached = block;
-    o->status_text = status_text;
+    o->status_packed = status_packed;
     o->held = held;
     o->meta.labels = NULL;
     if (o->kind == GW_KIND_TOOLROUTE)
@@ -167,8 +257,18 @@ json_object *gw_object_status(const struct gw_object *o, json_object **owned)
         return NULL;
     if (o->root)
         return json_object_object_get(o->root, "status");
-    if (!o->status_text)
+    if (!o->status_packed)
         return NULL;
-    *owned = json_tokener_parse(o->status_text);
+    char *text = NULL;
+    size_t len = 0;
+    if (tp_unpack(&STATUS_DICT, o->status_packed, strlen(o->status_packed), STATUS_TEXT_CAP, &text, &len) < 0)
+        return NULL;
+    *owned = json_tokener_parse(text);
+    free(text);
     return *owned;
+}
+
+size_t gw_object_status_size(const struct gw_object *o)
+{
+    return o && o->status_packed ? strlen(o->status_packed) + 1 : 0;
 }

@@ -196,8 +196,8 @@ struct gw_beta_fields {
 struct gw_object {
     enum gw_kind kind;
     json_object *root;           /* own reference; NULL once detached (model_compact.h) */
-    char *detached;              /* a detached object's strings and status text, owned */
-    const char *status_text;     /* a detached object's status as compact JSON, or NULL */
+    char *detached;              /* a detached object's strings and packed status, owned */
+    const char *status_packed;   /* a detached object's status, packed (model_compact.h), or NULL */
     json_object *held;           /* a detached object's member trees still read (an array), owned */
     struct gw_meta meta;
     /* AiGateway, ToolGateway, ToolRoute: the fields only v1beta1 has, read

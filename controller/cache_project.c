@@ -1,6 +1,174 @@
 #include "cache_project.h"
 
+#include <stdlib.h>
+
 #include "jsonutil.h"
+#include "textpack.h"
+
+/* What the projections repeat from object to object: the keys and fixed
+ * values of the children we render (render_k8s.c) and of what the API
+ * server adds to them, the condition keys readiness reads, and the lines of
+ * the LiteLLM config a ConfigMap holds (its YAML as JSON text). Words stand
+ * alone (a key with its value, or a key with what opens its value), since
+ * the API server writes built-in kinds in its own key order. The first 28
+ * take one byte. Changing the list is safe: projections are packed and
+ * unpacked by the same process. */
+static const char *const PROJECTION_WORDS[] = {
+    "\"name\":\"",
+    "\"value\":\"",
+    "\"valueFrom\":{\"secretKeyRef\":{",
+    "\"key\":\"",
+    "\"optional\":true",
+    "\"mountPath\":\"",
+    "\"httpGet\":{\"path\":\"/health/",
+    "\"port\":\"http\",\"scheme\":\"HTTP\"}",
+    "\"timeoutSeconds\":",
+    "\"periodSeconds\":",
+    "\"successThreshold\":1",
+    "\"failureThreshold\":",
+    "\"emptyDir\":{}",
+    "\"protocol\":\"TCP\"",
+    "\"labels\":{",
+    "\"annotations\":{",
+    "\"metadata\":{",
+    "\"app.kubernetes.io/component\":\"",
+    "\"app.kubernetes.io/instance\":\"",
+    "\"app.kubernetes.io/managed-by\":\"litellm-gateway-operator\"",
+    "\"app.kubernetes.io/name\":\"litellm\"",
+    "\"litellm-gateway-operator.agentic-layer.ai/applied-hash\":\"",
+    "\"namespace\":\"",
+    "\"resourceVersion\":\"",
+    "\"api-key-secrets\"",
+    "\\\"\\n    - \\\"",
+    "\\\"\\n    description: \\\"ToolRoute ",
+    "\\\"\\n    transport: \\\"http\\\"\\n    url: \\\"",
+    /* two bytes */
+    ":\\n    allow_all_keys: true\\n    allowed_tools:\\n    - \\\"",
+    "\\\"\\n  ",
+    "\"spec\":{",
+    "\"gateway.agentic-layer.ai/config-hash\":\"",
+    "\"gateway.agentic-layer.ai/secret-hash\":\"",
+    "\"apiVersion\":\"runtime.agentic-layer.ai/v1alpha1\"",
+    "\"controller\":true",
+    "\"blockOwnerDeletion\":true",
+    "\"ownerReferences\":[{",
+    "\"kind\":\"AiGateway\"",
+    "\"kind\":\"ToolGateway\"",
+    "\"kind\":\"Deployment\"",
+    "\"kind\":\"ConfigMap\"",
+    "\"kind\":\"Service\"",
+    "\"apiVersion\":\"apps/v1\"",
+    "\"apiVersion\":\"v1\"",
+    "\"generation\":",
+    "\"uid\":\"",
+    "\"terminationMessagePath\":\"/dev/termination-log\"",
+    "\"terminationMessagePolicy\":\"File\"",
+    "\"imagePullPolicy\":\"IfNotPresent\"",
+    "\"livenessProbe\":{",
+    "\"readinessProbe\":{",
+    "\"startupProbe\":{",
+    "\"securityContext\":{",
+    "\"capabilities\":{\"drop\":[\"ALL\"]}",
+    "\"runAsNonRoot\":true",
+    "\"readOnlyRootFilesystem\":true",
+    "\"allowPrivilegeEscalation\":false",
+    "\"runAsUser\":65532",
+    "\"runAsGroup\":65532",
+    "\"fsGroup\":65532",
+    "\"seccompProfile\":{\"type\":\"RuntimeDefault\"}",
+    "\"restartPolicy\":\"Always\"",
+    "\"terminationGracePeriodSeconds\":30",
+    "\"dnsPolicy\":\"ClusterFirst\"",
+    "\"automountServiceAccountToken\":false",
+    "\"schedulerName\":\"default-scheduler\"",
+    "\"strategy\":{",
+    "\"type\":\"RollingUpdate\"",
+    "\"rollingUpdate\":{",
+    "\"maxUnavailable\":",
+    "\"maxSurge\":",
+    "\"revisionHistoryLimit\":",
+    "\"progressDeadlineSeconds\":600",
+    "\"replicas\":",
+    "\"selector\":{",
+    "\"matchLabels\":{",
+    "\"template\":{",
+    "\"volumes\":[",
+    "\"configMap\":{",
+    "\"defaultMode\":420",
+    "\"containers\":[{",
+    "\"image\":\"",
+    "\"command\":[\"litellm\",\"--config\",\"/app/config/config.yaml\",\"--port\",\"4000\"]",
+    "\"ports\":[{",
+    "\"containerPort\":4000",
+    "\"env\":[",
+    "\"envFrom\":[",
+    "\"resources\":{",
+    "\"limits\":{",
+    "\"requests\":{",
+    "\"memory\":\"",
+    "\"cpu\":\"",
+    "\"volumeMounts\":[",
+    "\"readOnly\":true",
+    "\"/app/config\"",
+    "\"/prometheus-multiproc\"",
+    "\"prometheus-multiproc\"",
+    "\"PROMETHEUS_MULTIPROC_DIR\"",
+    "\"LITELLM_LOG\"",
+    "\"LITELLM_LOCAL_MODEL_COST_MAP\"",
+    "\"LITELLM_LOCAL_ANTHROPIC_BETA_HEADERS\"",
+    "\"LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY\"",
+    "\"OTEL_EXPORTER_OTLP_ENDPOINT\"",
+    "\"OTEL_SERVICE_NAME\"",
+    "\"OTEL_EXPORTER\"",
+    "ghcr.io/berriai/litellm:",
+    "\"status\":{",
+    "\"observedGeneration\":",
+    "\"updatedReplicas\":",
+    "\"availableReplicas\":",
+    "\"conditions\":[",
+    "{\"type\":\"",
+    "\"type\":\"",
+    "\",\"reason\":\"",
+    "\"reason\":\"",
+    "Available",
+    "Progressing",
+    "MinimumReplicasUnavailable",
+    "MinimumReplicasAvailable",
+    "ReplicaSetUpdated",
+    "NewReplicaSetAvailable",
+    "ProgressDeadlineExceeded",
+    "\"deployment.kubernetes.io/revision\":\"",
+    "\"clusterIP\":\"",
+    "\"clusterIPs\":[\"",
+    "\"internalTrafficPolicy\":\"Cluster\"",
+    "\"ipFamilies\":[\"IPv4\"]",
+    "\"ipFamilyPolicy\":\"SingleStack\"",
+    "\"targetPort\":",
+    "\"sessionAffinity\":\"None\"",
+    "\"type\":\"ClusterIP\"",
+    "\"port\":",
+    "\"data\":{\"config.yaml\":\"",
+    "litellm_settings:\\n  callbacks:\\n  - \\\"prometheus\\\"\\n",
+    "  request_timeout: ",
+    "model_list:\\n",
+    "- litellm_params:\\n    api_key: \\\"os.environ/",
+    "_API_KEY\\\"\\n    model: \\\"",
+    "\\\"\\n  model_name: \\\"",
+    "mcp_servers:\\n",
+    "_API_KEY",
+    "http://",
+    "https://",
+    "ai-gateway",
+    "tool-gateway",
+    "-config",
+};
+
+static const struct tp_dict PROJECTION_DICT = { PROJECTION_WORDS,
+                                                sizeof(PROJECTION_WORDS) / sizeof(PROJECTION_WORDS[0]) };
+
+/* Most bytes a cached projection may unpack to: more than any object the
+ * API server's request limit lets through. */
+#define PROJECTION_TEXT_CAP ((size_t)8 << 20)
 
 static void keep_member(struct jobj_builder *b, json_object *dst, json_object *src, const char *key)
 {
@@ -9,16 +177,21 @@ static void keep_member(struct jobj_builder *b, json_object *dst, json_object *s
         jobj_set(b, dst, key, jobj_new_copy(b, v));
 }
 
-/* The projection as the cache keeps it: its compact JSON text in one string
- * node, a fraction of the tree's size (json-c spends about a kilobyte on
- * every JSON object node). */
+/* The projection as the cache keeps it: its compact JSON text, packed, in
+ * one string node, a fraction of the tree's size (json-c spends about a
+ * kilobyte on every JSON object node). Slashes are left unescaped: the
+ * parse reads the same. */
 static json_object *finish(struct jobj_builder *b, json_object *o)
 {
     json_object *text = NULL;
     if (jobj_builder_err(b) == 0 && o) {
-        size_t len = 0;
-        const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-        text = s ? json_object_new_string_len(s, (int)len) : NULL;
+        size_t len = 0, plen = 0;
+        char *packed = NULL;
+        const char *s = json_object_to_json_string_length(
+            o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+        if (s && tp_pack(&PROJECTION_DICT, s, len, &packed, &plen) == 0)
+            text = json_object_new_string_len(packed, (int)plen);
+        free(packed);
     }
     json_object_put(o);
     return text;
@@ -32,15 +205,19 @@ json_object *ctl_cached_tree(json_object *cached)
         json_object *copy = NULL;
         return json_object_deep_copy(cached, &copy, NULL) == 0 ? copy : NULL;
     }
-    json_tokener *tok = json_tokener_new();
-    if (!tok)
+    char *text = NULL;
+    size_t len = 0;
+    if (tp_unpack(&PROJECTION_DICT, json_object_get_string(cached), (size_t)json_object_get_string_len(cached),
+                  PROJECTION_TEXT_CAP, &text, &len) < 0)
         return NULL;
-    json_object *o = json_tokener_parse_ex(tok, json_object_get_string(cached), json_object_get_string_len(cached));
-    if (json_tokener_get_error(tok) != json_tokener_success) {
+    json_tokener *tok = json_tokener_new();
+    json_object *o = tok ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+    if (tok && json_tokener_get_error(tok) != json_tokener_success) {
         json_object_put(o);
         o = NULL;
     }
     json_tokener_free(tok);
+    free(text);
     return o;
 }
 

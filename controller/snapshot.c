@@ -14,6 +14,7 @@
 #include "doc.h"
 #include "model_compact.h"
 #include "plan.h"
+#include "textutil.h"
 
 /* A parsed object shared by the snapshots that contain it. */
 struct pobj {
@@ -22,15 +23,18 @@ struct pobj {
     char *key;                  /* "<kind>/<ns>/<name>" */
 };
 
-/* Both maps are json-c's linkhash, keyed by the pobj's own key string: a
- * lookup only reads, so a snapshot's index is safe from any thread. */
+/* The live set is json-c's linkhash, keyed by the pobj's own key string.
+ * A snapshot's index is an open-addressing table of item numbers (4 bytes
+ * a slot, where a linkhash entry takes 40, and several snapshots may be
+ * alive at once): a lookup only reads, so it is safe from any thread. */
 struct snap {
     struct snapshot pub;        /* first: a snapshot pointer is a snap pointer */
     atomic_int refs;
     uint64_t gen;
     struct pobj **items;
     size_t n;
-    struct lh_table *index;     /* key -> pobj, built once, then read only */
+    uint32_t *index;            /* item number + 1 by key hash (0: free), built once, then read only */
+    size_t n_index;             /* a power of two, at least twice n */
 };
 
 /* The live set, kept current by the informers' handlers (world_apply). */
@@ -66,8 +70,16 @@ static int make_key(char *buf, size_t cap, enum gw_kind kind, const char *ns, co
 
 static struct pobj *snap_lookup(const struct snap *s, const char *key)
 {
-    void *v = NULL;
-    return s && s->index && lh_table_lookup_ex(s->index, key, &v) ? v : NULL;
+    if (!s || !s->index)
+        return NULL;
+    size_t mask = s->n_index - 1;
+    for (size_t at = gw_fnv1a(key, strlen(key)) & mask;; at = (at + 1) & mask) {
+        uint32_t slot = s->index[at];
+        if (!slot)
+            return NULL; /* the table is never full: an empty slot ends every probe */
+        if (strcmp(s->items[slot - 1]->key, key) == 0)
+            return s->items[slot - 1];
+    }
 }
 
 static void snap_free(struct snap *s)
@@ -77,8 +89,7 @@ static void snap_free(struct snap *s)
     for (size_t i = 0; i < s->n; i++)
         pobj_put(s->items[i]);
     free(s->items);
-    if (s->index)
-        lh_table_free(s->index);
+    free(s->index);
     free(s->pub.all);
     free(s->pub.ours);
     free(s);
@@ -164,12 +175,21 @@ static struct pobj *pobj_new(enum gw_kind kind, json_object *doc, const char *ke
 
 static int index_items(struct snap *s)
 {
-    s->index = lh_kchar_table_new((int)(s->n * 2 + 16), NULL);
+    size_t size = 16;
+    while (size < 2 * s->n)
+        size *= 2;
+    if (s->n >= UINT32_MAX || size > SIZE_MAX / sizeof(*s->index))
+        return -ENOMEM;
+    s->index = calloc(size, sizeof(*s->index));
     if (!s->index)
         return -ENOMEM;
-    for (size_t i = 0; i < s->n; i++)
-        if (lh_table_insert(s->index, s->items[i]->key, s->items[i]) != 0)
-            return -ENOMEM;
+    s->n_index = size;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t at = gw_fnv1a(s->items[i]->key, strlen(s->items[i]->key)) & (size - 1);
+        while (s->index[at])
+            at = (at + 1) & (size - 1);
+        s->index[at] = (uint32_t)(i + 1);
+    }
     return 0;
 }
 
