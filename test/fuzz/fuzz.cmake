@@ -23,6 +23,7 @@ set(GW_FUZZ_HARNESSES
   kubeconfig:kubeconfig
   watch:watch
   convert:conversion
+  textpack:yaml
 )
 
 if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
