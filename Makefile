@@ -62,6 +62,7 @@ golden: build
 # Webhook then controller; results under bench/results/.
 bench: build-release
 	bench/run.sh
+	bench/convert/run.sh
 	bench/controller/run.sh
 
 # Every libFuzzer harness (test/fuzz/), FUZZ_SECONDS each, built with clang
