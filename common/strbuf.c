@@ -1,6 +1,7 @@
 #include "strbuf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -22,7 +23,8 @@ void sb_release(struct strbuf *sb)
     sb->cap = cap;
 }
 
-static int sb_grow(struct strbuf *sb, size_t extra)
+/* Room for extra more bytes: doubling (appends), or exactly (reserve). */
+static int sb_room(struct strbuf *sb, size_t extra, bool exact)
 {
     if (sb->err)
         return sb->err;
@@ -34,6 +36,8 @@ static int sb_grow(struct strbuf *sb, size_t extra)
     size_t n = sb->alloc ? sb->alloc : 64;
     while (n < need)
         n = n > SIZE_MAX / 2 ? need : n * 2;
+    if (exact)
+        n = need;
     char *p = realloc(sb->buf, n);
     if (!p)
         return sb->err = -ENOMEM;
@@ -42,21 +46,14 @@ static int sb_grow(struct strbuf *sb, size_t extra)
     return 0;
 }
 
+static int sb_grow(struct strbuf *sb, size_t extra)
+{
+    return sb_room(sb, extra, false);
+}
+
 int sb_reserve(struct strbuf *sb, size_t n)
 {
-    if (sb->err)
-        return sb->err;
-    if (n > sb->cap || sb->len > sb->cap - n)
-        return sb->err = -E2BIG;
-    size_t need = sb->len + n + 1;
-    if (need <= sb->alloc)
-        return 0;
-    char *p = realloc(sb->buf, need);
-    if (!p)
-        return sb->err = -ENOMEM;
-    sb->buf = p;
-    sb->alloc = need;
-    return 0;
+    return sb_room(sb, n, true);
 }
 
 int sb_add_slow(struct strbuf *sb, const void *data, size_t n)

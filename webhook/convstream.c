@@ -419,6 +419,13 @@ static void put_member(struct strbuf *o, bool *first, struct span k, struct span
     sb_add(o, v.p, v.n);
 }
 
+/* A member of ours: a literal name and the value's JSON text. */
+static void put_named(struct strbuf *o, bool *first, const char *name, const char *v, size_t n)
+{
+    put_key(o, first, name, strlen(name));
+    sb_add(o, v, n);
+}
+
 /* p[0, n) as a JSON string, escaped as json-c writes it with
  * JSON_C_TO_STRING_NOSLASHESCAPE (so the text is the same bytes). */
 static void put_quoted(struct strbuf *o, const char *s, size_t n)
@@ -478,12 +485,10 @@ static void emit_annotations(struct wh_stream *st, const struct wh_stream_plan *
             put_member(o, &first, k, p->ann_m.val[i]);
     }
     if (p->c_patch_annotation.p && (p->moved || !p->patch_value.p)) {
-        put_key(o, &first, GW_CONFIG_PATCH_ANNOTATION, strlen(GW_CONFIG_PATCH_ANNOTATION));
-        sb_add(o, p->c_patch_annotation.p, p->c_patch_annotation.n);
+        put_named(o, &first, GW_CONFIG_PATCH_ANNOTATION, p->c_patch_annotation.p, p->c_patch_annotation.n);
     }
     if (p->keep_text) {
-        put_key(o, &first, GW_CONVERSION_ANNOTATION, strlen(GW_CONVERSION_ANNOTATION));
-        sb_add(o, st->kept.buf, st->kept.len);
+        put_named(o, &first, GW_CONVERSION_ANNOTATION, st->kept.buf, st->kept.len);
     }
     sb_addc(o, '}');
 }
@@ -577,8 +582,7 @@ static void emit_spec(struct wh_stream *st, const struct wh_stream_plan *p, stru
                 put_member(o, &first, k, v);
     }
     if (p->moved) {
-        put_key(o, &first, "configPatch", strlen("configPatch"));
-        sb_add(o, st->patch.buf, st->patch.len);
+        put_named(o, &first, "configPatch", st->patch.buf, st->patch.len);
     }
     sb_addc(o, '}');
 }
