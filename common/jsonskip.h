@@ -53,8 +53,9 @@ static inline size_t gw_json_skip_ws(const char *b, size_t i, size_t n)
 }
 
 /* b[i] == '"': the index after the closing quote, or SIZE_MAX when the
- * string does not end before n. */
-static inline size_t gw_json_skip_string(const char *b, size_t i, size_t n)
+ * string does not end before n; *escaped (when not NULL) is set when the
+ * string holds a backslash. */
+static inline size_t gw_json_skip_string_esc(const char *b, size_t i, size_t n, bool *escaped)
 {
     for (i++;; i += 2) {
         i = gw_json_plain_run(b, i, n, false);
@@ -64,7 +65,14 @@ static inline size_t gw_json_skip_string(const char *b, size_t i, size_t n)
             return SIZE_MAX;
         if (b[i] == '"')
             return i + 1;
+        if (escaped)
+            *escaped = true;
     }
+}
+
+static inline size_t gw_json_skip_string(const char *b, size_t i, size_t n)
+{
+    return gw_json_skip_string_esc(b, i, n, NULL);
 }
 
 #endif

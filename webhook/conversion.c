@@ -14,8 +14,10 @@
 #include "strbuf.h"
 #include "jsonutil.h"
 #include "jsonscan.h"
+#include "jsonskip.h"
 #include "memo.h"
 #include "convstream.h"
+#include "spare.h"
 
 #define REVIEW_API_VERSION "apiextensions.k8s.io/v1"
 #define REVIEW_KIND "ConversionReview"
@@ -359,6 +361,9 @@ struct raw_chunk {
 
 struct fast {
     const char *b;
+    size_t len;
+    struct wh_json_checker *checker;
+    /* The containers of the object being converted. */
     struct wh_json_index idx;
     struct wh_json_builder build;
     struct raw_chunk *raws;
@@ -501,111 +506,23 @@ static int fast_convert_one(struct fast *f, size_t s, size_t e, enum gw_api_vers
     return r;
 }
 
-/* The envelope without the objects, checked the tree path's way. 0 with
- * *ret_root (which *ret_uid points into), 1 when the tree path must answer. */
-static int fast_envelope(const char *body, size_t len, size_t os, size_t oe, json_object **ret_root,
-                         const char **ret_uid, enum gw_api_version *ret_to)
-{
-    /* The objects replaced by an empty array: the rest is small. */
-    struct strbuf sb;
-    sb_init(&sb, len);
-    sb_add(&sb, body, os);
-    sb_adds(&sb, "[]");
-    sb_add(&sb, body + oe, len - oe);
-    if (sb_failed(&sb)) {
-        sb_release(&sb);
-        return -ENOMEM;
-    }
-    json_object *root = NULL;
-    char *err = NULL;
-    int r = gw_json_parse(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH, &root, &err);
-    sb_release(&sb);
-    free(err);
-    if (r == -ENOMEM)
-        return r;
-    if (r < 0)
-        return 1;
-    struct wh_reply scratch;
-    wh_reply_init(&scratch);
-    json_object *req = NULL;
-    const char *uid = NULL;
-    int er = wh_review_envelope(root, REVIEW_KIND, REVIEW_API_VERSION, "conversionReviewVersions", &req, &uid,
-                                &scratch);
-    wh_reply_release(&scratch);
-    enum gw_api_version to = er == 0 ? gw_api_version_of(jobj_get_str(req, "desiredAPIVersion")) : GW_API_OTHER;
-    if (er < 0 || to == GW_API_OTHER) {
-        json_object_put(root);
-        return er < 0 ? er : 1;
-    }
-    *ret_root = root;
-    *ret_uid = uid;
-    *ret_to = to;
-    return 0;
-}
-
-static _Atomic size_t streamed_objects;
-
-size_t wh_convert_streamed_objects(void)
-{
-    return streamed_objects;
-}
-
-/* One object: by the stream when it takes it, else by the fast path. */
-static int convert_one(struct fast *f, struct wh_stream *st, size_t s, size_t e, size_t hint, enum gw_api_version to,
-                       bool first, struct strbuf *out, struct wh_reply *rep)
-{
-    enum gw_kind kind = GW_KIND_UNKNOWN;
-    int r = wh_stream_convert(st, s, e, hint, to, out, &kind);
-    if (r < 0)
-        return r;
-    if (r == 1)
-        return fast_convert_one(f, s, e, to, first, out, rep);
-    if (first)
-        rep->kind = kind_label(kind);
-    streamed_objects++;
-    return sb_failed(out) ? 1 : 0;
-}
-
-static int fast_convert_all(struct fast *f, size_t os, size_t oe, enum gw_api_version to, struct strbuf *out,
-                            struct wh_reply *rep, size_t *ret_n)
-{
-    struct wh_json_iter it;
-    if (wh_json_iter_init(&it, f->b, os, oe, &f->idx) < 0 || f->b[os] != '[')
-        return 1;
-    struct wh_stream st;
-    wh_stream_init(&st, f->b, &f->idx, memo_patch_json);
-    size_t ks, ke, vs, ve, n = 0;
-    int more = 0, r = 0;
-    while (r == 0 && (more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1) {
-        if (n > 0 && sb_addc(out, ',') < 0)
-            r = 1;
-        else
-            r = convert_one(f, &st, vs, ve, it.hint, to, n == 0, out, rep);
-        n++;
-    }
-    wh_stream_release(&st);
-    if (r == 0 && more < 0)
-        r = 1;
-    *ret_n = n;
-    return r;
-}
-
 /* wh_json_find through the index: no container scanned twice. */
-static int indexed_find(struct fast *f, size_t len, const char *const *path, size_t n, size_t *ret_s, size_t *ret_e)
+static int indexed_find(const char *b, const struct wh_json_index *idx, size_t len, const char *const *path, size_t n,
+                        size_t *ret_s, size_t *ret_e)
 {
     size_t s = 0, e = len;
-    while (s < e && (f->b[s] == ' ' || f->b[s] == '\t' || f->b[s] == '\r' || f->b[s] == '\n'))
+    while (s < e && (b[s] == ' ' || b[s] == '\t' || b[s] == '\r' || b[s] == '\n'))
         s++;
-    while (e > s && (f->b[e - 1] == ' ' || f->b[e - 1] == '\t' || f->b[e - 1] == '\r' || f->b[e - 1] == '\n'))
+    while (e > s && (b[e - 1] == ' ' || b[e - 1] == '\t' || b[e - 1] == '\r' || b[e - 1] == '\n'))
         e--;
     for (size_t k = 0; k < n; k++) {
         struct wh_json_iter it;
-        if (wh_json_iter_init(&it, f->b, s, e, &f->idx) < 0 || f->b[s] != '{')
+        if (wh_json_iter_init(&it, b, s, e, idx) < 0 || b[s] != '{')
             return -ENOENT;
         size_t ks, ke, vs, ve, klen = strlen(path[k]);
         int more = 0;
         while ((more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1)
-            if (ke - ks == klen && memcmp(f->b + ks, path[k], klen) == 0)
+            if (ke - ks == klen && memcmp(b + ks, path[k], klen) == 0)
                 break;
         if (more != 1)
             return -ENOENT;
@@ -617,41 +534,174 @@ static int indexed_find(struct fast *f, size_t len, const char *const *path, siz
     return 0;
 }
 
+/* The envelope without the objects (the body with the objects array
+ * replaced by an empty one: the rest is small), checked strictly and the
+ * tree path's way, and agreeing with what the objects were converted by:
+ * request.objects where the walk found it, request.uid and
+ * request.desiredAPIVersion as read before. 0, 1 when the tree path must
+ * answer, -ENOMEM. */
+static int fast_envelope(const char *body, size_t len, size_t os, size_t oe, const char *uid,
+                         const char *desired)
+{
+    static const char *const objects_path[] = { "request", "objects" };
+    struct strbuf sb;
+    sb_init(&sb, len);
+    sb_add(&sb, body, os);
+    sb_adds(&sb, "[]");
+    sb_add(&sb, body + oe, len - oe);
+    if (sb_failed(&sb)) {
+        sb_release(&sb);
+        return -ENOMEM;
+    }
+    struct wh_json_index idx = { 0 };
+    size_t s = 0, e = 0;
+    int r = wh_json_check_indexed(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH, &idx);
+    if (r == 0)
+        r = indexed_find(sb_str(&sb), &idx, sb.len, objects_path, 2, &s, &e) != 0 || s != os || e != os + 2;
+    wh_json_index_free(&idx);
+    json_object *root = NULL;
+    char *err = NULL;
+    if (r == 0)
+        r = gw_json_parse(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH, &root, &err);
+    sb_release(&sb);
+    free(err);
+    if (r != 0) {
+        json_object_put(root);
+        return r == -ENOMEM ? r : 1;
+    }
+    struct wh_reply scratch;
+    wh_reply_init(&scratch);
+    json_object *req = NULL;
+    const char *env_uid = NULL;
+    r = wh_review_envelope(root, REVIEW_KIND, REVIEW_API_VERSION, "conversionReviewVersions", &req, &env_uid,
+                           &scratch);
+    wh_reply_release(&scratch);
+    const char *env_desired = r == 0 ? jobj_get_str(req, "desiredAPIVersion") : NULL;
+    if (r == 0 && (strcmp(env_uid, uid) != 0 || !env_desired || strcmp(env_desired, desired) != 0))
+        r = 1;
+    json_object_put(root);
+    return r;
+}
+
+static _Atomic size_t streamed_objects;
+
+size_t wh_convert_streamed_objects(void)
+{
+    return streamed_objects;
+}
+
+/* One object: by the stream when it takes it, else by the fast path. */
+static int convert_one(struct fast *f, struct wh_stream *st, size_t s, size_t e, enum gw_api_version to, bool first,
+                       struct strbuf *out, struct wh_reply *rep)
+{
+    enum gw_kind kind = GW_KIND_UNKNOWN;
+    int r = wh_stream_convert(st, s, e, 0, to, out, &kind);
+    if (r < 0)
+        return r;
+    if (r == 1)
+        return fast_convert_one(f, s, e, to, first, out, rep);
+    if (first)
+        rep->kind = kind_label(kind);
+    streamed_objects++;
+    return sb_failed(out) ? 1 : 0;
+}
+
+/* The objects array at f->b[os]: each object checked, then converted
+ * while its bytes are still in the cache, and appended to out; *ret_oe is
+ * set after the array. 0, 1 (the tree path must answer), -ENOMEM. */
+static int fast_convert_all(struct fast *f, size_t os, enum gw_api_version to, struct strbuf *out,
+                            struct wh_reply *rep, size_t *ret_n, size_t *ret_oe)
+{
+    const char *b = f->b;
+    size_t len = f->len, i = gw_json_skip_ws(b, os + 1, len), n = 0;
+    if (i < len && b[i] == ']') {
+        *ret_n = 0;
+        *ret_oe = i + 1;
+        return 0;
+    }
+    struct wh_stream st;
+    wh_stream_init(&st, b, &f->idx, memo_patch_json);
+    int r = 0;
+    for (;;) {
+        size_t e = 0;
+        /* Indexed on its own: the objects sit three levels down. */
+        f->idx.n = 0;
+        r = wh_json_check_value(f->checker, b, len, i, WH_JSON_MAX_DEPTH - 3, &f->idx, &e);
+        if (r == 0 && n > 0 && sb_addc(out, ',') < 0)
+            r = 1;
+        if (r == 0)
+            r = convert_one(f, &st, i, e, to, n == 0, out, rep);
+        if (r != 0)
+            break;
+        n++;
+        i = gw_json_skip_ws(b, e, len);
+        if (i < len && b[i] == ',') {
+            i = gw_json_skip_ws(b, i + 1, len);
+            continue;
+        }
+        if (i < len && b[i] == ']')
+            *ret_oe = i + 1;
+        else
+            r = 1;
+        break;
+    }
+    wh_stream_release(&st);
+    *ret_n = n;
+    return r == -ENOMEM ? r : r != 0;
+}
+
+/* request.<key> of the body, before the body is checked: a string, which
+ * is checked and decoded into out[cap] here. 0, or 1 for anything else
+ * (the tree path gives the verdict). */
+static int envelope_string(const char *body, size_t len, const char *key, char *out, size_t cap)
+{
+    const char *const path[] = { "request", key };
+    size_t s = 0, e = 0;
+    if (wh_json_find(body, len, path, 2, &s, &e) != 0 || body[s] != '"' || e - s >= cap ||
+        wh_json_check(body + s, e - s, 1) != 0)
+        return 1;
+    out[wh_json_unescape(body + s, e - s, out)] = '\0';
+    return 0;
+}
+
 /* 0 when *out holds the answer, 1 when the tree path must give it, or
- * -ENOMEM. */
+ * -ENOMEM. The objects are found, checked and converted one at a time,
+ * each while its bytes are in the cache (a list page runs to megabytes);
+ * the envelope around them is checked after. Nothing is answered until
+ * all of it passed. */
 static int fast_convert(const char *body, size_t len, struct wh_reply *out)
 {
     static const char *const objects_path[] = { "request", "objects" };
+    char uid[WH_UID_MAX + 3], desired[128];
     size_t os = 0, oe = 0;
-    struct fast f = { .b = body };
+    if (len == 0 || len >= UINT32_MAX || wh_json_find(body, len, objects_path, 2, &os, NULL) != 0 ||
+        body[os] != '[' || envelope_string(body, len, "uid", uid, sizeof(uid)) != 0 ||
+        envelope_string(body, len, "desiredAPIVersion", desired, sizeof(desired)) != 0)
+        return 1;
+    enum gw_api_version to = gw_api_version_of(desired);
+    if (to == GW_API_OTHER || !*uid)
+        return 1;
+    struct fast f = { .b = body, .len = len };
     f.build.buf = body;
     f.build.idx = &f.idx;
-    int r = len ? wh_json_check_indexed(body, len, WH_JSON_MAX_DEPTH, &f.idx) : -EINVAL;
-    if (r == 0 && (indexed_find(&f, len, objects_path, 2, &os, &oe) != 0 || body[os] != '['))
-        r = -EINVAL;
-    json_object *root = NULL;
-    const char *uid = NULL;
-    enum gw_api_version to = GW_API_OTHER;
-    if (r == 0)
-        r = fast_envelope(body, len, os, oe, &root, &uid, &to);
-    if (r != 0) {
-        wh_json_index_free(&f.idx);
-        return r == -ENOMEM ? r : 1;
-    }
+    if (!(f.checker = wh_json_checker_new()))
+        return -ENOMEM;
     struct strbuf sb;
     /* Converted objects are about as long as the originals; the cap leaves
      * room for a patch that grows as YAML or as JSON. */
     sb_init(&sb, 4 * len + (1 << 20));
-    sb_reserve(&sb, len + len / 8 + 4096);
+    wh_spare_reserve(&sb, len + len / 8 + 4096);
     json_object *uid_o = json_object_new_string(uid);
     const char *uid_json = uid_o ? json_object_to_json_string_ext(uid_o, WH_JSON_OUT_FLAGS) : NULL;
     size_t n = 0;
-    r = -ENOMEM;
+    int r = -ENOMEM;
     if (!uid_json)
         goto done;
     sb_addf(&sb, "{\"apiVersion\":\"%s\",\"kind\":\"%s\",\"response\":{\"uid\":%s,\"convertedObjects\":[",
             REVIEW_API_VERSION, REVIEW_KIND, uid_json);
-    r = fast_convert_all(&f, os, oe, to, &sb, out, &n);
+    r = fast_convert_all(&f, os, to, &sb, out, &n, &oe);
+    if (r == 0)
+        r = fast_envelope(body, len, os, oe, uid, desired);
     if (r != 0)
         goto done;
     sb_adds(&sb, "],\"result\":{\"status\":\"Success\"}}}");
@@ -666,12 +716,12 @@ static int fast_convert(const char *body, size_t len, struct wh_reply *out)
     out->body = sb_detach(&sb, &out->body_len);
     r = out->body ? 0 : -ENOMEM;
 done:
-    sb_release(&sb);
+    wh_spare_release(&sb);
     fast_release_raws(&f);
     wh_json_builder_release(&f.build);
     wh_json_index_free(&f.idx);
+    wh_json_checker_free(f.checker);
     json_object_put(uid_o);
-    json_object_put(root);
     return r;
 }
 

@@ -22,8 +22,11 @@ struct span {
 
 static bool is(struct span s, const char *lit)
 {
+    /* Most comparisons differ at the first byte: no strlen for them. */
+    if (!s.p || (s.n > 0 && s.p[0] != lit[0]))
+        return false;
     size_t n = strlen(lit);
-    return s.p && s.n == n && memcmp(s.p, lit, n) == 0;
+    return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
 static bool listed(const char *const *l, struct span s)
@@ -60,7 +63,7 @@ static int walk_next(struct wh_json_iter *it, struct span *k, struct span *v)
         return r == 0 ? 0 : -1;
     *k = (struct span){ it->buf + ks, ke - ks, 0 };
     *v = (struct span){ it->buf + vs, ve - vs, it->hint };
-    return memchr(k->p, '\\', k->n) ? -1 : 1;
+    return it->key_escaped ? -1 : 1;
 }
 
 static int scratch_room(struct wh_stream_scratch *s, size_t n)

@@ -116,12 +116,13 @@ int wh_json_find(const char *buf, size_t len, const char *const *path, size_t n,
     for (size_t k = 0; k < n; k++) {
         if (s >= len || buf[s] != '{')
             return -ENOENT;
-        int r = find_member(buf, s, len, path[k], &s, k + 1 == n ? &e : NULL);
+        int r = find_member(buf, s, len, path[k], &s, k + 1 == n ? ret_end ? &e : NULL : NULL);
         if (r < 0)
             return r;
     }
     *ret_start = s;
-    *ret_end = e;
+    if (ret_end)
+        *ret_end = e;
     return 0;
 }
 
@@ -288,19 +289,28 @@ size_t wh_json_unescape(const char *p, size_t n, char *out)
     return unescape_into(p, n, out);
 }
 
+/* At most this many keys open on a path at once. */
+#define CHECK_KEYS_MAX (SCAN_MAX_DEPTH * WH_JSON_CHECK_MAX_KEYS / 4)
+
+struct open_key {
+    const unsigned char *p;
+    size_t n;
+};
+
 struct check {
     const unsigned char *b;
-    size_t n, i;
+    size_t n;
+    int err;
     unsigned depth, max_depth;
-    /* The keys of the objects open on the path, innermost last. */
-    struct {
-        const unsigned char *p;
-        size_t n;
-    } keys[SCAN_MAX_DEPTH * WH_JSON_CHECK_MAX_KEYS / 4];
-    size_t n_keys;
-    /* Escaped keys decoded, for the duplicate check; a stack like keys. */
-    char dec[CHECK_DECODED_MAX];
-    size_t n_dec;
+    /* The keys of the objects open on the path, innermost last: room for
+     * keys_cap, which is CHECK_KEYS_MAX or, for a short text, more than it
+     * can hold (a member takes four bytes at least). */
+    struct open_key *keys;
+    size_t n_keys, keys_cap;
+    /* Escaped keys decoded, for the duplicate check; a stack like keys, of
+     * CHECK_DECODED_MAX bytes or more than a short text can need. */
+    char *dec;
+    size_t n_dec, dec_cap;
     struct wh_json_index *idx;
 };
 
@@ -408,55 +418,59 @@ static size_t utf8_len(const unsigned char *p, size_t avail)
 static const unsigned char SHORT_ESCAPE[256] = { ['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1,
                                                  ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1 };
 
-/* b[i] == '"': leaves i after the closing quote; *ret_escaped says whether
- * the string holds an escape. */
-static int check_string(struct check *c, bool *ret_escaped)
+/* The check passes positions, not a cursor in struct check: the position
+ * stays in a register through the recursion. Each function takes the
+ * index of the first byte of its value and returns the index after it,
+ * or BAD (c->err says -ENOMEM when that was the cause). */
+
+/* b[i] == '"': the index after the closing quote; *ret_escaped says
+ * whether the string holds an escape. */
+static size_t check_string(const struct check *c, size_t i, bool *ret_escaped)
 {
     const unsigned char *b = c->b;
-    size_t i = c->i + 1, n = c->n;
+    size_t n = c->n;
     bool escaped = false;
-    for (;;) {
+    for (i++;;) {
         i = gw_json_plain_run((const char *)b, i, n, true);
         while (i < n && STR_PLAIN[b[i]])
             i++;
         if (i >= n)
-            return -EINVAL;
+            return BAD;
         unsigned char ch = b[i];
         if (ch == '"')
             break;
         if (ch == '\\') {
             escaped = true;
             if (i + 1 >= n)
-                return -EINVAL;
+                return BAD;
             unsigned char e = b[i + 1];
             if (e != 'u') {
                 if (!SHORT_ESCAPE[e])
-                    return -EINVAL;
+                    return BAD;
                 i += 2;
                 continue;
             }
             long u = hex_unit(c, i);
             if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff))
-                return -EINVAL;
+                return BAD;
             if (u >= 0xd800 && u <= 0xdbff) {
                 long lo = hex_unit(c, i + 6);
                 if (i + 6 >= n || b[i + 6] != '\\' || lo < 0xdc00 || lo > 0xdfff)
-                    return -EINVAL;
+                    return BAD;
                 i += 6;
             }
             i += 6;
         } else if (ch < 0x20 || ch == 0x7f) {
-            return -EINVAL;
+            return BAD;
         } else {
             size_t k = utf8_len(b + i, n - i);
             if (k == 0)
-                return -EINVAL;
+                return BAD;
             i += k;
         }
     }
     *ret_escaped = escaped;
-    c->i = i + 1;
-    return 0;
+    return i + 1;
 }
 
 static bool digit(unsigned char ch)
@@ -467,10 +481,10 @@ static bool digit(unsigned char ch)
 /* A number whose value is certainly finite and read the same way by
  * json-c: at most 24 bytes, integers of at most 18 digits, exponents of at
  * most two digits. */
-static int check_number(struct check *c)
+static size_t check_number(const struct check *c, size_t i)
 {
     const unsigned char *b = c->b;
-    size_t i = c->i, n = c->n, s = i;
+    size_t n = c->n, s = i;
     bool plain_int = true;
     if (i < n && b[i] == '-')
         i++;
@@ -480,7 +494,7 @@ static int check_number(struct check *c)
         while (i < n && digit(b[i]))
             i++;
     else
-        return -EINVAL;
+        return BAD;
     size_t int_digits = i - s - (b[s] == '-');
     if (i < n && b[i] == '.') {
         plain_int = false;
@@ -488,7 +502,7 @@ static int check_number(struct check *c)
         while (i < n && digit(b[i]))
             i++;
         if (i == d)
-            return -EINVAL;
+            return BAD;
     }
     if (i < n && (b[i] == 'e' || b[i] == 'E')) {
         plain_int = false;
@@ -499,52 +513,48 @@ static int check_number(struct check *c)
         while (i < n && digit(b[i]))
             i++;
         if (i == d || i - d > 2)
-            return -EINVAL;
+            return BAD;
     }
     if (i - s > 24 || (plain_int && int_digits > 18))
-        return -EINVAL;
-    c->i = i;
-    return 0;
+        return BAD;
+    return i;
 }
 
-/* Blanks are rare between the tokens of a machine-written body: every
- * other byte is above ' ', which one comparison rules out. */
-static inline void check_ws(struct check *c)
+/* b[i] is the byte wanted (the usual case: no blank before it), or it
+ * follows blanks: the index after it, or BAD. */
+static inline size_t expect(const unsigned char *b, size_t i, size_t n, unsigned char want)
 {
-    while (c->i < c->n && (unsigned char)c->b[c->i] <= ' ' &&
-           (c->b[c->i] == ' ' || c->b[c->i] == '\n' || c->b[c->i] == '\r' || c->b[c->i] == '\t'))
-        c->i++;
+    if (i < n && b[i] == want)
+        return i + 1;
+    i = gw_json_skip_ws((const char *)b, i, n);
+    return i < n && b[i] == want ? i + 1 : BAD;
 }
 
-static int check_value(struct check *c);
-
-/* After a member or element: 1 at a comma (skipped, with the blanks after
- * it), 0 at the container's closer (skipped), -EINVAL otherwise. */
-static int check_next(struct check *c, char closer)
+/* After a member or element at b[i]: the index of the next one after a
+ * comma (blanks skipped), or AT_CLOSER with *ret_end after the closer, or
+ * BAD. */
+#define AT_CLOSER (BAD - 1)
+static inline size_t check_next(const unsigned char *b, size_t i, size_t n, unsigned char closer, size_t *ret_end)
 {
-    check_ws(c);
-    if (c->i < c->n && c->b[c->i] == ',') {
-        c->i++;
-        check_ws(c);
-        return 1;
+    i = gw_json_skip_ws((const char *)b, i, n);
+    if (i < n && b[i] == ',')
+        return gw_json_skip_ws((const char *)b, i + 1, n);
+    if (i < n && b[i] == closer) {
+        *ret_end = i + 1;
+        return AT_CLOSER;
     }
-    if (c->i < c->n && c->b[c->i] == (unsigned char)closer) {
-        c->i++;
-        return 0;
-    }
-    return -EINVAL;
+    return BAD;
 }
 
-/* The key whose text starts at b[ks] (the string just checked, ending
- * before b[i]) is new in its object (keys from first_key on): compared
- * decoded when escaped, so "a" and "\u0061" are the same key. Recorded;
- * -EINVAL on a duplicate or no room to decode. */
-static int check_key(struct check *c, size_t ks, bool escaped, size_t first_key)
+/* The key b[ks, ks + klen) (the string just checked) is new in its object
+ * (keys from first_key on): compared decoded when escaped, so "a" and
+ * "\u0061" are the same key. Recorded; -EINVAL on a duplicate or no room
+ * to decode. */
+static int check_key(struct check *c, size_t ks, size_t klen, bool escaped, size_t first_key)
 {
     const unsigned char *k = c->b + ks;
-    size_t klen = c->i - 1 - ks;
     if (escaped) {
-        if (klen + 2 > sizeof(c->dec) - c->n_dec)
+        if (klen + 2 > c->dec_cap - c->n_dec)
             return -EINVAL;
         char *out = c->dec + c->n_dec;
         klen = unescape_into((const char *)c->b + ks - 1, klen + 2, out);
@@ -560,96 +570,98 @@ static int check_key(struct check *c, size_t ks, bool escaped, size_t first_key)
     return 0;
 }
 
-static int check_object(struct check *c)
+static size_t check_value(struct check *c, size_t i);
+
+static size_t check_object(struct check *c, size_t i)
 {
-    size_t first_key = c->n_keys, first_dec = c->n_dec, n_here = 0;
-    c->i++;
-    check_ws(c);
-    if (c->i < c->n && c->b[c->i] == '}') {
-        c->i++;
-        return 0;
-    }
+    const unsigned char *b = c->b;
+    size_t n = c->n, first_key = c->n_keys, first_dec = c->n_dec, n_here = 0, end = BAD;
+    i = gw_json_skip_ws((const char *)b, i + 1, n);
+    if (i < n && b[i] == '}')
+        return i + 1;
     for (;;) {
-        if (c->i >= c->n || c->b[c->i] != '"')
-            return -EINVAL;
-        size_t ks = c->i + 1;
+        if (i >= n || b[i] != '"')
+            return BAD;
         bool escaped = false;
-        if (check_string(c, &escaped) < 0)
-            return -EINVAL;
-        if (++n_here > WH_JSON_CHECK_MAX_KEYS || c->n_keys == sizeof(c->keys) / sizeof(c->keys[0]) ||
-            check_key(c, ks, escaped, first_key) < 0)
-            return -EINVAL;
-        check_ws(c);
-        if (c->i >= c->n || c->b[c->i] != ':')
-            return -EINVAL;
-        c->i++;
-        check_ws(c);
-        int r = check_value(c);
-        if (r >= 0)
-            r = check_next(c, '}');
-        if (r <= 0) {
+        size_t e = check_string(c, i, &escaped);
+        if (e == BAD || ++n_here > WH_JSON_CHECK_MAX_KEYS ||
+            c->n_keys == c->keys_cap || check_key(c, i + 1, e - i - 2, escaped, first_key) < 0)
+            return BAD;
+        i = expect(b, e, n, ':');
+        if (i == BAD)
+            return BAD;
+        i = check_value(c, gw_json_skip_ws((const char *)b, i, n));
+        if (i == BAD)
+            return BAD;
+        i = check_next(b, i, n, '}', &end);
+        if (i == AT_CLOSER) {
             c->n_keys = first_key;
             c->n_dec = first_dec;
-            return r;
+            return end;
         }
+        if (i == BAD)
+            return BAD;
     }
 }
 
-static int check_array(struct check *c)
+static size_t check_array(struct check *c, size_t i)
 {
-    c->i++;
-    check_ws(c);
-    if (c->i < c->n && c->b[c->i] == ']') {
-        c->i++;
-        return 0;
-    }
+    const unsigned char *b = c->b;
+    size_t n = c->n, end = BAD;
+    i = gw_json_skip_ws((const char *)b, i + 1, n);
+    if (i < n && b[i] == ']')
+        return i + 1;
     for (;;) {
-        int r = check_value(c);
-        if (r >= 0)
-            r = check_next(c, ']');
-        if (r <= 0)
-            return r;
+        i = check_value(c, i);
+        if (i == BAD)
+            return BAD;
+        i = check_next(b, i, n, ']', &end);
+        if (i == AT_CLOSER)
+            return end;
+        if (i == BAD)
+            return BAD;
     }
 }
 
-static int check_literal(struct check *c, const char *word, size_t n)
+static size_t check_literal(const struct check *c, size_t i, const char *word, size_t n)
 {
-    if (c->n - c->i < n || memcmp(c->b + c->i, word, n) != 0)
-        return -EINVAL;
-    c->i += n;
-    return 0;
+    if (c->n - i < n || memcmp(c->b + i, word, n) != 0)
+        return BAD;
+    return i + n;
 }
 
-static int check_value(struct check *c)
+static size_t check_value(struct check *c, size_t i)
 {
-    if (c->i >= c->n)
-        return -EINVAL;
-    switch (c->b[c->i]) {
+    if (i >= c->n)
+        return BAD;
+    switch (c->b[i]) {
     case '{':
     case '[': {
         if (++c->depth > c->max_depth)
-            return -EINVAL;
-        size_t slot = c->idx ? index_open(c->idx, c->i) : 0;
-        if (slot == SIZE_MAX)
-            return -ENOMEM;
-        int r = c->b[c->i] == '{' ? check_object(c) : check_array(c);
-        if (r == 0 && c->idx)
-            c->idx->end[slot] = (uint32_t)c->i;
+            return BAD;
+        size_t slot = c->idx ? index_open(c->idx, i) : 0;
+        if (slot == SIZE_MAX) {
+            c->err = -ENOMEM;
+            return BAD;
+        }
+        size_t e = c->b[i] == '{' ? check_object(c, i) : check_array(c, i);
+        if (e != BAD && c->idx)
+            c->idx->end[slot] = (uint32_t)e;
         c->depth--;
-        return r;
+        return e;
     }
     case '"': {
         bool escaped;
-        return check_string(c, &escaped);
+        return check_string(c, i, &escaped);
     }
     case 't':
-        return check_literal(c, "true", 4);
+        return check_literal(c, i, "true", 4);
     case 'f':
-        return check_literal(c, "false", 5);
+        return check_literal(c, i, "false", 5);
     case 'n':
-        return check_literal(c, "null", 4);
+        return check_literal(c, i, "null", 4);
     default:
-        return check_number(c);
+        return check_number(c, i);
     }
 }
 
@@ -658,30 +670,74 @@ int wh_json_check(const char *buf, size_t len, unsigned max_depth)
     return wh_json_check_indexed(buf, len, max_depth, NULL);
 }
 
-int wh_json_check_indexed(const char *buf, size_t len, unsigned max_depth, struct wh_json_index *idx)
+/* A checker with room for keys_cap keys and dec_cap decoded bytes. */
+static struct check *check_new(size_t keys_cap, size_t dec_cap)
 {
-    if (len >= UINT32_MAX)
-        return -EINVAL;
-    struct check *c = malloc(sizeof(*c));
+    struct check *c = malloc(sizeof(*c) + keys_cap * sizeof(struct open_key) + dec_cap);
     if (!c)
-        return -ENOMEM;
+        return NULL;
+    c->keys = (struct open_key *)(void *)(c + 1);
+    c->keys_cap = keys_cap;
+    c->dec = (char *)(c->keys + keys_cap);
+    c->dec_cap = dec_cap;
+    return c;
+}
+
+/* Checks the value at buf[start]: its end, or BAD with *ret_err. */
+static size_t check_run(struct check *c, const char *buf, size_t len, size_t start, unsigned max_depth,
+                        struct wh_json_index *idx, int *ret_err)
+{
     c->b = (const unsigned char *)buf;
     c->n = len;
-    c->i = 0;
+    c->err = 0;
     c->depth = 0;
     /* json-c counts its depth differently by one at each end: stay below. */
     c->max_depth = max_depth > SCAN_MAX_DEPTH - 2 ? SCAN_MAX_DEPTH - 2 : max_depth > 2 ? max_depth - 2 : 0;
     c->n_keys = 0;
     c->n_dec = 0;
     c->idx = idx;
-    check_ws(c);
-    int r = check_value(c);
-    if (r == 0) {
-        check_ws(c);
-        if (c->i != c->n)
-            r = -EINVAL;
-    }
+    size_t e = check_value(c, start);
+    *ret_err = e == BAD ? (c->err ? c->err : -EINVAL) : 0;
+    return e;
+}
+
+int wh_json_check_indexed(const char *buf, size_t len, unsigned max_depth, struct wh_json_index *idx)
+{
+    if (len >= UINT32_MAX)
+        return -EINVAL;
+    /* Sized to the text: a short one (the conversion annotation, checked
+     * once per object) costs little to set up. */
+    struct check *c = check_new(len / 4 + 1 < CHECK_KEYS_MAX ? len / 4 + 1 : CHECK_KEYS_MAX,
+                                len + 2 < CHECK_DECODED_MAX ? len + 2 : CHECK_DECODED_MAX);
+    if (!c)
+        return -ENOMEM;
+    int r;
+    size_t e = check_run(c, buf, len, gw_json_skip_ws(buf, 0, len), max_depth, idx, &r);
+    if (r == 0 && gw_json_skip_ws(buf, e, len) != len)
+        r = -EINVAL;
     free(c);
+    return r;
+}
+
+struct wh_json_checker *wh_json_checker_new(void)
+{
+    return (struct wh_json_checker *)check_new(CHECK_KEYS_MAX, CHECK_DECODED_MAX);
+}
+
+void wh_json_checker_free(struct wh_json_checker *c)
+{
+    free(c);
+}
+
+int wh_json_check_value(struct wh_json_checker *checker, const char *buf, size_t len, size_t start,
+                        unsigned max_depth, struct wh_json_index *idx, size_t *ret_end)
+{
+    if (len >= UINT32_MAX || start >= len)
+        return -EINVAL;
+    int r;
+    size_t e = check_run((struct check *)checker, buf, len, start, max_depth, idx, &r);
+    if (r == 0)
+        *ret_end = e;
     return r;
 }
 
@@ -698,6 +754,7 @@ int wh_json_iter_init(struct wh_json_iter *it, const char *buf, size_t start, si
     it->i = gw_json_skip_ws(buf, start + 1, end);
     it->end = end;
     it->hint = 0;
+    it->key_escaped = false;
     return 0;
 }
 
@@ -711,7 +768,8 @@ int wh_json_iter_next(struct wh_json_iter *it, size_t *ret_ks, size_t *ret_ke, s
     if (it->object) {
         if (b[i] != '"')
             return -EINVAL;
-        size_t e = gw_json_skip_string(b, i, n);
+        it->key_escaped = false;
+        size_t e = gw_json_skip_string_esc(b, i, n, &it->key_escaped);
         if (e == BAD)
             return -EINVAL;
         ks = i + 1;

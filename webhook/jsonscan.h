@@ -20,7 +20,8 @@
 #include <stdint.h>
 
 /* Finds the value of path[0].path[1]...path[n-1] (object members from the
- * top-level object; the first occurrence of a duplicated key). On success sets [*ret_start, *ret_end) to the value's bytes and
+ * top-level object; the first occurrence of a duplicated key). On success sets [*ret_start, *ret_end) to the value's bytes
+ * (ret_end NULL: only where it starts, and the value is not scanned) and
  * returns 0; -ENOENT when a member is missing or a step is not an object;
  * -EINVAL when the text cannot be scanned. */
 int wh_json_find(const char *buf, size_t len, const char *const *path, size_t n, size_t *ret_start,
@@ -68,6 +69,19 @@ void wh_json_index_free(struct wh_json_index *idx);
  * wh_json_index_free whatever the result). -ENOMEM as well. */
 int wh_json_check_indexed(const char *buf, size_t len, unsigned max_depth, struct wh_json_index *idx);
 
+/* A checker kept for many checks (its room for keys is allocated once):
+ * for a caller that checks the values of a long text one at a time, each
+ * while its bytes are still in the cache. */
+struct wh_json_checker;
+struct wh_json_checker *wh_json_checker_new(void);
+void wh_json_checker_free(struct wh_json_checker *c);
+/* Checks the one value that starts at buf[start] (no blank before it) as
+ * wh_json_check would, and sets *ret_end after it. Index entries (when
+ * idx is not NULL) are appended, at positions in buf. 0, -EINVAL or
+ * -ENOMEM. */
+int wh_json_check_value(struct wh_json_checker *c, const char *buf, size_t len, size_t start, unsigned max_depth,
+                        struct wh_json_index *idx, size_t *ret_end);
+
 /* Walks the members of an object or the elements of an array in text that
  * has passed wh_json_check. */
 struct wh_json_iter {
@@ -79,6 +93,8 @@ struct wh_json_iter {
      * whose value is a container, the slot after that container's: a
      * walk of the container may start its own search there. */
     size_t hint;
+    /* Whether the key of the last member returned holds an escape. */
+    bool key_escaped;
 };
 
 /* buf[start] is '{' or '['; end is where that value ends; idx (may be

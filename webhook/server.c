@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "reply.h"
 #include "routes.h"
+#include "spare.h"
 #include "log.h"
 
 /* TLS 1.2 and 1.3 only, and in TLS 1.2 only AEAD ciphers (AES-GCM,
@@ -419,7 +420,7 @@ static enum MHD_Result send_reply(struct wh_server *s, struct MHD_Connection *co
     log_reply(s, rq, rep);
     struct MHD_Response *resp;
     if (rep->body) {
-        resp = MHD_create_response_from_buffer_with_free_callback(rep->body_len, rep->body, free);
+        resp = MHD_create_response_from_buffer_with_free_callback(rep->body_len, rep->body, wh_spare_keep);
         if (resp)
             rep->body = NULL;
     } else {
@@ -567,7 +568,7 @@ static enum MHD_Result first_call(struct wh_server *s, struct MHD_Connection *co
      * (ConversionReviews run to megabytes: no copies while it grows). */
     unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
     if (declared > 0 && declared <= s->opt.max_body)
-        sb_reserve(&rq->body, (size_t)declared);
+        wh_spare_reserve(&rq->body, (size_t)declared);
     return MHD_YES;
 }
 
@@ -618,7 +619,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         wh_reply_init(&rep);
         wh_reply_error(&rep, 500, "out of memory");
     }
-    sb_release(&rq->body);
+    wh_spare_release(&rq->body);
     return send_reply(s, conn, rq, &rep);
 }
 
@@ -635,7 +636,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->verdict : WH_V_ERROR,
                            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? rq->status : 0, now - rq->start_ns);
     conn_idle(s, conn_of(conn), now);
-    sb_release(&rq->body);
+    wh_spare_release(&rq->body);
     free(rq);
     *req_cls = NULL;
     atomic_fetch_sub_explicit(&s->metrics.in_flight, 1, memory_order_release);
