@@ -94,3 +94,12 @@ void wh_spare_release(struct strbuf *sb)
     sb->buf = NULL;
     sb_release(sb);
 }
+
+size_t wh_spare_held(void)
+{
+    struct spares *s = mine(false);
+    size_t n = 0;
+    for (size_t i = 0; s && i < WH_SPARE_SLOTS; i++)
+        n += s->p[i] ? s->size[i] : 0;
+    return n;
+}

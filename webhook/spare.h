@@ -28,5 +28,7 @@ int wh_spare_reserve(struct strbuf *sb, size_t n);
 void wh_spare_keep(void *p);
 /* sb_release that gives the buffer to wh_spare_keep. */
 void wh_spare_release(struct strbuf *sb);
+/* The bytes this thread keeps. */
+size_t wh_spare_held(void);
 
 #endif

@@ -407,6 +407,127 @@ static char *alpha_with(const char *from, const char *to)
 
 /* Objects out of the ordinary are left to gw_convert: the stream declines
  * each of these (the answer is still the tree path's, Failed ones too). */
+/* A review of ALPHA_AI objects in the frame given: head, the objects
+ * joined by sep, tail. */
+static char *framed(const char *head, size_t n, const char *sep, const char *tail)
+{
+    struct strbuf sb;
+    sb_init(&sb, 1 << 20);
+    sb_adds(&sb, head);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            sb_adds(&sb, sep);
+        sb_adds(&sb, ALPHA_AI);
+    }
+    sb_adds(&sb, tail);
+    return sb_detach(&sb, NULL);
+}
+
+#define REVIEW_HEAD "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"ConversionReview\",\"request\":"
+
+static void test_the_envelope_is_checked_around_the_objects(void **state)
+{
+    (void)state;
+    /* Objects are checked and converted one by one before the envelope
+     * around them is checked: whatever the order of request's members,
+     * blanks anywhere, escapes in the envelope's strings, the fast path
+     * converts them ... */
+    static const struct {
+        const char *head, *sep, *tail;
+    } good[] = {
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}}" },
+        { REVIEW_HEAD "{\"objects\":[", ",", "],\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"uid\":\"x\"}}" },
+        { " { \"apiVersion\" : \"apiextensions.k8s.io/v1\" ,\n\"kind\":\"ConversionReview\", \"request\" : {"
+          " \"uid\" : \"a\\\"b\\u00e9\" , \"desiredAPIVersion\" : \"runtime.agentic-layer.ai\\/v1beta1\" ,"
+          " \"objects\" : [ ",
+          " ,\n ", " ] } }\n" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"objects\":[", ",", "],\"desiredAPIVersion\":\"" GW_V1BETA1 "\"},\"extra\":[1,{}]}" },
+    };
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        char *body = framed(good[i].head, 3, good[i].sep, good[i].tail);
+        free(assert_paths_agree(body, strlen(body)));   /* the patch read once */
+        size_t before = wh_convert_streamed_objects();
+        char *answer = assert_paths_agree(body, strlen(body));
+        if (wh_convert_streamed_objects() - before != 3)
+            fail_msg("case %zu: the stream did not take the objects", i);
+        assert_non_null(strstr(answer, "\"result\":{\"status\":\"Success\"}"));
+        json_object *conv = converted_objects(answer);
+        assert_int_equal(json_object_array_length(conv), 3);
+        json_object_put(conv);
+        free(answer);
+        free(body);
+    }
+    /* ... and what is wrong anywhere, before, between or after them, gets
+     * the tree path's answer. */
+    static const struct {
+        const char *head, *sep, *tail;
+    } bad[] = {
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}} x" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "],}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",,", "]}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", ",]}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "],\"objects\":[]}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"uid\":\"y\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"desiredAPIVersion\":\"" GW_V1ALPHA1
+                      "\",\"objects\":[", ",", "]}}" },
+        { REVIEW_HEAD "{\"uid\":\"\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}}" },
+        { REVIEW_HEAD "{\"uid\":7,\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"v9\",\"objects\":[", ",", "]}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\\u0000\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",{\"a\":1,\"a\":2},", "]}}" },
+        { REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",\"x", "]}}" },
+        { "{\"apiVersion\":\"v1\",\"kind\":\"ConversionReview\",\"request\":{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1
+          "\",\"objects\":[", ",", "]}}" },
+        { "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"ConversionReview\",\"kind\":\"x\",\"request\":{\"uid\":"
+          "\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}}" },
+        { "[" REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"" GW_V1BETA1 "\",\"objects\":[", ",", "]}}]" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *body = framed(bad[i].head, 2, bad[i].sep, bad[i].tail);
+        char *answer = assert_paths_agree(body, strlen(body));
+        if (strstr(answer, "\"status\":\"Success\""))
+            fail_msg("case %zu was converted: %.300s", i, answer);
+        free(answer);
+        free(body);
+    }
+    wh_convert_memo_clear();
+}
+
+/* The objects are checked on their own, three levels below the top of
+ * the review, and as deep as the review allows: an object nested to the
+ * limit is streamed, one level deeper goes to the tree path, which gives
+ * the same answer either way. */
+static void test_objects_nest_as_deep_as_the_review_allows(void **state)
+{
+    (void)state;
+    for (int depth = 55; depth <= 64; depth++) {
+        struct strbuf deep;
+        sb_init(&deep, 1 << 20);
+        sb_adds(&deep, "\"ratio\":0.50,\"deep\":");
+        for (int i = 0; i < depth; i++)
+            sb_addc(&deep, '[');
+        for (int i = 0; i < depth; i++)
+            sb_addc(&deep, ']');
+        char *obj = alpha_with("\"ratio\":0.50", deep.buf);
+        struct strbuf body;
+        sb_init(&body, 1 << 20);
+        sb_addf(&body, REVIEW_HEAD "{\"uid\":\"x\",\"desiredAPIVersion\":\"%s\",\"objects\":[%s]}}", GW_V1BETA1, obj);
+        free(assert_paths_agree(body.buf, body.len));   /* the patch read once */
+        size_t before = wh_convert_streamed_objects();
+        free(assert_paths_agree(body.buf, body.len));
+        /* The one-pass check allows 62 levels in all (json-c counts its
+         * own way): the review, request, objects, the object and its spec
+         * leave 57 for the arrays. */
+        if ((wh_convert_streamed_objects() - before == 1) != (depth <= 57))
+            fail_msg("arrays %d deep: the stream %s the object", depth, depth <= 57 ? "did not take" : "took");
+        sb_release(&body);
+        sb_release(&deep);
+        free(obj);
+    }
+    wh_convert_memo_clear();
+}
+
 static void test_stream_declines_what_it_does_not_know(void **state)
 {
     (void)state;
@@ -586,6 +707,8 @@ int main(void)
         cmocka_unit_test(test_conversion_fast_path_keeps_bytes),
         cmocka_unit_test(test_stream_takes_stored_objects),
         cmocka_unit_test(test_stream_declines_what_it_does_not_know),
+        cmocka_unit_test(test_the_envelope_is_checked_around_the_objects),
+        cmocka_unit_test(test_objects_nest_as_deep_as_the_review_allows),
         cmocka_unit_test(test_patch_reviews_are_remembered_by_their_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
