@@ -13,35 +13,6 @@
 #include <emmintrin.h>
 #endif
 
-/* Where the first byte at or after b[i] that may end or escape a string
- * (a quote, a backslash; with `strict` also a control byte or one of a
- * multibyte character) lies in the 16-byte blocks that fit before n: i
- * itself when the block at i holds one, n rounded down when none does.
- * Strings in Kubernetes objects are mostly plain ASCII; this takes them 16
- * bytes a step, and the byte loops after it look at the byte it stops at. */
-static inline size_t gw_json_plain_run(const char *b, size_t i, size_t n, bool strict)
-{
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x20);
-    while (i + 16 <= n) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bs));
-        /* signed: below 0x20 or at or above 0x80 */
-        if (strict)
-            hit = _mm_or_si128(hit, _mm_cmplt_epi8(x, ctl));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-        if (mask)
-            return i + (size_t)__builtin_ctz(mask);
-        i += 16;
-    }
-#else
-    (void)b;
-    (void)n;
-    (void)strict;
-#endif
-    return i;
-}
-
 /* Past the blanks at b[i]. Blanks are rare between the tokens of a
  * machine-written body: every other byte is above ' ', which one
  * comparison rules out. */
@@ -57,8 +28,28 @@ static inline size_t gw_json_skip_ws(const char *b, size_t i, size_t n)
  * string holds a backslash. */
 static inline size_t gw_json_skip_string_esc(const char *b, size_t i, size_t n, bool *escaped)
 {
-    for (i++;; i += 2) {
-        i = gw_json_plain_run(b, i, n, false);
+    i++;
+#if defined(__SSE2__)
+    /* A block whose first quote has no backslash before it ends the
+     * string at once: the common case, with no byte looked at twice. */
+    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote));
+        unsigned e = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, bs));
+        if (!(q | e)) {
+            i += 16;
+            continue;
+        }
+        if (q && !(e & ((q & -q) - 1)))
+            return i + (size_t)__builtin_ctz(q) + 1;
+        /* a backslash first: past it and the byte it escapes */
+        i += (size_t)__builtin_ctz(e) + 2;
+        if (escaped)
+            *escaped = true;
+    }
+#endif
+    for (;;) {
         while (i < n && b[i] != '"' && b[i] != '\\')
             i++;
         if (i >= n)
@@ -67,6 +58,7 @@ static inline size_t gw_json_skip_string_esc(const char *b, size_t i, size_t n, 
             return i + 1;
         if (escaped)
             *escaped = true;
+        i += 2;
     }
 }
 

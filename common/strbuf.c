@@ -56,16 +56,14 @@ int sb_reserve(struct strbuf *sb, size_t n)
     return sb_room(sb, n, true);
 }
 
-int sb_add_slow(struct strbuf *sb, const void *data, size_t n)
+char *sb_extend_slow(struct strbuf *sb, size_t n)
 {
-    int r = sb_grow(sb, n);
-    if (r < 0)
-        return r;
-    if (n)
-        memcpy(sb->buf + sb->len, data, n);
+    if (sb_grow(sb, n) < 0)
+        return NULL;
+    char *w = sb->buf + sb->len;
     sb->len += n;
     sb->buf[sb->len] = '\0';
-    return 0;
+    return w;
 }
 
 int sb_adds(struct strbuf *sb, const char *s)

@@ -27,17 +27,28 @@ void sb_release(struct strbuf *sb);
 /* Makes room for n more bytes in one allocation (no doubling): for a
  * caller that knows the length it will write. */
 int sb_reserve(struct strbuf *sb, size_t n);
-int sb_add_slow(struct strbuf *sb, const void *data, size_t n);
+char *sb_extend_slow(struct strbuf *sb, size_t n);
+/* Room for n more bytes, written by the caller at the pointer returned
+ * (len already counts them, and the NUL after them is written), or NULL
+ * when they do not fit: the buffer has then failed as sb_add fails. */
+static inline char *sb_extend(struct strbuf *sb, size_t n)
+{
+    if (sb->err || sb->alloc - sb->len <= n || n > sb->cap - sb->len)
+        return sb_extend_slow(sb, n);
+    char *w = sb->buf + sb->len;
+    sb->len += n;
+    sb->buf[sb->len] = '\0';
+    return w;
+}
 /* Appends n bytes; inline while they fit in the allocation, which is the
  * common case of the many short appends of a serializer. */
 static inline int sb_add(struct strbuf *sb, const void *data, size_t n)
 {
-    if (sb->err || sb->alloc - sb->len <= n || n > sb->cap - sb->len)
-        return sb_add_slow(sb, data, n);
+    char *w = sb_extend(sb, n);
+    if (!w)
+        return sb->err;
     if (n)
-        memcpy(sb->buf + sb->len, data, n);
-    sb->len += n;
-    sb->buf[sb->len] = '\0';
+        memcpy(w, data, n);
     return 0;
 }
 static inline int sb_addc(struct strbuf *sb, char c)

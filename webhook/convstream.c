@@ -408,12 +408,16 @@ static int read_object(struct wh_stream *st, size_t s, size_t e, size_t hint, st
 
 static void put_key(struct strbuf *o, bool *first, const char *k, size_t n)
 {
+    char *w = sb_extend(o, n + 3 + !*first);
+    if (!w)
+        return;
     if (!*first)
-        sb_addc(o, ',');
+        *w++ = ',';
     *first = false;
-    sb_addc(o, '"');
-    sb_add(o, k, n);
-    sb_add(o, "\":", 2);
+    *w++ = '"';
+    memcpy(w, k, n);
+    w[n] = '"';
+    w[n + 1] = ':';
 }
 
 static void put_member(struct strbuf *o, bool *first, struct span k, struct span v)

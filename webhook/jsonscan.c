@@ -423,6 +423,31 @@ static const unsigned char SHORT_ESCAPE[256] = { ['"'] = 1, ['\\'] = 1, ['/'] = 
  * index of the first byte of its value and returns the index after it,
  * or BAD (c->err says -ENOMEM when that was the cause). */
 
+/* Where the first byte at or after b[i] that needs a look in a string (a
+ * quote, a backslash, a control byte, one of a multibyte character) lies
+ * in the 16-byte blocks that fit before n: i itself when the block at i
+ * holds one, n rounded down when none does. The byte loops after it look
+ * at the byte it stops at. */
+static inline size_t plain_run(const unsigned char *b, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x20);
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        /* signed: below 0x20 or at or above 0x80 */
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bs)), _mm_cmplt_epi8(x, ctl));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        if (mask)
+            return i + (size_t)__builtin_ctz(mask);
+        i += 16;
+    }
+#else
+    (void)b;
+    (void)n;
+#endif
+    return i;
+}
+
 /* b[i] == '"': the index after the closing quote; *ret_escaped says
  * whether the string holds an escape. */
 static size_t check_string(const struct check *c, size_t i, bool *ret_escaped)
@@ -430,8 +455,35 @@ static size_t check_string(const struct check *c, size_t i, bool *ret_escaped)
     const unsigned char *b = c->b;
     size_t n = c->n;
     bool escaped = false;
-    for (i++;;) {
-        i = gw_json_plain_run((const char *)b, i, n, true);
+    i++;
+#if defined(__SSE2__)
+    /* Most strings are short and plain: a block that holds the closing
+     * quote and nothing before it that needs a look (a backslash, a
+     * control byte, DEL, a byte of a multibyte character) ends the string
+     * with no byte looked at twice. Anything else goes to the loop below
+     * from the first such byte. */
+    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f),
+                  ctl = _mm_set1_epi8(0x20);
+    while (i + 16 <= n) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+        unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote));
+        /* signed: below 0x20 or at or above 0x80 */
+        unsigned look = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bs), _mm_cmpeq_epi8(x, del)), _mm_cmplt_epi8(x, ctl)));
+        if (!(q | look)) {
+            i += 16;
+            continue;
+        }
+        if (q && !(look & ((q & -q) - 1))) {
+            *ret_escaped = false;
+            return i + (size_t)__builtin_ctz(q) + 1;
+        }
+        i += (size_t)__builtin_ctz(q | look);
+        break;
+    }
+#endif
+    for (;;) {
+        i = plain_run(b, i, n);
         while (i < n && STR_PLAIN[b[i]])
             i++;
         if (i >= n)
