@@ -18,7 +18,7 @@
 
 #define WH_SPARE_SLOTS 2
 #define WH_SPARE_MIN ((size_t)64 << 10)
-#define WH_SPARE_MAX ((size_t)4 << 20)
+#define WH_SPARE_MAX ((size_t)2 << 20)
 
 /* sb_reserve for a strbuf that holds no buffer yet: a kept buffer of this
  * thread's when one has room for n bytes, else a new one. */

@@ -46,7 +46,7 @@ static void *reuse_on_own_thread(void *arg)
     assert_int_equal(wh_spare_held(), body_size);
 
     /* The smallest kept buffer that fits is taken, not a larger one. */
-    void *big = used_buffer(2 << 20);
+    void *big = used_buffer(WH_SPARE_MAX / 2);
     size_t big_size = malloc_usable_size(big);
     wh_spare_keep(big);
     assert_int_equal(wh_spare_held(), body_size + big_size);
@@ -58,8 +58,8 @@ static void *reuse_on_own_thread(void *arg)
     /* Larger than anything kept: a new buffer, and the kept one stays. */
     struct strbuf c;
     sb_init(&c, 8 << 20);
-    assert_int_equal(wh_spare_reserve(&c, 3 << 20), 0);
-    assert_true(c.alloc >= (3u << 20) + 1);
+    assert_int_equal(wh_spare_reserve(&c, WH_SPARE_MAX / 4 * 3), 0);
+    assert_true(c.alloc >= WH_SPARE_MAX / 4 * 3 + 1);
     assert_int_equal(wh_spare_held(), big_size);
     size_t c_size = malloc_usable_size(c.buf);
     wh_spare_release(&c);
@@ -68,7 +68,7 @@ static void *reuse_on_own_thread(void *arg)
      * place of the smallest kept. */
     wh_spare_release(&b);
     assert_int_equal(wh_spare_held(), big_size + c_size);
-    void *larger = used_buffer(3 << 20);
+    void *larger = used_buffer(WH_SPARE_MAX / 8 * 7);
     wh_spare_keep(larger);
     assert_int_equal(wh_spare_held(), c_size + malloc_usable_size(larger));
 
