@@ -448,20 +448,15 @@ static inline size_t plain_run(const unsigned char *b, size_t i, size_t n)
     return i;
 }
 
-/* b[i] == '"': the index after the closing quote; *ret_escaped says
- * whether the string holds an escape. */
-static size_t check_string(const struct check *c, size_t i, bool *ret_escaped)
+/* Most strings are short and plain: from b[i] inside a string, when a
+ * 16-byte block holds the closing quote and nothing before it that needs
+ * a look (a backslash, a control byte, DEL, a byte of a multibyte
+ * character), the index after the quote, with no byte looked at twice.
+ * Else BAD, and *stop is where the byte loop is to go on: the first such
+ * byte, or the tail too short for a block. */
+static inline size_t plain_string_end(const unsigned char *b, size_t i, size_t n, size_t *stop)
 {
-    const unsigned char *b = c->b;
-    size_t n = c->n;
-    bool escaped = false;
-    i++;
 #if defined(__SSE2__)
-    /* Most strings are short and plain: a block that holds the closing
-     * quote and nothing before it that needs a look (a backslash, a
-     * control byte, DEL, a byte of a multibyte character) ends the string
-     * with no byte looked at twice. Anything else goes to the loop below
-     * from the first such byte. */
     const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f),
                   ctl = _mm_set1_epi8(0x20);
     while (i + 16 <= n) {
@@ -474,14 +469,31 @@ static size_t check_string(const struct check *c, size_t i, bool *ret_escaped)
             i += 16;
             continue;
         }
-        if (q && !(look & ((q & -q) - 1))) {
-            *ret_escaped = false;
+        if (q && !(look & ((q & -q) - 1)))
             return i + (size_t)__builtin_ctz(q) + 1;
-        }
         i += (size_t)__builtin_ctz(q | look);
         break;
     }
 #endif
+    *stop = i;
+    return BAD;
+}
+
+/* b[i] == '"': the index after the closing quote; *ret_escaped says
+ * whether the string holds an escape. */
+static size_t check_string(const struct check *c, size_t i, bool *ret_escaped)
+{
+    const unsigned char *b = c->b;
+    size_t n = c->n;
+    bool escaped = false;
+    i++;
+    size_t stop = i;
+    size_t end = plain_string_end(b, i, n, &stop);
+    if (end != BAD) {
+        *ret_escaped = false;
+        return end;
+    }
+    i = stop;
     for (;;) {
         i = plain_run(b, i, n);
         while (i < n && STR_PLAIN[b[i]])
