@@ -487,7 +487,9 @@ def test_only_the_leader_writes_and_the_other_takes_over(cluster, operator_facto
                                     "--show-managed-fields").stdout)
     managers = {m["manager"] for m in cm["metadata"]["managedFields"]}
     assert managers == {"litellm-gateway-operator"}
-    assert "reconciled" in a.log_text().lower()
+    # The leader logs its reconcile once it is done, after the writes seen
+    # above: wait for the line rather than read the log once.
+    cluster.wait_for("the leader logs its reconcile", lambda: "reconciled" in a.log_text().lower())
     assert "reconciled" not in b.log_text().lower(), "the follower reconciled:\n" + b.log_text()[-2000:]
     # Both replicas serve webhooks.
     assert a.ready() and b.ready()
