@@ -506,40 +506,12 @@ static int fast_convert_one(struct fast *f, size_t s, size_t e, enum gw_api_vers
     return r;
 }
 
-/* wh_json_find through the index: no container scanned twice. */
-static int indexed_find(const char *b, const struct wh_json_index *idx, size_t len, const char *const *path, size_t n,
-                        size_t *ret_s, size_t *ret_e)
-{
-    size_t s = 0, e = len;
-    while (s < e && (b[s] == ' ' || b[s] == '\t' || b[s] == '\r' || b[s] == '\n'))
-        s++;
-    while (e > s && (b[e - 1] == ' ' || b[e - 1] == '\t' || b[e - 1] == '\r' || b[e - 1] == '\n'))
-        e--;
-    for (size_t k = 0; k < n; k++) {
-        struct wh_json_iter it;
-        if (wh_json_iter_init(&it, b, s, e, idx) < 0 || b[s] != '{')
-            return -ENOENT;
-        size_t ks, ke, vs, ve, klen = strlen(path[k]);
-        int more = 0;
-        while ((more = wh_json_iter_next(&it, &ks, &ke, &vs, &ve)) == 1)
-            if (ke - ks == klen && memcmp(b + ks, path[k], klen) == 0)
-                break;
-        if (more != 1)
-            return -ENOENT;
-        s = vs;
-        e = ve;
-    }
-    *ret_s = s;
-    *ret_e = e;
-    return 0;
-}
-
 /* The envelope without the objects (the body with the objects array
- * replaced by an empty one: the rest is small), checked strictly and the
- * tree path's way, and agreeing with what the objects were converted by:
- * request.objects where the walk found it, request.uid and
- * request.desiredAPIVersion as read before. 0, 1 when the tree path must
- * answer, -ENOMEM. */
+ * replaced by an empty one: the rest is small), parsed by the strict
+ * parser and checked the tree path's way, and agreeing with what the
+ * objects were converted by: request.objects where the walk found it,
+ * request.uid and request.desiredAPIVersion as read before. 0, 1 when the
+ * tree path must answer, -ENOMEM. */
 static int fast_envelope(const char *body, size_t len, size_t os, size_t oe, const char *uid,
                          const char *desired)
 {
@@ -553,16 +525,13 @@ static int fast_envelope(const char *body, size_t len, size_t os, size_t oe, con
         sb_release(&sb);
         return -ENOMEM;
     }
-    struct wh_json_index idx = { 0 };
-    size_t s = 0, e = 0;
-    int r = wh_json_check_indexed(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH, &idx);
-    if (r == 0)
-        r = indexed_find(sb_str(&sb), &idx, sb.len, objects_path, 2, &s, &e) != 0 || s != os || e != os + 2;
-    wh_json_index_free(&idx);
     json_object *root = NULL;
     char *err = NULL;
+    size_t s = 0, e = 0;
+    int r = gw_json_parse(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH, &root, &err);
+    /* Valid JSON now, so the scan finds the member the parser read. */
     if (r == 0)
-        r = gw_json_parse(sb_str(&sb), sb.len, WH_JSON_MAX_DEPTH, &root, &err);
+        r = wh_json_find(sb_str(&sb), sb.len, objects_path, 2, &s, &e) != 0 || s != os || e != os + 2;
     sb_release(&sb);
     free(err);
     if (r != 0) {

@@ -424,37 +424,13 @@ static const unsigned char SHORT_ESCAPE[256] = { ['"'] = 1, ['\\'] = 1, ['/'] = 
  * or BAD (c->err says -ENOMEM when that was the cause). */
 
 /* Where the first byte at or after b[i] that needs a look in a string (a
- * quote, a backslash, a control byte, one of a multibyte character) lies
- * in the 16-byte blocks that fit before n: i itself when the block at i
- * holds one, n rounded down when none does. The byte loops after it look
+ * quote, a backslash, a control byte, DEL, one of a multibyte character)
+ * lies in the 16-byte blocks that fit before n: i itself when the block
+ * at i holds one, n rounded down when none does. *at_quote is set when
+ * that byte is a quote: the string ends there with no second look at it,
+ * which is how most strings end. Otherwise the byte loops after it look
  * at the byte it stops at. */
-static inline size_t plain_run(const unsigned char *b, size_t i, size_t n)
-{
-#if defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), ctl = _mm_set1_epi8(0x20);
-    while (i + 16 <= n) {
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        /* signed: below 0x20 or at or above 0x80 */
-        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bs)), _mm_cmplt_epi8(x, ctl));
-        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
-        if (mask)
-            return i + (size_t)__builtin_ctz(mask);
-        i += 16;
-    }
-#else
-    (void)b;
-    (void)n;
-#endif
-    return i;
-}
-
-/* Most strings are short and plain: from b[i] inside a string, when a
- * 16-byte block holds the closing quote and nothing before it that needs
- * a look (a backslash, a control byte, DEL, a byte of a multibyte
- * character), the index after the quote, with no byte looked at twice.
- * Else BAD, and *stop is where the byte loop is to go on: the first such
- * byte, or the tail too short for a block. */
-static inline size_t plain_string_end(const unsigned char *b, size_t i, size_t n, size_t *stop)
+static inline size_t plain_run(const unsigned char *b, size_t i, size_t n, bool *at_quote)
 {
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f),
@@ -465,18 +441,19 @@ static inline size_t plain_string_end(const unsigned char *b, size_t i, size_t n
         /* signed: below 0x20 or at or above 0x80 */
         unsigned look = (unsigned)_mm_movemask_epi8(
             _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bs), _mm_cmpeq_epi8(x, del)), _mm_cmplt_epi8(x, ctl)));
-        if (!(q | look)) {
-            i += 16;
-            continue;
+        if (q | look) {
+            unsigned first = (q | look) & -(q | look);
+            *at_quote = (q & first) != 0;
+            return i + (size_t)__builtin_ctz(first);
         }
-        if (q && !(look & ((q & -q) - 1)))
-            return i + (size_t)__builtin_ctz(q) + 1;
-        i += (size_t)__builtin_ctz(q | look);
-        break;
+        i += 16;
     }
+#else
+    (void)b;
+    (void)n;
 #endif
-    *stop = i;
-    return BAD;
+    *at_quote = false;
+    return i;
 }
 
 /* b[i] == '"': the index after the closing quote; *ret_escaped says
@@ -485,17 +462,11 @@ static size_t check_string(const struct check *c, size_t i, bool *ret_escaped)
 {
     const unsigned char *b = c->b;
     size_t n = c->n;
-    bool escaped = false;
-    i++;
-    size_t stop = i;
-    size_t end = plain_string_end(b, i, n, &stop);
-    if (end != BAD) {
-        *ret_escaped = false;
-        return end;
-    }
-    i = stop;
-    for (;;) {
-        i = plain_run(b, i, n);
+    bool escaped = false, at_quote = false;
+    for (i++;;) {
+        i = plain_run(b, i, n, &at_quote);
+        if (at_quote)
+            break;
         while (i < n && STR_PLAIN[b[i]])
             i++;
         if (i >= n)
