@@ -179,7 +179,13 @@ if """$NOTE""":
     lines += ["Conditions: " + """$NOTE""", ""]
 lines += ["## Against the targets", ""]
 lines += [f"- {'met' if ok else 'NOT met'}: {name}" for name, ok in targets]
-open(os.path.join(results, "webhook.md"), "w").write("\n".join(lines) + "\n")
+lines += [""]
+notes = os.path.join(results, "webhook.notes.md")
+if os.path.exists(notes):  # hand-written; kept across runs
+    lines += ["<!-- The section below is kept in webhook.notes.md: edit it there, this file is rewritten. -->", "",
+              open(notes).read().rstrip("\n"), ""]
+open(os.path.join(results, "webhook.md"), "w").write("\n".join(lines).rstrip("\n") + "\n")
 print("\n".join(lines))
 PY
+rm -rf "$tmp"
 say "results in bench/results/webhook.md and webhook.json"

@@ -76,6 +76,10 @@ def main():
         md.append("")
     md.append(f"Command: `{' '.join(runs[-1]['command'])}`")
     md.append("")
+    notes = out / "controller.notes.md"
+    if notes.exists():  # hand-written; kept across runs
+        md += ["<!-- The section below is kept in controller.notes.md: edit it there, this file is rewritten. -->", "",
+               notes.read_text().rstrip("\n"), ""]
     (out / "controller.md").write_text("\n".join(md))
     print("\n".join(md))
     return 0

@@ -146,6 +146,10 @@ lines += ["", f"Peak RSS of the webhook: {doc['peak_rss_kib']/1024:.1f} MiB.", "
 if """$NOTE""":
     lines += ["Conditions: " + """$NOTE""", ""]
 lines += ["## Against the targets", ""] + [f"- {'met' if ok else 'NOT met'}: {name}" for name, ok in targets] + [""]
+notes = os.path.join(results, "convert.notes.md")
+if os.path.exists(notes):  # hand-written; kept across runs
+    lines += ["<!-- The section below is kept in convert.notes.md: edit it there, this file is rewritten. -->", "",
+              open(notes).read().rstrip("\n"), ""]
 open(os.path.join(results, "convert.md"), "w").write("\n".join(lines))
 print("\n".join(lines))
 PY
