@@ -89,6 +89,8 @@ pids=()
 
 python3 - "$runs" "$results" "$tmp/metrics.txt" <<PY
 import json, os, platform, statistics, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[2])))  # bench/, beside the results
+from report import write_report
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 results, metrics = sys.argv[2], open(sys.argv[3]).read()
 
@@ -179,12 +181,7 @@ if """$NOTE""":
     lines += ["Conditions: " + """$NOTE""", ""]
 lines += ["## Against the targets", ""]
 lines += [f"- {'met' if ok else 'NOT met'}: {name}" for name, ok in targets]
-lines += [""]
-notes = os.path.join(results, "webhook.notes.md")
-if os.path.exists(notes):  # hand-written; kept across runs
-    lines += ["<!-- The section below is kept in webhook.notes.md: edit it there, this file is rewritten. -->", "",
-              open(notes).read().rstrip("\n"), ""]
-open(os.path.join(results, "webhook.md"), "w").write("\n".join(lines).rstrip("\n") + "\n")
+write_report(results, "webhook", lines)
 print("\n".join(lines))
 PY
 rm -rf "$tmp"

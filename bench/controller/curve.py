@@ -9,6 +9,9 @@ import json
 import pathlib
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from report import write_report  # noqa: E402
+
 
 def fit(xs, ys):
     """Least-squares line y = a + b x."""
@@ -76,11 +79,7 @@ def main():
         md.append("")
     md.append(f"Command: `{' '.join(runs[-1]['command'])}`")
     md.append("")
-    notes = out / "controller.notes.md"
-    if notes.exists():  # hand-written; kept across runs
-        md += ["<!-- The section below is kept in controller.notes.md: edit it there, this file is rewritten. -->", "",
-               notes.read_text().rstrip("\n"), ""]
-    (out / "controller.md").write_text("\n".join(md))
+    write_report(out, "controller", md)
     print("\n".join(md))
     return 0
 

@@ -90,6 +90,8 @@ ours_hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$ours_pid/sta
 
 python3 - "$runs" "$results" "$tmp" <<PY
 import json, os, statistics, subprocess, sys, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[2])))  # bench/, beside the results
+from report import write_report
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 results, tmp = sys.argv[2], sys.argv[3]
 
@@ -146,11 +148,7 @@ lines += ["", f"Peak RSS of the webhook: {doc['peak_rss_kib']/1024:.1f} MiB.", "
 if """$NOTE""":
     lines += ["Conditions: " + """$NOTE""", ""]
 lines += ["## Against the targets", ""] + [f"- {'met' if ok else 'NOT met'}: {name}" for name, ok in targets] + [""]
-notes = os.path.join(results, "convert.notes.md")
-if os.path.exists(notes):  # hand-written; kept across runs
-    lines += ["<!-- The section below is kept in convert.notes.md: edit it there, this file is rewritten. -->", "",
-              open(notes).read().rstrip("\n"), ""]
-open(os.path.join(results, "convert.md"), "w").write("\n".join(lines))
+write_report(results, "convert", lines)
 print("\n".join(lines))
 PY
 rm -rf "$tmp"
