@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonskip.h"
+
 /* Declining is the answer for anything out of the ordinary. */
 #define DECLINE 1
 /* spec.aiModels entries and carried model entries the stream matches;
@@ -273,10 +275,7 @@ static int read_carrier(struct wh_stream *st, struct wh_stream_plan *p)
     int r = wh_json_check_indexed(st->carrier.p, n, GW_CONVERSION_CARRIER_MAX_DEPTH, &st->carrier_idx);
     if (r != 0)
         return r == -ENOMEM ? r : DECLINE;
-    size_t s = 0;
-    while (s < n && (st->carrier.p[s] == ' ' || st->carrier.p[s] == '\t' || st->carrier.p[s] == '\n' ||
-                     st->carrier.p[s] == '\r'))
-        s++;
+    size_t s = gw_json_skip_ws(st->carrier.p, 0, n);
     struct wh_json_iter it;
     struct span k, v;
     if (s == n || st->carrier.p[s] != '{' ||
